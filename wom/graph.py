@@ -1,0 +1,130 @@
+"""Rows from the store -> the two networkx graphs that every figure is computed on.
+
+The contract that ``wom.analytics`` relies on (METRICS.md, "The two graphs"):
+
+Conversation graph ``G`` (``nx.DiGraph``), talker -> listener
+    Nodes are internal person ids (``int``), customers and prospects alike, with:
+
+    - ``external_id`` (str)
+    - ``status`` (``"customer"`` or ``"prospect"``)
+    - ``acquired_at`` (POSIX seconds as float, or ``None`` for a prospect)
+    - ``acquired_via`` (``"root"``, ``"referred"``, ``"mention"``, or ``None``)
+    - ``value`` (float: the sum of the person's purchases)
+
+    One edge per ordered pair, with ``kinds`` (frozenset of ``"link"``,
+    ``"mention"``, ``"heard_from"``, ``"referral"``), ``touches`` (int),
+    ``first_at`` and ``last_at`` (POSIX seconds) and ``converted`` (bool).
+    ``G`` may have cycles: mentions run both ways.
+
+Referral forest ``F`` (``nx.DiGraph``), credited referrer -> referee
+    Every customer is a node, with the same attributes as in ``G``. An edge
+    ``u -> v`` means ``u`` is ``v``'s credited referrer; it carries ``kind``
+    (the credited touch's kind) and ``at`` (that touch's time). Every node has
+    in-degree 0 (a root) or 1, and ``F`` has no cycle. Held credits (awaiting
+    review) are not edges until approved.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable
+from contextlib import contextmanager
+
+import networkx as nx
+
+__all__ = ["build_conversation_graph", "build_referral_forest", "gc_paused"]
+
+
+@contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector while bulk-building graphs.
+
+    Millions of small dicts trigger a collection every few thousand allocations,
+    and none of them can be garbage yet.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _person_attrs(row: dict) -> dict:
+    return {
+        "external_id": row["external_id"],
+        "status": row["status"],
+        "acquired_at": row["acquired_at"],
+        "acquired_via": row["acquired_via"],
+        "value": row.get("value") or 0.0,
+    }
+
+
+def build_conversation_graph(people: Iterable[dict], touches: Iterable[dict]) -> nx.DiGraph:
+    """Build ``G`` from people rows and aggregated touch rows.
+
+    ``people`` rows carry ``id``, ``external_id``, ``status``, ``acquired_at``,
+    ``acquired_via`` and ``value``; ``touches`` rows carry ``talker_id``,
+    ``listener_id``, ``kinds`` (comma-separated), ``touches``, ``first_at``,
+    ``last_at`` and ``converted``.
+
+    >>> people = [
+    ...     {"id": 1, "external_id": "a", "status": "customer", "acquired_at": 0.0,
+    ...      "acquired_via": "root", "value": 5.0},
+    ...     {"id": 2, "external_id": "b", "status": "prospect", "acquired_at": None,
+    ...      "acquired_via": None, "value": 0.0},
+    ... ]
+    >>> touches = [{"talker_id": 1, "listener_id": 2, "kinds": "mention",
+    ...             "touches": 2, "first_at": 10.0, "last_at": 20.0, "converted": 0}]
+    >>> G = build_conversation_graph(people, touches)
+    >>> sorted(G.edges(data="kinds"))
+    [(1, 2, frozenset({'mention'}))]
+    >>> G.nodes[2]["status"]
+    'prospect'
+    """
+    G = nx.DiGraph()
+    with gc_paused():
+        G.add_nodes_from((row["id"], _person_attrs(row)) for row in people)
+        G.add_edges_from(
+            (
+                row["talker_id"],
+                row["listener_id"],
+                {
+                    "kinds": frozenset(row["kinds"].split(",")),
+                    "touches": row["touches"],
+                    "first_at": row["first_at"],
+                    "last_at": row["last_at"],
+                    "converted": bool(row["converted"]),
+                },
+            )
+            for row in touches
+        )
+    return G
+
+
+def build_referral_forest(G: nx.DiGraph, credits: Iterable[dict]) -> nx.DiGraph:
+    """Build ``F`` from ``G``'s customers and the credited (not held) referrers.
+
+    ``credits`` rows carry ``customer_id``, ``referrer_id``, ``kind`` and ``at``.
+
+    >>> G = nx.DiGraph()
+    >>> G.add_node(1, status="customer", acquired_at=0.0)
+    >>> G.add_node(2, status="customer", acquired_at=5.0)
+    >>> G.add_node(3, status="prospect", acquired_at=None)
+    >>> F = build_referral_forest(G, [{"customer_id": 2, "referrer_id": 1,
+    ...                               "kind": "link", "at": 4.0}])
+    >>> sorted(F.nodes), list(F.edges(data="kind"))
+    ([1, 2], [(1, 2, 'link')])
+    """
+    F = nx.DiGraph()
+    with gc_paused():
+        F.add_nodes_from(
+            (node, attrs) for node, attrs in G.nodes(data=True)
+            if attrs.get("status") == "customer"
+        )
+        F.add_edges_from(
+            (row["referrer_id"], row["customer_id"], {"kind": row["kind"], "at": row["at"]})
+            for row in credits
+        )
+    return F
