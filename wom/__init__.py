@@ -1,0 +1,99 @@
+"""wom: a self-hosted word-of-mouth tracker.
+
+``create_app`` is the Flask application factory (``flask --app wom ...``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from pathlib import Path
+
+from flask import Flask
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("wom")
+
+# Keys shorter than this are refused outside development and tests.
+MIN_SECRET_LENGTH = 32
+
+
+def _from_environment(app: Flask) -> None:
+    """``WOM_*`` environment variables override the instance folder's config.py."""
+    for name, key in (
+        ("WOM_DATABASE", "DATABASE"),
+        ("WOM_SECRET_KEY", "SECRET_KEY"),
+        ("WOM_IP_KEY", "IP_HMAC_KEY"),
+    ):
+        if os.environ.get(name):
+            app.config[key] = os.environ[name]
+    if os.environ.get("WOM_HOLD_LOCK"):
+        app.config["HOLD_WRITER_LOCK"] = os.environ["WOM_HOLD_LOCK"] == "1"
+    if os.environ.get("WOM_HTTPS"):
+        app.config["SESSION_COOKIE_SECURE"] = os.environ["WOM_HTTPS"] == "1"
+
+
+def _check_secrets(app: Flask) -> None:
+    development = app.debug or app.testing
+    for key in ("SECRET_KEY", "IP_HMAC_KEY"):
+        value = app.config.get(key) or ""
+        if len(value) < MIN_SECRET_LENGTH and not development:
+            raise RuntimeError(
+                f"{key} is missing or shorter than {MIN_SECRET_LENGTH} characters. "
+                f"Set WOM_{'SECRET_KEY' if key == 'SECRET_KEY' else 'IP_KEY'} or put "
+                f"{key} in {Path(app.instance_path) / 'config.py'} "
+                "(`make instance/config.py` writes random ones)."
+            )
+        if not value:
+            # Development only: a throwaway key for this process.
+            app.config[key] = os.urandom(32).hex()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the wom app: config, store, blueprints, error pages, CLI."""
+    root = Path(__file__).resolve().parent.parent
+    app = Flask(
+        __name__,
+        instance_path=str(root / "instance"),
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_mapping(
+        DATABASE=str(Path(app.instance_path) / "wom.db"),
+        SECRET_KEY=None,
+        IP_HMAC_KEY=None,
+        HOLD_WRITER_LOCK=False,
+        MAX_CONTENT_LENGTH=32 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=False,
+        WOM_ANALYTICS_BACKGROUND=True,
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        _from_environment(app)
+    else:
+        app.config.from_mapping(test_config)
+    _check_secrets(app)
+    if app.config["SESSION_COOKIE_SECURE"]:
+        app.config["SESSION_COOKIE_NAME"] = "__Host-wom_session"
+
+    from . import cli, errors
+    from .store import Store
+    from .web import home, security
+
+    store = Store(app.config["DATABASE"])
+    app.extensions["wom.store"] = store
+    log.info("wom starting with SQLite %s on %s", sqlite3.sqlite_version, store.path)
+    if app.config["HOLD_WRITER_LOCK"]:
+        store.hold_lock()
+    store.ensure_schema()
+
+    errors.register(app)
+    security.register(app)
+    app.register_blueprint(home.blueprint)
+    cli.register(app)
+    return app

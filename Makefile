@@ -1,0 +1,53 @@
+# wom: `make run` serves the demo on http://127.0.0.1:5000; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wom
+DEMO_CUSTOMERS ?= 3000
+
+.PHONY: run test lint bench serve deps clean-db
+
+# Front-end packages come from npm, pinned by package-lock.json (once there are any).
+NODE_DEPS := $(if $(wildcard package.json),node_modules/.installed)
+
+deps: $(VENV)/.installed $(NODE_DEPS)
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Random keys for this machine, kept in the instance folder (never committed).
+instance/config.py:
+	mkdir -p instance
+	$(PYTHON) -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}'); print(f'IP_HMAC_KEY = {secrets.token_hex(32)!r}')" > $@
+	chmod 600 $@
+
+instance/wom.db: | deps instance/config.py
+	$(FLASK) init-db
+	$(FLASK) demo --customers $(DEMO_CUSTOMERS) --seed 0
+
+run: deps instance/config.py instance/wom.db
+	WOM_HOLD_LOCK=1 $(FLASK) run --debug --host 127.0.0.1 --port 5000
+
+# Production-style: one process with threads (RELIABILITY.md), no debugger.
+serve: deps instance/config.py instance/wom.db
+	$(BIN)/gunicorn --worker-class gthread --workers 1 --threads 8 \
+		--bind 127.0.0.1:8000 'wom.wsgi:app'
+
+lint: deps
+	$(BIN)/ruff check .
+
+test: deps lint
+	$(BIN)/pytest -q
+
+bench: deps
+	$(BIN)/python -m bench
+
+clean-db:
+	rm -f instance/wom.db instance/wom.db-wal instance/wom.db-shm

@@ -1,0 +1,118 @@
+"""The store's connection: migrations, writer pragmas, one writer, the lock file."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import sqlite3
+
+import pytest
+
+from wom import create_app
+from wom.store import Store, StoreLocked
+from wom.store.schema import migrations
+
+
+def test_migrations_are_named_and_applied_in_order(store):
+    applied = [m.name for m in migrations.applied(store.reader())]
+    assert applied == [m.name for m in migrations._migrations]
+    assert applied[0] == "0001_people_links_events"
+    assert migrations.pending(store.reader()) == []
+
+
+def test_start_up_applies_pending_migrations(db_path):
+    partial = Store(db_path)
+    with partial.write() as db:
+        migrations.apply(db, stop_before="0002_settings_owners_tokens")
+    assert "settings" not in partial.reader().table_names()
+    partial.close()
+    app = create_app({"TESTING": True, "DATABASE": str(db_path)})
+    store = app.extensions["wom.store"]
+    assert {"settings", "owners", "tokens"} <= set(store.reader().table_names())
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("pragma", "expected"),
+    [
+        ("journal_mode", "wal"),
+        ("synchronous", 2),  # FULL
+        ("foreign_keys", 1),
+    ],
+)
+def test_writer_pragmas(store, pragma, expected):
+    assert store.writer.execute(f"PRAGMA {pragma}").fetchone()[0] == expected
+
+
+def test_busy_timeout_is_at_least_five_seconds(store):
+    assert store.writer.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    assert store.reader().execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+
+
+def test_write_takes_an_immediate_lock(store, db_path):
+    """Inside write(), the RESERVED lock is held at once: nobody else may begin."""
+    other = sqlite3.connect(db_path, timeout=0, isolation_level=None)
+    with store.write():
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("ROLLBACK")
+    other.close()
+
+
+def test_a_failed_write_leaves_nothing(store):
+    with pytest.raises(RuntimeError):
+        with store.write() as db:
+            db.execute("INSERT INTO settings VALUES ('business_name', '\"x\"')")
+            raise RuntimeError("boom")
+    assert store.reader().execute("SELECT count(*) FROM settings").fetchone()[0] == 0
+
+
+def test_foreign_keys_are_enforced(store):
+    with pytest.raises(sqlite3.IntegrityError):
+        with store.write() as db:
+            db.execute("INSERT INTO links(code, owner_id, created_at) VALUES ('x', 99, 0)")
+
+
+def test_event_log_is_append_only(store, record):
+    record({"type": "signup", "customer": "a", "at": "2026-01-01T00:00:00Z"})
+    for statement in ("UPDATE events SET at = 0", "DELETE FROM events"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            with store.write() as db:
+                db.execute(statement)
+
+
+def _try_lock(path, answer):
+    try:
+        Store(path).hold_lock()
+        answer.put("locked")
+    except StoreLocked as exc:
+        answer.put(str(exc))
+
+
+def test_a_second_process_cannot_take_the_lock(store, db_path):
+    store.hold_lock()
+    answer = multiprocessing.get_context("spawn").Queue()
+    process = multiprocessing.get_context("spawn").Process(
+        target=_try_lock, args=(db_path, answer)
+    )
+    process.start()
+    process.join(60)
+    message = answer.get(timeout=5)
+    assert "holds" in message and str(db_path) in message
+
+
+def test_lock_is_released_on_close(db_path):
+    first = Store(db_path)
+    first.hold_lock()
+    first.close()
+    second = Store(db_path)
+    second.hold_lock()
+    second.close()
+
+
+def test_start_up_logs_the_sqlite_version(db_path, caplog):
+    with caplog.at_level(logging.INFO, logger="wom"):
+        app = create_app({"TESTING": True, "DATABASE": str(db_path)})
+    assert sqlite3.sqlite_version in caplog.text
+    app.extensions["wom.store"].close()

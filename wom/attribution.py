@@ -1,0 +1,162 @@
+"""Which touch earns the credit for a customer (METRICS.md, "Referral forest").
+
+Credit is a pure function of the log ordered by ``(at, arrival sequence)``. For a
+customer who converts at ``T``, the credited referrer is the talker of the first
+(or, under the last-touch rule, the last) touch to them that
+
+- lies in ``[T - window, T]``;
+- comes from a talker who was already a customer, earlier in log order, so the
+  referral forest can never hold a cycle;
+- is not a self-referral by normalised email (that voids it for good).
+
+A credit whose only link between the two people is a shared visitor cookie or IP
+hash is *held* for review, and counts once approved. The store asks this module;
+nothing here touches SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "Touch",
+    "Credit",
+    "Decision",
+    "credit_for",
+    "KIND_OF_EVENT",
+    "DAY_US",
+]
+
+DAY_US = 86_400 * 1_000_000
+
+# The edge kind each touching event type makes (METRICS.md names them alike).
+KIND_OF_EVENT = {
+    "signup": "link",
+    "mention": "mention",
+    "heard_from": "heard_from",
+    "referral": "referral",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Touch:
+    """One touch to the customer, with what attribution needs to know about its talker.
+
+    ``talker_conversion`` is the talker's ``(acquired_at, acquired_order)``, or
+    ``None`` for a talker who is not a customer. ``same_email`` and ``same_device``
+    compare the talker with the customer (normalised email; visitor or IP hash).
+    """
+
+    talker: int
+    at: int
+    seq: int
+    kind: str
+    talker_conversion: tuple[int, int] | None
+    same_email: bool = False
+    same_device: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """The credited referrer of one customer."""
+
+    referrer: int
+    touch_seq: int
+    kind: str
+    at: int
+    status: Literal["credited", "held"]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A credit (or none) and the review flags raised on the way.
+
+    ``flags`` holds ``(kind, referrer, reason)`` triples, where kind is
+    ``"self_referral"`` or ``"held"``.
+    """
+
+    credit: Credit | None
+    flags: tuple[tuple[str, int, str], ...] = ()
+
+
+def credit_for(
+    conversion: tuple[int, int],
+    touches: list[Touch],
+    *,
+    rule: Literal["first", "last"] = "first",
+    window_days: int = 90,
+    reviews: dict[int, str] | None = None,
+) -> Decision:
+    """Decide the credited referrer of a customer who converted at ``conversion``.
+
+    ``conversion`` is the customer's ``(acquired_at, acquired_order)``. ``touches``
+    may come in any order; ``reviews`` maps a referrer to the owner's decision
+    (``"approved"`` or ``"voided"``).
+
+    >>> day = DAY_US
+    >>> a = Touch(talker=1, at=10 * day, seq=5, kind="mention",
+    ...           talker_conversion=(0, 2))
+    >>> b = Touch(talker=2, at=20 * day, seq=9, kind="link",
+    ...           talker_conversion=(1 * day, 4))
+    >>> credit_for((30 * day, 21), [b, a]).credit.referrer
+    1
+    >>> credit_for((30 * day, 21), [b, a], rule="last").credit.referrer
+    2
+
+    Outside the window, no credit: the customer is a root.
+
+    >>> credit_for((200 * day, 21), [a, b]).credit is None
+    True
+
+    A talker who became a customer only after the listener never earns credit.
+
+    >>> late = Touch(talker=3, at=10 * day, seq=6, kind="mention",
+    ...              talker_conversion=(40 * day, 30))
+    >>> credit_for((30 * day, 21), [late]).credit is None
+    True
+
+    A self-referral by email is void and flagged; a shared device is held.
+
+    >>> selfish = Touch(1, 10 * day, 5, "link", (0, 2), same_email=True)
+    >>> decision = credit_for((30 * day, 21), [selfish])
+    >>> decision.credit, decision.flags[0][0]
+    (None, 'self_referral')
+    >>> shared = Touch(1, 10 * day, 5, "link", (0, 2), same_device=True)
+    >>> credit_for((30 * day, 21), [shared]).credit.status
+    'held'
+    >>> credit_for((30 * day, 21), [shared], reviews={1: "approved"}).credit.status
+    'credited'
+    """
+    reviews = reviews or {}
+    at_conversion = conversion[0]
+    opens = at_conversion - window_days * DAY_US
+    flags: list[tuple[str, int, str]] = []
+    eligible: list[Touch] = []
+    for touch in sorted(touches, key=lambda t: (t.at, t.seq)):
+        # The talker must have converted strictly earlier in log order.
+        if touch.talker_conversion is None or touch.talker_conversion >= conversion:
+            continue
+        if touch.same_email:
+            reason = "the referrer and the customer share a normalised email address"
+            flags.append(("self_referral", touch.talker, reason))
+            continue
+        if not opens <= touch.at <= at_conversion:
+            continue
+        if reviews.get(touch.talker) == "voided":
+            continue
+        eligible.append(touch)
+    if not eligible:
+        return Decision(None, _unique(flags))
+    chosen = eligible[0] if rule == "first" else eligible[-1]
+    status: Literal["credited", "held"] = "credited"
+    if chosen.same_device and reviews.get(chosen.talker) != "approved":
+        status = "held"
+        reason = "the referrer and the customer share a visitor cookie or IP address"
+        flags.append(("held", chosen.talker, reason))
+    credit = Credit(chosen.talker, chosen.seq, chosen.kind, chosen.at, status)
+    return Decision(credit, _unique(flags))
+
+
+def _unique(flags: list[tuple[str, int, str]]) -> tuple[tuple[str, int, str], ...]:
+    return tuple(dict.fromkeys(flags))

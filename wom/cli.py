@@ -1,0 +1,194 @@
+"""The command line: ``flask --app wom COMMAND``.
+
+Every command that writes goes through the store's single writer, so it refuses
+with a clear message while a server holds the database's lock file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from .store import (
+    InvalidInput,
+    Store,
+    StoreError,
+    accounts,
+    now_micros,
+    rebuild,
+    rederive_credits,
+)
+from .store.settings import (
+    ATTRIBUTION_KEYS,
+    SETTINGS,
+    parse_setting,
+    read_settings,
+    write_setting,
+)
+
+__all__ = ["register", "COMMANDS"]
+
+
+def _store() -> Store:
+    return current_app.extensions["wom.store"]
+
+
+def _clear_errors(command):
+    """Turn the store's errors into one clear line and exit status 1."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except InvalidInput as exc:
+            lines = [f"  {e['field']}: {e['message']}" for e in exc.errors]
+            raise click.ClickException("invalid input\n" + "\n".join(lines)) from None
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+@click.command("init-db")
+@_clear_errors
+def init_db():
+    """Create the database (or apply pending migrations)."""
+    applied = _store().migrate()
+    click.echo(
+        f"Database ready at {_store().path}"
+        + (f" (applied {', '.join(applied)})" if applied else " (up to date)")
+    )
+
+
+@click.command("demo")
+@click.option("--customers", default=2000, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=0, show_default=True, type=int)
+@_clear_errors
+def demo(customers: int, seed: int):
+    """Fill an empty database with deterministic, believable word of mouth."""
+    from .demo import generate
+    from .store.bulk import load_history
+
+    store = _store()
+    store.migrate()
+    with click.progressbar(
+        length=customers, label="Generating people and events", file=sys.stderr
+    ) as bar:
+        done = [0]
+
+        def advance(n_done, n_total):
+            bar.update(n_done - done[0])
+            done[0] = n_done
+
+        made = generate(customers, seed=seed, progress=advance)
+    with click.progressbar(
+        length=len(made.events), label="Writing events", file=sys.stderr
+    ) as bar:
+        load_history(
+            store,
+            made.people,
+            made.events,
+            ip_key=current_app.config["IP_HMAC_KEY"].encode(),
+            progress=bar.update,
+        )
+    click.echo(
+        f"Loaded {len(made.people)} people and {len(made.events)} events "
+        f"into {store.path}"
+    )
+
+
+@click.command("create-owner")
+@click.argument("email")
+@click.password_option(help="At least 12 characters; asked for when not given.")
+@_clear_errors
+def create_owner(email: str, password: str):
+    """Add a dashboard owner."""
+    with _store().write() as db:
+        accounts.create_owner(db, email, password, now_micros())
+    click.echo(f"Owner {email.strip().lower()} created.")
+
+
+@click.command("create-token")
+@click.argument("name")
+@click.option("--read-only", is_flag=True, help="The token may only read.")
+@_clear_errors
+def create_token(name: str, read_only: bool):
+    """Make an API token and print it, once, on stdout (only its hash is kept)."""
+    with _store().write() as db:
+        token = accounts.create_token(db, name, read_only=read_only, now=now_micros())
+    click.echo(token)
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@_clear_errors
+def backup(path: Path):
+    """Copy the live database to PATH with SQLite's backup API."""
+    if path.exists():
+        raise click.ClickException(f"{path} exists already; give a new file name.")
+    source = _store().reader()
+    target = sqlite3.connect(str(path))
+    try:
+        source.conn.backup(target)
+    finally:
+        target.close()
+    click.echo(f"Backed up {_store().path} to {path}")
+
+
+@click.command("settings")
+@click.argument("key", required=False)
+@click.argument("value", required=False)
+@_clear_errors
+def settings(key: str | None, value: str | None):
+    """Show every setting, show one (KEY), or set one (KEY VALUE)."""
+    store = _store()
+    if key is None:
+        current = read_settings(store.reader())
+        width = max(map(len, SETTINGS))
+        for name, setting in SETTINGS.items():
+            click.echo(
+                f"{name:<{width}}  {json.dumps(current[name], ensure_ascii=False)}"
+                f"  # {setting.help}"
+            )
+        return
+    parsed = parse_setting(key, "" if value is None else value)
+    if value is None:
+        click.echo(json.dumps(read_settings(store.reader())[key], ensure_ascii=False))
+        return
+    with store.write() as db:
+        write_setting(db, key, parsed)
+        if key in ATTRIBUTION_KEYS:
+            rederive_credits(db)
+    click.echo(f"{key} = {json.dumps(parsed, ensure_ascii=False)}")
+
+
+@click.command("rebuild")
+@_clear_errors
+def rebuild_command():
+    """Recompute every derived table from the event log."""
+    with _store().write() as db:
+        rebuild(db)
+    click.echo("Derived tables rebuilt from the event log.")
+
+
+COMMANDS = [
+    init_db,
+    demo,
+    create_owner,
+    create_token,
+    backup,
+    settings,
+    rebuild_command,
+]
+
+
+def register(app: Flask) -> None:
+    """Add the commands to ``flask --app wom``."""
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -1,0 +1,113 @@
+"""One place that turns failures into what each surface shows.
+
+Under ``/api`` every error is RFC 9457 ``application/problem+json``; everywhere
+else it is an HTML page that says what to do next. Never a traceback, SQL, a path
+or a secret.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, json, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .store import Conflict, InvalidInput, NotFound, StoreError, StoreLocked
+
+__all__ = ["register", "problem"]
+
+log = logging.getLogger(__name__)
+
+PROBLEM_TYPES = "https://wom.invalid/problems/"
+
+
+def wants_problem_json() -> bool:
+    """Whether the failing request belongs to the JSON API."""
+    return request.path.startswith("/api/")
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    errors: list | None = None,
+    headers: dict | None = None,
+) -> Response:
+    """An ``application/problem+json`` response."""
+    body = {
+        "type": PROBLEM_TYPES + title.lower().replace(" ", "-"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    response = Response(
+        json.dumps(body), status=status, mimetype="application/problem+json"
+    )
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _page(status: int, title: str, detail: str, headers=None) -> Response:
+    html = render_template("error.html", status=status, title=title, detail=detail)
+    response = Response(html, status=status, mimetype="text/html")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _render(
+    status: int, title: str, detail: str, errors=None, headers=None
+) -> Response:
+    if wants_problem_json():
+        return problem(status, title, detail, errors=errors, headers=headers)
+    return _page(status, title, detail, headers=headers)
+
+
+def _http_error(exc: HTTPException):
+    headers = {}
+    if exc.code == 405 and exc.valid_methods:
+        headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+    retry = getattr(exc, "retry_after", None)
+    if exc.code == 429:
+        headers["Retry-After"] = str(int(retry or 60))
+    return _render(
+        exc.code or 500,
+        exc.name,
+        exc.description or exc.name,
+        errors=getattr(exc, "errors", None),
+        headers=headers,
+    )
+
+
+def _store_error(exc: StoreError):
+    if isinstance(exc, InvalidInput):
+        return _render(422, "Unprocessable Content", str(exc), errors=exc.errors)
+    if isinstance(exc, NotFound):
+        return _render(404, "Not Found", str(exc))
+    if isinstance(exc, Conflict):
+        return _render(409, "Conflict", str(exc))
+    if isinstance(exc, StoreLocked):
+        return _render(503, "Service Unavailable", "The database is busy; try again.")
+    return _render(500, "Internal Server Error", "Something went wrong on our side.")
+
+
+def _unexpected(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return _render(
+        500,
+        InternalServerError.name,
+        "Something went wrong on our side. It has been logged.",
+    )
+
+
+def register(app: Flask) -> None:
+    """Install the handlers on the app (unmatched URLs never reach a blueprint)."""
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(StoreError, _store_error)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,28 @@
+"""The store: the only place that speaks SQL. One SQLite file, one writer.
+
+The public surface is re-exported here; see each module for the details.
+"""
+
+from .connection import BUSY_TIMEOUT_MS, Store, open_database
+from .derive import Changes, rebuild, rederive_credits
+from .errors import Conflict, InvalidInput, NotFound, StoreError, StoreLocked
+from .ingest import IngestResult, ingest, new_external_id, now_micros, parse_time
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "Changes",
+    "Conflict",
+    "IngestResult",
+    "InvalidInput",
+    "NotFound",
+    "Store",
+    "StoreError",
+    "StoreLocked",
+    "ingest",
+    "new_external_id",
+    "now_micros",
+    "open_database",
+    "parse_time",
+    "rebuild",
+    "rederive_credits",
+]

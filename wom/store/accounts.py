@@ -1,0 +1,107 @@
+"""Owners (dashboard logins) and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlite_utils import Database
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..emails import looks_like_email
+from .errors import Conflict, InvalidInput
+
+__all__ = [
+    "PASSWORD_METHOD",
+    "create_owner",
+    "check_owner",
+    "create_token",
+    "find_token",
+]
+
+# Werkzeug's default scrypt cost is below OWASP's floor; this is n=2**17, r=8, p=1.
+PASSWORD_METHOD = "scrypt:131072:8:1"
+# Checked against when the email is unknown, so both paths cost one scrypt.
+_DUMMY_HASH = generate_password_hash("not a password", method=PASSWORD_METHOD)
+
+
+def create_owner(db: Database, email: str, password: str, now: int) -> int:
+    """Add a dashboard owner with a hashed password; return their id."""
+    email = email.strip().lower()
+    if not looks_like_email(email):
+        raise InvalidInput(
+            [
+                {
+                    "index": None,
+                    "field": "email",
+                    "message": "give an email address such as owner@example.org",
+                }
+            ]
+        )
+    if len(password) < 12:
+        raise InvalidInput(
+            [
+                {
+                    "index": None,
+                    "field": "password",
+                    "message": "use at least 12 characters",
+                }
+            ]
+        )
+    if db.execute("SELECT 1 FROM owners WHERE email = ?", [email]).fetchone():
+        raise Conflict(f"An owner with email {email} exists already.")
+    cursor = db.execute(
+        "INSERT INTO owners(email, password_hash, created_at) VALUES (?, ?, ?)",
+        [email, generate_password_hash(password, method=PASSWORD_METHOD), now],
+    )
+    return cursor.lastrowid
+
+
+def check_owner(db: Database, email: str, password: str) -> int | None:
+    """The owner's id when the password matches, else None."""
+    row = db.execute(
+        "SELECT id, password_hash FROM owners WHERE email = ?", [email.strip().lower()]
+    ).fetchone()
+    if row is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return row[0] if check_password_hash(row[1], password) else None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(db: Database, name: str, *, read_only: bool, now: int) -> str:
+    """Make an API token; store only its SHA-256 and return the token, once."""
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise InvalidInput(
+            [
+                {
+                    "index": None,
+                    "field": "name",
+                    "message": "give a token name of 1 to 64 characters",
+                }
+            ]
+        )
+    if db.execute("SELECT 1 FROM tokens WHERE name = ?", [name]).fetchone():
+        raise Conflict(f"A token named {name!r} exists already; pick another name.")
+    token = "wom_" + secrets.token_urlsafe(32)
+    db.execute(
+        "INSERT INTO tokens(name, token_sha256, read_only, created_at) "
+        "VALUES (?, ?, ?, ?)",
+        [name, _digest(token), int(read_only), now],
+    )
+    return token
+
+
+def find_token(db: Database, token: str) -> dict | None:
+    """The token's name and scope, or None for an unknown token."""
+    row = db.execute(
+        "SELECT id, name, read_only FROM tokens WHERE token_sha256 = ?",
+        [_digest(token)],
+    ).fetchone()
+    if row is None:
+        return None
+    return {"id": row[0], "name": row[1], "read_only": bool(row[2])}

@@ -1,0 +1,164 @@
+"""Opening the SQLite file: pragmas, the single writer, the server's lock file.
+
+RELIABILITY.md: one writer connection per process behind one lock, every write in a
+``BEGIN IMMEDIATE`` transaction, ``synchronous=FULL`` on the connection that
+acknowledges writes, and an exclusive lock file that keeps a second writing process
+out (SQLite before 3.51.3 can corrupt a WAL written by two connections at once).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from .errors import StoreLocked
+from .schema import migrations
+
+__all__ = ["Store", "open_database", "BUSY_TIMEOUT_MS"]
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def open_database(path: str | os.PathLike, *, synchronous: str = "FULL") -> Database:
+    """Open one connection with wom's pragmas and return it as a sqlite-utils Database.
+
+    Connections are made lazily in the process that uses them, never before a fork.
+    ``isolation_level=None`` leaves transactions to explicit ``BEGIN IMMEDIATE``.
+    """
+    conn = sqlite3.connect(
+        str(path),
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+    )
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute(f"PRAGMA synchronous = {synchronous}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    return Database(conn)
+
+
+class Store:
+    """The SQLite file behind wom: one writer connection, and readers per thread.
+
+    ``Store(path)`` opens nothing until it is used. ``migrate()`` applies pending
+    migrations; ``write()`` is the only road for writes.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self._writer: Database | None = None
+        self._write_lock = threading.RLock()
+        self._lock_fd: int | None = None
+        self._local = threading.local()
+        self._pid = os.getpid()
+
+    # -- the lock file --------------------------------------------------------
+
+    def hold_lock(self) -> None:
+        """Take the exclusive lock file beside the database, or raise StoreLocked.
+
+        The lock is held until the process exits (or ``close()``), so no other
+        process can write while this one serves.
+        """
+        if self._lock_fd is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StoreLocked(
+                f"Another wom process (probably the server) holds {self.lock_path}. "
+                "Stop it first, or make this change through the running server."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._lock_fd = fd
+
+    # -- connections ----------------------------------------------------------
+
+    @property
+    def writer(self) -> Database:
+        """The process's single writer connection (takes the lock file first)."""
+        if self._writer is None:
+            with self._write_lock:
+                if self._writer is None:
+                    self.hold_lock()
+                    self._writer = open_database(self.path)
+                    log.info(
+                        "wom store %s opened with SQLite %s",
+                        self.path,
+                        sqlite3.sqlite_version,
+                    )
+        return self._writer
+
+    def reader(self) -> Database:
+        """A read connection for this thread (WAL readers never block the writer)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = open_database(self.path)
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def write(self) -> Iterator[Database]:
+        """Run a write transaction: the writer lock, ``BEGIN IMMEDIATE``, then COMMIT.
+
+        The COMMIT has returned (and, under ``synchronous=FULL``, reached the disk)
+        when the block exits; on an exception everything is rolled back.
+        """
+        with self._write_lock:
+            db = self.writer
+            if db.conn.in_transaction:
+                # Nested use joins the outer transaction: one commit for all.
+                yield db
+                return
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations; return the names applied."""
+        with self.write() as db:
+            pending = [m.name for m in migrations.pending(db)]
+            if pending:
+                migrations.apply(db)
+            return pending
+
+    def ensure_schema(self) -> list[str]:
+        """Apply pending migrations at start-up; a read-only check when none are."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not migrations.pending(self.reader()):
+            return []
+        return self.migrate()
+
+    def close(self) -> None:
+        """Close the writer, this thread's reader and release the lock file."""
+        if self._writer is not None:
+            self._writer.conn.close()
+            self._writer = None
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.conn.close()
+            self._local.db = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None

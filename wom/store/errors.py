@@ -1,0 +1,36 @@
+"""What the store raises. The web layer maps each to one error shape (wom.errors)."""
+
+from __future__ import annotations
+
+__all__ = ["StoreError", "StoreLocked", "InvalidInput", "NotFound", "Conflict"]
+
+
+class StoreError(Exception):
+    """Base class for every error the store raises on purpose."""
+
+
+class StoreLocked(StoreError):
+    """Another process holds the database's writer lock file."""
+
+
+class NotFound(StoreError):
+    """The thing asked for does not exist."""
+
+
+class Conflict(StoreError):
+    """The request clashes with what is stored."""
+
+
+class InvalidInput(StoreError):
+    """Bad input: nothing was written.
+
+    ``errors`` lists each problem as ``{"index": int | None, "field": str,
+    "message": str}``; the message says what to do instead.
+    """
+
+    def __init__(self, errors: list[dict]):
+        self.errors = errors
+        first = errors[0] if errors else {"field": "?", "message": "invalid input"}
+        where = f"event {first['index']}: " if first.get("index") is not None else ""
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"{where}{first['field']}: {first['message']}{more}")

@@ -1,0 +1,517 @@
+"""The one road for events into the log: check, resolve, append, derive.
+
+The API, the landing pages, CSV imports and the demo all call ``ingest``. A batch is
+all or nothing: any bad event raises ``InvalidInput`` naming the index and field of
+every problem, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from ..emails import looks_like_email, normalise_email
+from .connection import Store
+from .derive import Changes, derive_batch
+from .errors import InvalidInput
+from .schema import EVENT_TYPES
+from .settings import read_settings
+
+__all__ = [
+    "CheckedEvent",
+    "IngestResult",
+    "check_events",
+    "ingest",
+    "parse_time",
+    "to_micros",
+    "now_micros",
+    "new_external_id",
+]
+
+FUTURE_SLACK_US = 5 * 60 * 1_000_000
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}")
+_COMMON = {"type", "at", "event_id", "channel"}
+FIELDS = {
+    "mention": _COMMON | {"from", "to"},
+    "heard_from": _COMMON | {"from", "to"},
+    "referral": _COMMON | {"from", "to"},
+    "signup": _COMMON
+    | {"customer", "name", "email", "link", "visitor", "ip_hmac", "user_agent"},
+    "purchase": _COMMON | {"customer", "value", "currency", "visitor", "ip_hmac"},
+    "click": _COMMON | {"link", "visitor", "user_agent", "ip_hmac", "ua_class"},
+}
+REQUIRED = {
+    "mention": ("from", "to", "at"),
+    "heard_from": ("from", "to", "at"),
+    "referral": ("from", "to", "at"),
+    "signup": ("customer", "at"),
+    "purchase": ("customer", "value", "at"),
+    "click": ("link", "visitor", "at"),
+}
+
+
+def now_micros() -> int:
+    """The current time in microseconds since the epoch (UTC)."""
+    return time.time_ns() // 1000
+
+
+def to_micros(moment: datetime) -> int:
+    """An aware datetime as microseconds since the epoch."""
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def parse_time(value) -> int:
+    """An ISO 8601 time with a zone (or an aware datetime) -> microseconds (UTC).
+
+    >>> parse_time("1970-01-01T00:00:01Z")
+    1000000
+    >>> parse_time("1970-01-01T01:00:00+01:00")
+    0
+    """
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str) and len(value) <= 40:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                "give an ISO 8601 time such as 2026-05-01T12:00:00Z"
+            ) from None
+    else:
+        raise ValueError("give an ISO 8601 time such as 2026-05-01T12:00:00Z")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("add a time zone, such as Z or +02:00")
+    return to_micros(moment)
+
+
+def new_external_id() -> str:
+    """A short, unique, stable id for a person created without one (``p-...``)."""
+    return "p-" + secrets.token_urlsafe(8)[:10].replace("_", "x").replace("-", "y")
+
+
+@dataclass
+class CheckedEvent:
+    """An event that passed the checks, times in microseconds, people by external id."""
+
+    index: int
+    type: str
+    at: int
+    talker: str | None = None
+    listener: str | None = None
+    link: str | None = None
+    visitor: str | None = None
+    value: float | None = None
+    currency: str | None = None
+    channel: str | None = None
+    event_id: str | None = None
+    ip_hmac: str | None = None
+    ua_class: str | None = None
+    name: str | None = None
+    email: str | None = None
+
+
+@dataclass
+class IngestResult:
+    """What a batch did: how many events were appended or were replays."""
+
+    accepted: int = 0
+    replayed: int = 0
+    first_seq: int | None = None
+    last_seq: int | None = None
+    created_people: list[str] = field(default_factory=list)
+    changes: Changes = field(default_factory=Changes)
+
+
+def _text(raw: dict, key: str, limit: int, problems: list, index: int) -> str | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        problems.append(
+            {
+                "index": index,
+                "field": key,
+                "message": f"give a string of 1 to {limit} characters",
+            }
+        )
+        return None
+    return value.strip()
+
+
+def _person(raw: dict, key: str, problems: list, index: int) -> str | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _ID.fullmatch(value):
+        problems.append(
+            {
+                "index": index,
+                "field": key,
+                "message": "give a customer id of 1 to 128 letters, digits or ._:@+-",
+            }
+        )
+        return None
+    return value
+
+
+def check_event(
+    raw, index: int, *, currency: str, now: int
+) -> tuple[CheckedEvent | None, list[dict]]:
+    """Check one event in the API's shape; return it or the problems found."""
+    problems: list[dict] = []
+    if not isinstance(raw, dict):
+        return None, [
+            {"index": index, "field": "(event)", "message": "give a JSON object"}
+        ]
+    kind = raw.get("type")
+    if kind not in EVENT_TYPES:
+        return None, [
+            {
+                "index": index,
+                "field": "type",
+                "message": f"give one of {', '.join(EVENT_TYPES)}",
+            }
+        ]
+    for key in sorted(set(raw) - FIELDS[kind]):
+        problems.append(
+            {
+                "index": index,
+                "field": key,
+                "message": f"not a field of a {kind} event; remove it",
+            }
+        )
+    for key in REQUIRED[kind]:
+        if raw.get(key) is None:
+            problems.append({"index": index, "field": key, "message": "required"})
+    at = None
+    if raw.get("at") is not None:
+        try:
+            at = parse_time(raw["at"])
+        except ValueError as exc:
+            problems.append({"index": index, "field": "at", "message": str(exc)})
+        else:
+            if at > now + FUTURE_SLACK_US:
+                problems.append(
+                    {
+                        "index": index,
+                        "field": "at",
+                        "message": "more than 5 minutes ahead; send the real time",
+                    }
+                )
+    event = CheckedEvent(index=index, type=kind, at=at or 0)
+    event.event_id = _text(raw, "event_id", 128, problems, index)
+    event.channel = _text(raw, "channel", 40, problems, index)
+    if kind in ("mention", "heard_from", "referral"):
+        event.talker = _person(raw, "from", problems, index)
+        event.listener = _person(raw, "to", problems, index)
+        if event.talker is not None and event.talker == event.listener:
+            problems.append(
+                {
+                    "index": index,
+                    "field": "to",
+                    "message": "nobody tells themselves about us; name someone else",
+                }
+            )
+    else:
+        event.listener = _person(raw, "customer", problems, index)
+        event.link = _text(raw, "link", 64, problems, index)
+        event.visitor = _text(raw, "visitor", 64, problems, index)
+        event.ip_hmac = _text(raw, "ip_hmac", 64, problems, index)
+    if kind == "signup":
+        event.name = _text(raw, "name", 200, problems, index)
+        event.email = _text(raw, "email", 254, problems, index)
+        if event.email is not None and not looks_like_email(event.email):
+            problems.append(
+                {
+                    "index": index,
+                    "field": "email",
+                    "message": "not an email address; give one like zoe@example.org",
+                }
+            )
+    if kind == "purchase":
+        value = raw.get("value")
+        if value is not None and (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < 0
+        ):
+            problems.append(
+                {
+                    "index": index,
+                    "field": "value",
+                    "message": "give a number of 0 or more",
+                }
+            )
+        else:
+            event.value = float(value) if value is not None else None
+        given = raw.get("currency", currency)
+        if not isinstance(given, str) or given.upper() != currency:
+            problems.append(
+                {
+                    "index": index,
+                    "field": "currency",
+                    "message": f"values are kept in {currency}; convert before sending",
+                }
+            )
+        event.currency = currency
+    if kind == "click":
+        agent = raw.get("user_agent")
+        if agent is not None and not isinstance(agent, str):
+            problems.append(
+                {"index": index, "field": "user_agent", "message": "give a string"}
+            )
+        ua_class = raw.get("ua_class")
+        if ua_class is None:
+            from ..privacy import user_agent_class
+
+            ua_class = user_agent_class(agent)
+        if ua_class not in ("human", "bot"):
+            problems.append(
+                {"index": index, "field": "ua_class", "message": "give human or bot"}
+            )
+        event.ua_class = ua_class
+    return (None, problems) if problems else (event, [])
+
+
+def check_events(
+    raw_events: Sequence, *, currency: str, now: int | None = None
+) -> list[CheckedEvent]:
+    """Check every event; raise InvalidInput listing all problems, or return them."""
+    now = now_micros() if now is None else now
+    checked, problems = [], []
+    for index, raw in enumerate(raw_events):
+        event, found = check_event(raw, index, currency=currency, now=now)
+        problems.extend(found)
+        if event is not None:
+            checked.append(event)
+    if problems:
+        raise InvalidInput(problems)
+    return checked
+
+
+def ingest(
+    store: Store, raw_events: Sequence, *, source: str = "web", now: int | None = None
+) -> IngestResult:
+    """Check and append a batch of events in one transaction; derive what they change.
+
+    A replayed ``event_id`` (per source) is a no-op. Returns after COMMIT.
+    """
+    now = now_micros() if now is None else now
+    with store.write() as db:
+        settings = read_settings(db)
+        events = check_events(raw_events, currency=settings["currency"], now=now)
+        return append_events(db, events, source=source, now=now)
+
+
+def append_events(
+    db: Database,
+    events: list[CheckedEvent],
+    *,
+    source: str,
+    now: int,
+    derive: bool = True,
+) -> IngestResult:
+    """Append checked events inside the caller's write transaction.
+
+    With ``derive=False`` the caller promises a ``rebuild`` before it commits.
+    """
+    result = IngestResult()
+    events = _drop_replays(db, events, source, result)
+    if not events:
+        return result
+    links = _resolve_links(db, events)
+    ids, created = _resolve_people(db, events, now)
+    result.created_people = created
+    identities = _store_identities(db, events, ids)
+    rows = []
+    for event in events:
+        link = links.get(event.link) if event.link else None
+        talker = ids.get(event.talker) if event.talker else None
+        listener = ids.get(event.listener) if event.listener else None
+        link_id = None
+        if link is not None:
+            link_id, owner = link
+            # A customer signing up through their own link is no touch.
+            if event.type in ("signup", "click") and owner != listener:
+                talker = owner
+        rows.append(
+            (
+                event.type,
+                event.at,
+                talker,
+                listener,
+                link_id,
+                event.visitor,
+                event.value,
+                event.currency,
+                event.channel,
+                source,
+                event.event_id,
+                event.ip_hmac,
+                event.ua_class,
+                now,
+            )
+        )
+    cursor = db.conn.cursor()
+    cursor.execute("SELECT coalesce(max(seq), 0) FROM events")
+    before = cursor.fetchone()[0]
+    cursor.executemany(
+        "INSERT INTO events(type, at, talker_id, listener_id, link_id, visitor, value, "
+        "currency, channel, source, event_id, ip_hmac, ua_class, received_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    result.first_seq, result.last_seq = before + 1, before + len(rows)
+    last = db.execute("SELECT max(seq) FROM events").fetchone()[0]
+    # AUTOINCREMENT hands out consecutive numbers inside one write transaction.
+    if last != result.last_seq:
+        raise RuntimeError("the event log's sequence is not consecutive")
+    result.accepted = len(rows)
+    if derive:
+        result.changes = derive_batch(
+            db, result.first_seq, result.last_seq, identities=identities
+        )
+    return result
+
+
+def _drop_replays(
+    db: Database, events: list[CheckedEvent], source: str, result: IngestResult
+) -> list[CheckedEvent]:
+    keyed = [e.event_id for e in events if e.event_id is not None]
+    seen: set[str] = set()
+    for start in range(0, len(keyed), 500):
+        chunk = keyed[start : start + 500]
+        seen.update(
+            row[0]
+            for row in db.execute(
+                f"SELECT event_id FROM events WHERE source = ? AND event_id IN "
+                f"({','.join('?' * len(chunk))})",
+                [source, *chunk],
+            )
+        )
+    fresh = []
+    for event in events:
+        if event.event_id is not None:
+            if event.event_id in seen:
+                result.replayed += 1
+                continue
+            seen.add(event.event_id)
+        fresh.append(event)
+    return fresh
+
+
+def _resolve_links(
+    db: Database, events: list[CheckedEvent]
+) -> dict[str, tuple[int, int]]:
+    codes = sorted({e.link for e in events if e.link})
+    found: dict[str, tuple[int, int, int]] = {}
+    for start in range(0, len(codes), 500):
+        chunk = codes[start : start + 500]
+        for code, link_id, owner, disabled in db.execute(
+            f"SELECT code, id, owner_id, disabled FROM links WHERE code IN "
+            f"({','.join('?' * len(chunk))})",
+            chunk,
+        ):
+            found[code] = (link_id, owner, disabled)
+    problems = [
+        {
+            "index": e.index,
+            "field": "link",
+            "message": f"no referral link with code {e.link!r}; create it first",
+        }
+        for e in events
+        if e.link and e.link not in found
+    ] + [
+        {
+            "index": e.index,
+            "field": "link",
+            "message": f"referral link {e.link!r} is disabled; use another",
+        }
+        for e in events
+        if e.type == "click" and e.link in found and found[e.link][2]
+    ]
+    if problems:
+        raise InvalidInput(problems)
+    return {code: (link_id, owner) for code, (link_id, owner, _) in found.items()}
+
+
+def _resolve_people(
+    db: Database, events: list[CheckedEvent], now: int
+) -> tuple[dict[str, int], list[str]]:
+    names = list(
+        dict.fromkeys(
+            name for e in events for name in (e.talker, e.listener) if name is not None
+        )
+    )
+    ids: dict[str, int] = {}
+    for start in range(0, len(names), 500):
+        chunk = names[start : start + 500]
+        ids.update(
+            db.execute(
+                f"SELECT external_id, id FROM people WHERE external_id IN "
+                f"({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+        )
+    created = [name for name in names if name not in ids]
+    db.conn.executemany(
+        "INSERT INTO people(external_id, created_at) VALUES (?, ?)",
+        [(name, now) for name in created],
+    )
+    for start in range(0, len(created), 500):
+        chunk = created[start : start + 500]
+        ids.update(
+            db.execute(
+                f"SELECT external_id, id FROM people WHERE external_id IN "
+                f"({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+        )
+    return ids, created
+
+
+def _store_identities(
+    db: Database, events: Iterable[CheckedEvent], ids: dict[str, int]
+) -> set[int]:
+    """Keep names and emails from sign-ups; return people whose email changed."""
+    latest: dict[int, CheckedEvent] = {}
+    for event in events:
+        if event.type == "signup" and (event.name or event.email):
+            latest[ids[event.listener]] = event
+    return upsert_identities(db, [(pid, e.name, e.email) for pid, e in latest.items()])
+
+
+def upsert_identities(
+    db: Database, rows: list[tuple[int, str | None, str | None]]
+) -> set[int]:
+    """Set names and emails (None keeps what is stored); return whose email changed."""
+    changed = set()
+    for person, name, email in rows:
+        old = db.execute(
+            "SELECT name, email FROM identities WHERE person_id = ?", [person]
+        ).fetchone()
+        old_name, old_email = old if old else (None, None)
+        new_email = email if email is not None else old_email
+        db.execute(
+            "INSERT OR REPLACE INTO identities"
+            "(person_id, name, email, email_normalised) "
+            "VALUES (?, ?, ?, ?)",
+            [
+                person,
+                name if name is not None else old_name,
+                new_email,
+                normalise_email(new_email) if new_email else None,
+            ],
+        )
+        if new_email != old_email:
+            changed.add(person)
+    return changed

@@ -1,0 +1,45 @@
+"""The owner's review decisions on held or suspect credits."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from .derive import Changes, derive_credits_of
+from .errors import InvalidInput, NotFound
+
+__all__ = ["decide"]
+
+
+def decide(db: Database, flag_key: str, decision: str, now: int) -> Changes:
+    """Approve or void the credit a flag is about; re-derive that customer's credit.
+
+    Call inside a write transaction. Approving a held credit makes it count;
+    voiding it makes attribution look for the next eligible touch.
+    """
+    if decision not in ("approved", "voided"):
+        raise InvalidInput(
+            [{"index": None, "field": "decision", "message": "give approved or voided"}]
+        )
+    row = db.execute(
+        "SELECT customer_id, referrer_id FROM flags WHERE key = ?", [flag_key]
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No flag {flag_key!r}.")
+    customer, referrer = row
+    if customer is None or referrer is None:
+        raise InvalidInput(
+            [
+                {
+                    "index": None,
+                    "field": "flag",
+                    "message": "this flag names no single credit; review its members",
+                }
+            ]
+        )
+    db.execute(
+        "INSERT INTO reviews(customer_id, referrer_id, decision, decided_at) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT(customer_id, referrer_id) DO UPDATE SET "
+        "decision = excluded.decision, decided_at = excluded.decided_at",
+        [customer, referrer, decision, now],
+    )
+    return derive_credits_of(db, [customer])

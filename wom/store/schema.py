@@ -1,0 +1,212 @@
+"""Named schema migrations. Start-up applies the pending ones, in order.
+
+Times are integers: microseconds since the Unix epoch, in UTC. They sort, subtract
+and window in SQL without parsing, and the web layer renders them as ISO 8601.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+__all__ = ["migrations", "EVENT_TYPES", "DERIVED_TABLES"]
+
+EVENT_TYPES = ("click", "signup", "purchase", "mention", "heard_from", "referral")
+
+# What a rebuild from the log recomputes (table -> the columns it owns).
+DERIVED_TABLES = {
+    "people": ("id", "status", "acquired_at", "acquired_order", "acquired_via"),
+    "links": ("id", "clicks", "bot_clicks", "signups"),
+    "touches": (
+        "talker_id",
+        "listener_id",
+        "kinds",
+        "touches",
+        "first_at",
+        "last_at",
+        "converted",
+    ),
+    "credits": ("customer_id", "referrer_id", "touch_seq", "kind", "at", "status"),
+    "purchases": ("seq", "person_id", "value", "currency", "at"),
+    "devices": ("person_id", "kind", "value"),
+    "flags": ("key", "kind", "customer_id", "referrer_id", "members", "reason"),
+}
+
+migrations = Migrations("wom")
+
+
+@migrations(name="0001_people_links_events")
+def _people_links_events(db: Database) -> None:
+    db.executescript(
+        """
+        -- A person is a node: a customer or a prospect. The id is internal and
+        -- stable; the log refers to people only by it.
+        CREATE TABLE people (
+            id INTEGER PRIMARY KEY,
+            external_id TEXT NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL,
+            -- Derived from the log:
+            status TEXT NOT NULL DEFAULT 'prospect'
+                CHECK (status IN ('prospect', 'customer')),
+            acquired_at INTEGER,
+            acquired_order INTEGER,
+            acquired_via TEXT CHECK (acquired_via IN ('root', 'referred', 'mention'))
+        );
+        CREATE INDEX people_acquired ON people(acquired_at);
+
+        -- Personal data, erasable: never copied into the log.
+        CREATE TABLE identities (
+            person_id INTEGER PRIMARY KEY REFERENCES people(id) ON DELETE CASCADE,
+            name TEXT,
+            email TEXT,
+            email_normalised TEXT
+        );
+        CREATE INDEX identities_email ON identities(email_normalised);
+
+        CREATE TABLE links (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            owner_id INTEGER NOT NULL REFERENCES people(id),
+            channel TEXT NOT NULL DEFAULT 'default',
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            -- Derived from the log:
+            clicks INTEGER NOT NULL DEFAULT 0,
+            bot_clicks INTEGER NOT NULL DEFAULT 0,
+            signups INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX links_owner ON links(owner_id);
+
+        -- The append-only event log. seq is the arrival sequence.
+        CREATE TABLE events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            type TEXT NOT NULL CHECK (type IN
+                ('click', 'signup', 'purchase', 'mention', 'heard_from', 'referral')),
+            at INTEGER NOT NULL,
+            talker_id INTEGER REFERENCES people(id),
+            listener_id INTEGER REFERENCES people(id),
+            link_id INTEGER REFERENCES links(id),
+            visitor TEXT,
+            value REAL CHECK (value IS NULL OR value >= 0),
+            currency TEXT,
+            channel TEXT,
+            source TEXT NOT NULL,
+            event_id TEXT,
+            ip_hmac TEXT,
+            ua_class TEXT CHECK (ua_class IS NULL OR ua_class IN ('human', 'bot')),
+            received_at INTEGER NOT NULL,
+            UNIQUE (source, event_id),
+            CHECK (talker_id IS NULL OR talker_id IS NOT listener_id)
+        );
+        CREATE INDEX events_listener ON events(listener_id, at);
+        CREATE INDEX events_talker ON events(talker_id, at);
+        CREATE INDEX events_link ON events(link_id, visitor, at);
+        CREATE INDEX events_type_at ON events(type, at);
+
+        CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+        CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+
+        -- Derived: one row per ordered (talker, listener) pair.
+        CREATE TABLE touches (
+            talker_id INTEGER NOT NULL REFERENCES people(id),
+            listener_id INTEGER NOT NULL REFERENCES people(id),
+            kinds TEXT NOT NULL,
+            touches INTEGER NOT NULL,
+            first_at INTEGER NOT NULL,
+            last_at INTEGER NOT NULL,
+            converted INTEGER NOT NULL,
+            PRIMARY KEY (talker_id, listener_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX touches_listener ON touches(listener_id);
+
+        -- Derived: the credited referrer per customer (attribution.py decides).
+        CREATE TABLE credits (
+            customer_id INTEGER PRIMARY KEY REFERENCES people(id),
+            referrer_id INTEGER NOT NULL REFERENCES people(id),
+            touch_seq INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('credited', 'held'))
+        );
+        CREATE INDEX credits_referrer ON credits(referrer_id);
+
+        -- Derived: the visitor cookies and IP hashes each person used on their own
+        -- sign-ups and purchases (to hold credits between one person's two accounts).
+        CREATE TABLE devices (
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            kind TEXT NOT NULL CHECK (kind IN ('visitor', 'ip')),
+            value TEXT NOT NULL,
+            PRIMARY KEY (person_id, kind, value)
+        ) WITHOUT ROWID;
+        CREATE INDEX devices_value ON devices(kind, value);
+
+        -- Derived: one row per purchase event.
+        CREATE TABLE purchases (
+            seq INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES people(id),
+            value REAL NOT NULL,
+            currency TEXT NOT NULL,
+            at INTEGER NOT NULL
+        );
+        CREATE INDEX purchases_person ON purchases(person_id);
+
+        -- Review flags. Attribution raises self_referral and held flags (derived);
+        -- the fraud analytics raise ring, reciprocal and burst flags.
+        CREATE TABLE flags (
+            key TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            customer_id INTEGER REFERENCES people(id),
+            referrer_id INTEGER REFERENCES people(id),
+            members TEXT,
+            reason TEXT NOT NULL,
+            raised_at INTEGER NOT NULL
+        );
+        CREATE INDEX flags_customer ON flags(customer_id);
+
+        -- The owner's decisions on held or suspect credits: input, not derived.
+        CREATE TABLE reviews (
+            customer_id INTEGER NOT NULL REFERENCES people(id),
+            referrer_id INTEGER NOT NULL REFERENCES people(id),
+            decision TEXT NOT NULL CHECK (decision IN ('approved', 'voided')),
+            decided_at INTEGER NOT NULL,
+            PRIMARY KEY (customer_id, referrer_id)
+        );
+
+        -- "Who told you about us?" answers, kept as typed: erasable free text.
+        CREATE TABLE answers (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            resolved_id INTEGER REFERENCES people(id),
+            created_at INTEGER NOT NULL
+        );
+        """
+    )
+
+
+@migrations(name="0002_settings_owners_tokens")
+def _settings_owners_tokens(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE owners (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        -- API tokens: only the SHA-256 of the token is kept.
+        CREATE TABLE tokens (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            token_sha256 TEXT NOT NULL UNIQUE,
+            read_only INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            last_used_at INTEGER
+        );
+        """
+    )

@@ -1,0 +1,173 @@
+"""The business's settings: kept in the database, each with a default and a check."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from limits import parse as parse_rate_limit
+from sqlite_utils import Database
+
+from .errors import InvalidInput
+
+__all__ = [
+    "SETTINGS",
+    "ATTRIBUTION_KEYS",
+    "read_settings",
+    "parse_setting",
+    "write_setting",
+]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its default, what it means, and how a typed-in value is read."""
+
+    default: Any
+    help: str
+    parse: Callable[[str], Any]
+
+
+def _text(limit: int) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        value = value.strip()
+        if not value or len(value) > limit:
+            raise ValueError(f"give between 1 and {limit} characters")
+        return value
+
+    return parse
+
+
+def _url(value: str) -> str:
+    value = value.strip()
+    if value == "":
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("give an absolute http(s):// URL, or an empty string for none")
+    return value
+
+
+def _currency(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z]{3}", value.strip()):
+        raise ValueError("give a three-letter ISO 4217 code such as EUR or USD")
+    return value.strip().upper()
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("give an IANA time zone such as UTC or Europe/Paris") from None
+    return value.strip()
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value.strip() not in choices:
+            raise ValueError(f"give one of {', '.join(choices)}")
+        return value.strip()
+
+    return parse
+
+
+def _number(kind: type, low: float, high: float) -> Callable[[str], Any]:
+    def parse(value: str) -> Any:
+        try:
+            number = kind(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"give a number from {low} to {high}") from None
+        if not low <= number <= high:
+            raise ValueError(f"give a number from {low} to {high}")
+        return number
+
+    return parse
+
+
+def _rate(value: str) -> str:
+    try:
+        parse_rate_limit(value.strip())
+    except ValueError:
+        raise ValueError("give a rate such as '20 per hour' or '100/minute'") from None
+    return value.strip()
+
+
+SETTINGS: dict[str, Setting] = {
+    "business_name": Setting("My business", "shown on landing pages", _text(80)),
+    "offer_text": Setting(
+        "Sign up through a friend's link and you both get 10% off.",
+        "the offer on landing pages",
+        _text(500),
+    ),
+    "destination_url": Setting(
+        "", "where sign-ups go after the share page (empty: stay)", _url
+    ),
+    "currency": Setting(
+        "EUR", "the business's currency; others are refused", _currency
+    ),
+    "time_zone": Setting("UTC", "buckets of the spread series follow it", _zone),
+    "attribution_rule": Setting(
+        "first", "first or last touch earns the credit", _choice("first", "last")
+    ),
+    "attribution_window_days": Setting(
+        90,
+        "touches older than this before conversion earn nothing",
+        _number(int, 1, 3650),
+    ),
+    "value_decay": Setting(0.5, "d in referred_value", _number(float, 0.0, 1.0)),
+    "burst_threshold": Setting(
+        10,
+        "credited sign-ups in 10 minutes that flag a referrer",
+        _number(int, 2, 10_000),
+    ),
+    "signup_rate_limit": Setting("20 per hour", "landing sign-ups per IP", _rate),
+    "api_rate_limit": Setting("6000 per minute", "API requests per token", _rate),
+    "login_rate_limit": Setting("10 per 15 minutes", "owner logins per IP", _rate),
+}
+
+# Settings that change who earns credit: setting one re-derives every credit.
+ATTRIBUTION_KEYS = frozenset({"attribution_rule", "attribution_window_days"})
+
+
+def read_settings(db: Database) -> dict[str, Any]:
+    """Every setting, stored values over defaults."""
+    values = {key: setting.default for key, setting in SETTINGS.items()}
+    for key, raw in db.execute("SELECT key, value FROM settings").fetchall():
+        if key in values:
+            values[key] = json.loads(raw)
+    return values
+
+
+def parse_setting(key: str, value: str) -> Any:
+    """Check a typed-in value for ``key``; raise InvalidInput naming the fix."""
+    if key not in SETTINGS:
+        known = ", ".join(sorted(SETTINGS))
+        raise InvalidInput(
+            [
+                {
+                    "index": None,
+                    "field": key,
+                    "message": f"unknown setting; known settings: {known}",
+                }
+            ]
+        )
+    try:
+        return SETTINGS[key].parse(value)
+    except ValueError as exc:
+        raise InvalidInput(
+            [{"index": None, "field": key, "message": str(exc)}]
+        ) from None
+
+
+def write_setting(db: Database, key: str, value: Any) -> None:
+    """Store a checked value (inside the caller's write transaction)."""
+    db.execute(
+        "INSERT INTO settings(key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, json.dumps(value)],
+    )

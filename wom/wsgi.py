@@ -1,0 +1,12 @@
+"""The production entry point: ``gunicorn --worker-class gthread 'wom.wsgi:app'``.
+
+The server holds the database's lock file from start-up, so a second writing
+process (another server, a CLI command that writes) is refused.
+"""
+
+from __future__ import annotations
+
+from . import create_app
+
+app = create_app()
+app.extensions["wom.store"].hold_lock()
