@@ -22,13 +22,15 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def app(db_path: Path):
-    app = create_app({
-        "TESTING": True,
-        "DATABASE": str(db_path),
-        "SECRET_KEY": SECRET,
-        "IP_HMAC_KEY": IP_KEY,
-        "WOM_ANALYTICS_BACKGROUND": False,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(db_path),
+            "SECRET_KEY": SECRET,
+            "IP_HMAC_KEY": IP_KEY,
+            "WOM_ANALYTICS_BACKGROUND": False,
+        }
+    )
     yield app
     app.extensions["wom.store"].close()
 

@@ -71,7 +71,9 @@ def test_a_failed_write_leaves_nothing(store):
 def test_foreign_keys_are_enforced(store):
     with pytest.raises(sqlite3.IntegrityError):
         with store.write() as db:
-            db.execute("INSERT INTO links(code, owner_id, created_at) VALUES ('x', 99, 0)")
+            db.execute(
+                "INSERT INTO links(code, owner_id, created_at) VALUES ('x', 99, 0)"
+            )
 
 
 def test_event_log_is_append_only(store, record):

@@ -15,19 +15,28 @@ T2 = "2026-01-03T00:00:00Z"
 
 
 def status(store, external_id):
-    row = store.reader().execute(
-        "SELECT status, acquired_at FROM people WHERE external_id = ?", [external_id]
-    ).fetchone()
+    row = (
+        store.reader()
+        .execute(
+            "SELECT status, acquired_at FROM people WHERE external_id = ?",
+            [external_id],
+        )
+        .fetchone()
+    )
     return row and row[0]
 
 
 def edge(store, talker, listener):
-    return store.reader().execute(
-        """SELECT t.kinds, t.touches FROM touches t
+    return (
+        store.reader()
+        .execute(
+            """SELECT t.kinds, t.touches FROM touches t
         JOIN people a ON a.id = t.talker_id JOIN people b ON b.id = t.listener_id
         WHERE a.external_id = ? AND b.external_id = ?""",
-        [talker, listener],
-    ).fetchone()
+            [talker, listener],
+        )
+        .fetchone()
+    )
 
 
 def counts(store):
@@ -53,8 +62,11 @@ def test_signup_and_purchase_make_a_customer(store, record, kind, before):
         event["value"] = 12.5
     record(event)
     assert status(store, "bob") == "customer"
-    acquired = store.reader().execute(
-        "SELECT acquired_at FROM people WHERE external_id = 'bob'").fetchone()[0]
+    acquired = (
+        store.reader()
+        .execute("SELECT acquired_at FROM people WHERE external_id = 'bob'")
+        .fetchone()[0]
+    )
     expected = T0 if before == "customer" else T1
     assert acquired == int(datetime.fromisoformat(expected).timestamp() * 1e6)
     purchases = store.reader().execute("SELECT count(*) FROM purchases").fetchone()[0]
@@ -88,9 +100,14 @@ def test_referral_converts_both_sides(store, record, before):
     record({"type": "referral", "from": "alice", "to": "bob", "at": T1})
     assert status(store, "alice") == status(store, "bob") == "customer"
     assert "referral" in edge(store, "alice", "bob")[0]
-    credited = store.reader().execute(
-        "SELECT count(*) FROM credits c JOIN people p ON p.id = c.referrer_id "
-        "WHERE p.external_id = 'alice'").fetchone()[0]
+    credited = (
+        store.reader()
+        .execute(
+            "SELECT count(*) FROM credits c JOIN people p ON p.id = c.referrer_id "
+            "WHERE p.external_id = 'alice'"
+        )
+        .fetchone()[0]
+    )
     # A customer already converted earns no new credit: the referral is a touch only.
     assert credited == (0 if before == "customer" else 1)
 
@@ -99,8 +116,15 @@ def test_click_counts_on_its_link_and_makes_no_person(store, record):
     record({"type": "signup", "customer": "alice", "at": T0})
     code = store.reader().execute("SELECT code FROM links").fetchone()[0]
     people = counts(store)["people"]
-    record({"type": "click", "link": code, "visitor": "v1", "at": T1,
-            "user_agent": "Mozilla/5.0 Firefox/120.0"})
+    record(
+        {
+            "type": "click",
+            "link": code,
+            "visitor": "v1",
+            "at": T1,
+            "user_agent": "Mozilla/5.0 Firefox/120.0",
+        }
+    )
     assert counts(store)["people"] == people
     assert store.reader().execute("SELECT clicks FROM links").fetchone()[0] == 1
 
@@ -110,11 +134,30 @@ def test_repeat_clicks_within_thirty_minutes_count_once(store, record):
     code = store.reader().execute("SELECT code FROM links").fetchone()[0]
     start = datetime(2026, 1, 2, tzinfo=UTC)
     minutes = [0, 10, 29, 70, 75]  # the 70th minute is over 30 after the 29th
-    record(*[{"type": "click", "link": code, "visitor": "v1", "user_agent": "Mozilla",
-              "at": (start + timedelta(minutes=m)).isoformat()} for m in minutes])
-    record({"type": "click", "link": code, "visitor": "bot", "at": T1,
-            "user_agent": "facebookexternalhit/1.1"})
-    clicks, bots = store.reader().execute("SELECT clicks, bot_clicks FROM links").fetchone()
+    record(
+        *[
+            {
+                "type": "click",
+                "link": code,
+                "visitor": "v1",
+                "user_agent": "Mozilla",
+                "at": (start + timedelta(minutes=m)).isoformat(),
+            }
+            for m in minutes
+        ]
+    )
+    record(
+        {
+            "type": "click",
+            "link": code,
+            "visitor": "bot",
+            "at": T1,
+            "user_agent": "facebookexternalhit/1.1",
+        }
+    )
+    clicks, bots = (
+        store.reader().execute("SELECT clicks, bot_clicks FROM links").fetchone()
+    )
     assert (clicks, bots) == (2, 1)
 
 
@@ -123,17 +166,26 @@ def test_signup_through_a_link_makes_a_link_touch_and_credit(store, record):
     code = store.reader().execute("SELECT code FROM links").fetchone()[0]
     record({"type": "signup", "customer": "bob", "link": code, "at": T1})
     assert edge(store, "alice", "bob") == ("link", 1)
-    via = store.reader().execute(
-        "SELECT acquired_via FROM people WHERE external_id = 'bob'").fetchone()[0]
+    via = (
+        store.reader()
+        .execute("SELECT acquired_via FROM people WHERE external_id = 'bob'")
+        .fetchone()[0]
+    )
     assert via == "referred"
 
 
 def test_every_new_customer_gets_a_link(store, record):
-    record({"type": "signup", "customer": "a", "at": T0},
-           {"type": "mention", "from": "a", "to": "b", "at": T1})
-    rows = store.reader().execute(
-        "SELECT p.external_id, l.code FROM links l JOIN people p ON p.id = l.owner_id"
-    ).fetchall()
+    record(
+        {"type": "signup", "customer": "a", "at": T0},
+        {"type": "mention", "from": "a", "to": "b", "at": T1},
+    )
+    rows = (
+        store.reader()
+        .execute(
+            "SELECT p.external_id, l.code FROM links l JOIN people p ON p.id = l.owner_id"
+        )
+        .fetchall()
+    )
     assert [r[0] for r in rows] == ["a"]
     code = rows[0][1]
     assert len(code) == 8 and not set(code) & set("01ilo")
@@ -143,8 +195,13 @@ def test_every_new_customer_gets_a_link(store, record):
 
 
 def test_replayed_event_id_is_a_no_op(store, record):
-    event = {"type": "purchase", "customer": "a", "value": 5, "at": T0,
-             "event_id": "order-1"}
+    event = {
+        "type": "purchase",
+        "customer": "a",
+        "value": 5,
+        "at": T0,
+        "event_id": "order-1",
+    }
     first = record(event)
     before = counts(store)
     again = record(event, {**event, "event_id": "order-2"})
@@ -175,8 +232,10 @@ BAD = [
     ({"type": "signup", "customer": "a", "at": T0, "email": "a@localhost"}, "email"),
     ({"type": "purchase", "customer": "a", "value": -1, "at": T0}, "value"),
     ({"type": "purchase", "customer": "a", "value": "12", "at": T0}, "value"),
-    ({"type": "purchase", "customer": "a", "value": 1, "currency": "USD", "at": T0},
-     "currency"),
+    (
+        {"type": "purchase", "customer": "a", "value": 1, "currency": "USD", "at": T0},
+        "currency",
+    ),
     ({"type": "signup", "customer": "a", "at": FUTURE}, "at"),
     ({"type": "signup", "customer": "a", "at": "2026-01-01T00:00:00"}, "at"),
     ({"type": "signup", "customer": "a", "at": "yesterday"}, "at"),
@@ -203,7 +262,14 @@ def test_bad_event_is_refused_naming_the_field(store, record, event, field):
 
 def test_every_problem_of_a_batch_is_reported(store):
     with pytest.raises(InvalidInput) as caught:
-        ingest(store, [{"type": "mention", "from": "a", "to": "a", "at": T0},
-                       {"type": "purchase", "customer": "b", "value": -3, "at": T0}])
+        ingest(
+            store,
+            [
+                {"type": "mention", "from": "a", "to": "a", "at": T0},
+                {"type": "purchase", "customer": "b", "value": -3, "at": T0},
+            ],
+        )
     assert [(e["index"], e["field"]) for e in caught.value.errors] == [
-        (0, "to"), (1, "value")]
+        (0, "to"),
+        (1, "value"),
+    ]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .store import (
     InvalidInput,
@@ -57,6 +58,7 @@ def _clear_errors(command):
 
 @click.command("init-db")
 @_clear_errors
+@with_appcontext
 def init_db():
     """Create the database (or apply pending migrations)."""
     applied = _store().migrate()
@@ -70,6 +72,7 @@ def init_db():
 @click.option("--customers", default=2000, show_default=True, type=click.IntRange(1))
 @click.option("--seed", default=0, show_default=True, type=int)
 @_clear_errors
+@with_appcontext
 def demo(customers: int, seed: int):
     """Fill an empty database with deterministic, believable word of mouth."""
     from .demo import generate
@@ -107,6 +110,7 @@ def demo(customers: int, seed: int):
 @click.argument("email")
 @click.password_option(help="At least 12 characters; asked for when not given.")
 @_clear_errors
+@with_appcontext
 def create_owner(email: str, password: str):
     """Add a dashboard owner."""
     with _store().write() as db:
@@ -118,6 +122,7 @@ def create_owner(email: str, password: str):
 @click.argument("name")
 @click.option("--read-only", is_flag=True, help="The token may only read.")
 @_clear_errors
+@with_appcontext
 def create_token(name: str, read_only: bool):
     """Make an API token and print it, once, on stdout (only its hash is kept)."""
     with _store().write() as db:
@@ -128,6 +133,7 @@ def create_token(name: str, read_only: bool):
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @_clear_errors
+@with_appcontext
 def backup(path: Path):
     """Copy the live database to PATH with SQLite's backup API."""
     if path.exists():
@@ -145,6 +151,7 @@ def backup(path: Path):
 @click.argument("key", required=False)
 @click.argument("value", required=False)
 @_clear_errors
+@with_appcontext
 def settings(key: str | None, value: str | None):
     """Show every setting, show one (KEY), or set one (KEY VALUE)."""
     store = _store()
@@ -157,10 +164,12 @@ def settings(key: str | None, value: str | None):
                 f"  # {setting.help}"
             )
         return
-    parsed = parse_setting(key, "" if value is None else value)
     if value is None:
+        if key not in SETTINGS:
+            parse_setting(key, "")  # raises, naming the known settings
         click.echo(json.dumps(read_settings(store.reader())[key], ensure_ascii=False))
         return
+    parsed = parse_setting(key, value)
     with store.write() as db:
         write_setting(db, key, parsed)
         if key in ATTRIBUTION_KEYS:
@@ -170,6 +179,7 @@ def settings(key: str | None, value: str | None):
 
 @click.command("rebuild")
 @_clear_errors
+@with_appcontext
 def rebuild_command():
     """Recompute every derived table from the event log."""
     with _store().write() as db:

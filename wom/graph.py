@@ -61,7 +61,9 @@ def _person_attrs(row: dict) -> dict:
     }
 
 
-def build_conversation_graph(people: Iterable[dict], touches: Iterable[dict]) -> nx.DiGraph:
+def build_conversation_graph(
+    people: Iterable[dict], touches: Iterable[dict]
+) -> nx.DiGraph:
     """Build ``G`` from people rows and aggregated touch rows.
 
     ``people`` rows carry ``id``, ``external_id``, ``status``, ``acquired_at``,
@@ -120,11 +122,16 @@ def build_referral_forest(G: nx.DiGraph, credits: Iterable[dict]) -> nx.DiGraph:
     F = nx.DiGraph()
     with gc_paused():
         F.add_nodes_from(
-            (node, attrs) for node, attrs in G.nodes(data=True)
+            (node, attrs)
+            for node, attrs in G.nodes(data=True)
             if attrs.get("status") == "customer"
         )
         F.add_edges_from(
-            (row["referrer_id"], row["customer_id"], {"kind": row["kind"], "at": row["at"]})
+            (
+                row["referrer_id"],
+                row["customer_id"],
+                {"kind": row["kind"], "at": row["at"]},
+            )
             for row in credits
         )
     return F

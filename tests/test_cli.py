@@ -1,0 +1,148 @@
+"""The command line, `flask --app wom ...`: every command documented and working."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from wom.cli import COMMANDS
+from wom.store import Store
+
+
+def test_every_command_is_documented_in_the_readme():
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    for command in COMMANDS:
+        assert f"flask --app wom {command.name}" in readme, command.name
+
+
+def test_init_db(runner, app):
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0
+    assert "Database ready" in result.output
+
+
+def test_create_token_prints_only_the_token_and_keeps_only_its_hash(
+    runner, app, db_path
+):
+    result = runner.invoke(args=["create-token", "shop"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    assert token.startswith("wom_") and "\n" not in token and len(token) > 40
+    app.extensions["wom.store"].close()
+    raw = b"".join(
+        p.read_bytes() for p in db_path.parent.glob("wom.db*") if p.suffix != ".lock"
+    )
+    assert token.encode() not in raw
+    row = (
+        sqlite3.connect(db_path)
+        .execute("SELECT name, read_only FROM tokens")
+        .fetchone()
+    )
+    assert row == ("shop", 0)
+
+
+def test_create_token_read_only_and_duplicate_names(runner, app):
+    assert runner.invoke(args=["create-token", "bi", "--read-only"]).exit_code == 0
+    again = runner.invoke(args=["create-token", "bi"])
+    assert again.exit_code == 1
+    assert "exists already" in again.output
+
+
+def test_create_owner_hashes_with_scrypt(runner, app):
+    result = runner.invoke(
+        args=["create-owner", "Owner@Example.org"],
+        input="correct horse battery\ncorrect horse battery\n",
+    )
+    assert result.exit_code == 0, result.output
+    stored = (
+        app.extensions["wom.store"]
+        .reader()
+        .execute("SELECT email, password_hash FROM owners")
+        .fetchone()
+    )
+    assert stored[0] == "owner@example.org"
+    assert stored[1].startswith("scrypt:131072:8:1$")
+
+
+def test_create_owner_refuses_a_short_password(runner, app):
+    result = runner.invoke(
+        args=["create-owner", "o@example.org", "--password", "short"]
+    )
+    assert result.exit_code == 1
+    assert "password: use at least 12 characters" in result.output
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "shown"),
+    [
+        ("currency", "usd", '"USD"'),
+        ("attribution_window_days", "30", "30"),
+        ("time_zone", "Europe/Paris", '"Europe/Paris"'),
+        ("business_name", "Zoë's Café", '"Zoë\'s Café"'),
+    ],
+)
+def test_settings_set_and_show(runner, app, key, value, shown):
+    result = runner.invoke(args=["settings", key, value])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["settings", key]).output.strip() == shown
+    assert f"{key}" in runner.invoke(args=["settings"]).output
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("currency", "euro", "three-letter"),
+        ("time_zone", "Mars/Olympus", "IANA time zone"),
+        ("attribution_rule", "middle", "give one of first, last"),
+        ("attribution_window_days", "0", "from 1 to 3650"),
+        ("destination_url", "javascript:alert(1)", "http(s)://"),
+        ("colour", "red", "unknown setting"),
+    ],
+)
+def test_settings_refuse_bad_values(runner, app, key, value, message):
+    result = runner.invoke(args=["settings", key, value])
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def test_backup_makes_a_consistent_copy(runner, app, tmp_path):
+    runner.invoke(args=["create-token", "x"])
+    target = tmp_path / "copy.db"
+    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    copy = sqlite3.connect(target)
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert copy.execute("SELECT name FROM tokens").fetchone()[0] == "x"
+    again = runner.invoke(args=["backup", str(target)])
+    assert again.exit_code == 1 and "exists already" in again.output
+
+
+@pytest.mark.parametrize(
+    "args", [["create-token", "late"], ["settings", "currency", "USD"], ["rebuild"]]
+)
+def test_writing_commands_refuse_while_the_server_holds_the_lock(
+    runner, app, db_path, args
+):
+    app.extensions["wom.store"].close()  # start-up's migration took the lock
+    server = Store(db_path)
+    server.hold_lock()
+    try:
+        result = runner.invoke(args=args)
+    finally:
+        server.close()
+    assert result.exit_code == 1
+    assert "Another wom process (probably the server) holds" in result.output
+
+
+def test_reading_commands_work_while_the_server_holds_the_lock(runner, app, db_path):
+    app.extensions["wom.store"].close()  # start-up's migration took the lock
+    server = Store(db_path)
+    server.hold_lock()
+    try:
+        result = runner.invoke(args=["settings"])
+    finally:
+        server.close()
+    assert result.exit_code == 0
+    assert "business_name" in result.output
