@@ -44,7 +44,8 @@ def flags(store):
         tuple(r)
         for r in store.reader().execute(
             "SELECT f.kind, c.external_id, r.external_id FROM flags f "
-            "JOIN people c ON c.id = f.customer_id JOIN people r ON r.id = f.referrer_id"
+            "JOIN people c ON c.id = f.customer_id "
+            "JOIN people r ON r.id = f.referrer_id"
         )
     )
 

@@ -182,7 +182,8 @@ def test_every_new_customer_gets_a_link(store, record):
     rows = (
         store.reader()
         .execute(
-            "SELECT p.external_id, l.code FROM links l JOIN people p ON p.id = l.owner_id"
+            "SELECT p.external_id, l.code FROM links l "
+            "JOIN people p ON p.id = l.owner_id"
         )
         .fetchall()
     )

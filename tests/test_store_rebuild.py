@@ -70,7 +70,8 @@ def resolve_links(store, batch):
     """Turn `link_of` into a real link code, dropping events whose owner has none."""
     codes = dict(
         store.reader().execute(
-            "SELECT p.external_id, l.code FROM links l JOIN people p ON p.id = l.owner_id"
+            "SELECT p.external_id, l.code FROM links l "
+            "JOIN people p ON p.id = l.owner_id"
         )
     )
     resolved = []
