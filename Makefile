@@ -18,8 +18,14 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
+# The browser files wom serves are copied from node_modules into static/vendor.
+VENDOR_FILES := chart.js/dist/chart.umd.min.js cytoscape/dist/cytoscape.min.js \
+	swagger-ui-dist/swagger-ui-bundle.js swagger-ui-dist/swagger-ui.css
+
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor
+	cd node_modules && cp $(VENDOR_FILES) ../static/vendor/
 	touch $@
 
 # Random keys for this machine, kept in the instance folder (never committed).

@@ -81,9 +81,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["SESSION_COOKIE_SECURE"]:
         app.config["SESSION_COOKIE_NAME"] = "__Host-wom_session"
 
+    from flask_wtf.csrf import CSRFProtect
+
     from . import cli, errors
+    from .service import AnalyticsService
     from .store import Store
-    from .web import home, security
+    from .web import api, home, landing, limits, security
 
     store = Store(app.config["DATABASE"])
     app.extensions["wom.store"] = store
@@ -91,9 +94,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["HOLD_WRITER_LOCK"]:
         store.hold_lock()
     store.ensure_schema()
+    app.extensions["wom.analytics"] = AnalyticsService(
+        store, background=app.config["WOM_ANALYTICS_BACKGROUND"]
+    )
 
     errors.register(app)
     security.register(app)
+    limits.register(app)
+    # Every cookie-authenticated form carries a CSRF token; the API uses bearer
+    # tokens and exempts its own blueprint.
+    csrf = CSRFProtect(app)
+    csrf.exempt(api.blueprint)
+    app.extensions["wom.csrf"] = csrf
     app.register_blueprint(home.blueprint)
+    app.register_blueprint(landing.blueprint)
+    app.register_blueprint(api.blueprint)
     cli.register(app)
     return app

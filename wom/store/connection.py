@@ -63,7 +63,7 @@ class Store:
         self._write_lock = threading.RLock()
         self._lock_fd: int | None = None
         self._local = threading.local()
-        self._pid = os.getpid()
+        self._listeners: list = []
 
     # -- the lock file --------------------------------------------------------
 
@@ -134,6 +134,15 @@ class Store:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
+
+    def subscribe(self, listener) -> None:
+        """Call ``listener(changes)`` after every committed batch of events."""
+        self._listeners.append(listener)
+
+    def notify(self, changes) -> None:
+        """Tell the listeners what a committed write changed."""
+        for listener in self._listeners:
+            listener(changes)
 
     def migrate(self) -> list[str]:
         """Apply pending migrations; return the names applied."""

@@ -306,10 +306,13 @@ def ingest(
     A replayed ``event_id`` (per source) is a no-op. Returns after COMMIT.
     """
     now = now_micros() if now is None else now
+    # Checking needs no lock: only the append and derivation hold the writer.
+    currency = read_settings(store.reader())["currency"]
+    events = check_events(raw_events, currency=currency, now=now)
     with store.write() as db:
-        settings = read_settings(db)
-        events = check_events(raw_events, currency=settings["currency"], now=now)
-        return append_events(db, events, source=source, now=now)
+        result = append_events(db, events, source=source, now=now)
+    store.notify(result.changes)
+    return result
 
 
 def append_events(

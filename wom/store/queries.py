@@ -18,6 +18,7 @@ __all__ = [
     "person_by_link",
     "busiest_link",
     "derived_snapshot",
+    "credit_evidence",
 ]
 
 _US = 1_000_000.0
@@ -67,15 +68,33 @@ def overview(db: Database) -> dict:
     }
 
 
-def people_rows(db: Database) -> Iterator[dict]:
-    """Every person with the graph's node attributes (times in POSIX seconds)."""
+def _keys(db: Database, name: str, keys, columns: str) -> str:
+    """Load ``keys`` into a temp table ``name``; return the join to filter by it."""
+    db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns})")
+    db.execute(f"DELETE FROM {name}")
+    rows = [key if isinstance(key, tuple) else (key,) for key in keys]
+    width = len(rows[0]) if rows else 1
+    db.conn.executemany(
+        f"INSERT OR IGNORE INTO {name} VALUES ({', '.join('?' * width)})", rows
+    )
+    return name
+
+
+def people_rows(db: Database, ids=None) -> Iterator[dict]:
+    """People with the graph's node attributes (times in POSIX seconds).
+
+    Every person, or only those in ``ids``.
+    """
+    where = ""
+    if ids is not None:
+        _keys(db, "wanted_people", ids, "id INTEGER PRIMARY KEY")
+        where = "WHERE p.id IN (SELECT id FROM wanted_people)"
     cursor = db.execute(
-        """
+        f"""
         SELECT p.id, p.external_id, p.status, p.acquired_at, p.acquired_via,
-               coalesce(v.value, 0.0)
-        FROM people p
-        LEFT JOIN (SELECT person_id, sum(value) AS value FROM purchases
-                   GROUP BY person_id) v ON v.person_id = p.id
+               coalesce((SELECT sum(value) FROM purchases u
+                         WHERE u.person_id = p.id), 0.0)
+        FROM people p {where}
         """
     )
     for pid, external_id, status, acquired_at, via, value in cursor:
@@ -89,11 +108,23 @@ def people_rows(db: Database) -> Iterator[dict]:
         }
 
 
-def touch_rows(db: Database) -> Iterator[dict]:
-    """Every talker -> listener pair (times in POSIX seconds)."""
+def touch_rows(db: Database, pairs=None) -> Iterator[dict]:
+    """Talker -> listener pairs (times in POSIX seconds): all, or those in ``pairs``."""
+    where = ""
+    if pairs is not None:
+        _keys(
+            db,
+            "wanted_pairs",
+            pairs,
+            "talker INTEGER, listener INTEGER, PRIMARY KEY (talker, listener)",
+        )
+        where = (
+            "WHERE (talker_id, listener_id) IN "
+            "(SELECT talker, listener FROM wanted_pairs)"
+        )
     cursor = db.execute(
         "SELECT talker_id, listener_id, kinds, touches, first_at, last_at, converted "
-        "FROM touches"
+        f"FROM touches {where}"
     )
     for talker, listener, kinds, count, first, last, converted in cursor:
         yield {
@@ -107,12 +138,16 @@ def touch_rows(db: Database) -> Iterator[dict]:
         }
 
 
-def credit_rows(db: Database, *, held: bool = False) -> Iterator[dict]:
-    """Credited referrers (and held ones too, when ``held``)."""
+def credit_rows(db: Database, *, held: bool = False, customers=None) -> Iterator[dict]:
+    """Credited referrers (held ones too when ``held``); all, or of ``customers``."""
     statuses = "('credited', 'held')" if held else "('credited')"
+    where = ""
+    if customers is not None:
+        _keys(db, "wanted_customers", customers, "id INTEGER PRIMARY KEY")
+        where = "AND customer_id IN (SELECT id FROM wanted_customers)"
     cursor = db.execute(
         f"SELECT customer_id, referrer_id, kind, at, status FROM credits "
-        f"WHERE status IN {statuses}"
+        f"WHERE status IN {statuses} {where}"
     )
     for customer, referrer, kind, at, status in cursor:
         yield {
@@ -204,3 +239,20 @@ def derived_snapshot(db: Database) -> dict[str, list[tuple]]:
             )
         ]
     return snapshot
+
+
+def credit_evidence(db: Database) -> Iterator[dict]:
+    """Every sign-up through a referrer's link, credited or not, with its device
+    facts: what the burst and shared-device checks look at."""
+    cursor = db.execute(
+        "SELECT listener_id, talker_id, at, ip_hmac, visitor FROM events "
+        "WHERE type = 'signup' AND talker_id IS NOT NULL"
+    )
+    for customer, referrer, at, ip_hmac, visitor in cursor:
+        yield {
+            "customer_id": customer,
+            "referrer_id": referrer,
+            "at": at / _US,
+            "ip_hmac": ip_hmac,
+            "visitor": visitor,
+        }

@@ -210,3 +210,37 @@ def _settings_owners_tokens(db: Database) -> None:
         );
         """
     )
+
+
+@migrations(name="0003_api_idempotency")
+def _api_idempotency(db: Database) -> None:
+    db.executescript(
+        """
+        -- Stored responses of API writes sent with an Idempotency-Key, per token,
+        -- kept 24 hours: the same key and body replays the response.
+        CREATE TABLE idempotency_keys (
+            token_id INTEGER NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            request_sha256 TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            response TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (token_id, key)
+        );
+        CREATE INDEX idempotency_created ON idempotency_keys(created_at);
+        """
+    )
+
+
+@migrations(name="0004_share_pages")
+def _share_pages(db: Database) -> None:
+    db.executescript(
+        """
+        -- The secret in a customer's share-page address (bookmarkable): erasable.
+        CREATE TABLE shares (
+            person_id INTEGER PRIMARY KEY REFERENCES people(id) ON DELETE CASCADE,
+            secret TEXT NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL
+        );
+        """
+    )

@@ -1,0 +1,429 @@
+"""The analytics service: owns ``G`` and ``F`` for the running app.
+
+It builds both graphs once from the store, then follows every committed write
+(``Store.subscribe``) and updates them incrementally: a new sign-up walks its
+ancestor path, a moved credit moves a subtree. The home page, the API and the pages
+read every figure from here. Figures that cost more than a linear pass are computed
+in a separate process (``background.py``) and carry ``computed_at``.
+
+No Flask and no SQL here: rows come from ``wom.store.queries``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import UTC, datetime
+
+import networkx as nx
+import numpy as np
+
+from ..analytics import cascades as cascade_figures
+from ..analytics import spread
+from ..analytics.spread import spread_series
+from ..graph import build_conversation_graph, build_referral_forest, gc_paused
+from ..store import Changes, Store, queries
+from ..store.settings import read_settings
+from .forest_state import ForestState
+
+__all__ = ["AnalyticsService", "RANKINGS", "CASCADE_SORTS"]
+
+log = logging.getLogger(__name__)
+
+# ?by= name -> (figure, tie-breaker); external id breaks the last tie.
+RANKINGS = {
+    "reach": ("reach", "conversations_started"),
+    "conversations": ("conversations_started", "reach"),
+    "direct": ("direct_referrals", "reach"),
+    "value": ("referred_value", "reach"),
+    "influence": ("influence", "reach"),
+    "conversation_reach": ("conversation_reach", "reach"),
+    "expected_spread": ("expected_spread", "reach"),
+}
+CASCADE_SORTS = tuple(cascade_figures.CASCADE_SORTS)
+BACKGROUND_FIGURES = ("influence", "conversation_reach", "expected_spread")
+
+
+def iso(seconds: float | None) -> str | None:
+    """POSIX seconds -> ISO 8601 UTC, for plain-data answers."""
+    if seconds is None or seconds != seconds:
+        return None
+    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+
+
+class AnalyticsService:
+    """Every word-of-mouth figure of one store, kept current as events arrive."""
+
+    def __init__(
+        self, store: Store, *, background: bool = True, interval: float = 900.0
+    ):
+        self.store = store
+        self._lock = threading.RLock()
+        self._loaded = False
+        self.version = 0
+        self._cache: dict = {}
+        self._dirty_roots: set = set()
+        self._cascades: dict = {}
+        self.background = None
+        if background:
+            from .background import BackgroundFigures
+
+            self.background = BackgroundFigures(store.path, interval=interval)
+        self.results: dict = {}
+        store.subscribe(self.apply)
+
+    # -- building --------------------------------------------------------------
+
+    def load(self) -> None:
+        """Build G, F and the forest figures from the store (a cold start)."""
+        started = time.perf_counter()
+        db = self.store.reader()
+        settings = read_settings(db)
+        with gc_paused():
+            G = build_conversation_graph(
+                queries.people_rows(db), queries.touch_rows(db)
+            )
+            F = build_referral_forest(G, queries.credit_rows(db))
+            state = ForestState(F, decay=settings["value_decay"])
+            every = cascade_figures.cascades(F)
+            clicks = queries.click_times(db)
+        with self._lock:
+            self.G, self.F, self.state = G, F, state
+            self.clicks = clicks
+            self.settings = settings
+            self._cascades = {row["root"]: row for row in every}
+            self._dirty_roots = set()
+            self._cache = {}
+            self.version += 1
+            self._loaded = True
+        log.info(
+            "analytics loaded %d people, %d conversations in %.2fs",
+            G.number_of_nodes(),
+            G.number_of_edges(),
+            time.perf_counter() - started,
+        )
+
+    def ensure_loaded(self) -> None:
+        """Load on first use (lazily, in the worker process, never before a fork)."""
+        if not self._loaded:
+            with self._lock:
+                if not self._loaded:
+                    self.load()
+                    if self.background is not None:
+                        self.background.start(self)
+
+    # -- following writes ------------------------------------------------------
+
+    def apply(self, changes: Changes) -> None:
+        """Follow one committed batch: people, edges, credits and purchases."""
+        if not self._loaded:
+            return
+        if not (
+            changes.people
+            or changes.pairs
+            or changes.credits
+            or changes.purchasers
+            or changes.links
+        ):
+            return
+        db = self.store.reader()
+        with self._lock:
+            G, F, state = self.G, self.F, self.state
+            people = (
+                changes.people
+                | changes.purchasers
+                | {node for pair in changes.pairs for node in pair}
+                | changes.credits
+            )
+            for row in queries.people_rows(db, ids=people):
+                attrs = {
+                    key: row[key]
+                    for key in (
+                        "external_id",
+                        "status",
+                        "acquired_at",
+                        "acquired_via",
+                        "value",
+                    )
+                }
+                if row["id"] in G:
+                    G.nodes[row["id"]].update(attrs)
+                else:
+                    G.add_node(row["id"], **attrs)
+                if row["status"] == "customer":
+                    state.add(row["id"])
+                    F.nodes[row["id"]].update(attrs)
+                    state.set_value(row["id"], row["value"])
+            for row in queries.touch_rows(db, pairs=changes.pairs):
+                G.add_edge(
+                    row["talker_id"],
+                    row["listener_id"],
+                    kinds=frozenset(row["kinds"].split(",")),
+                    touches=row["touches"],
+                    first_at=row["first_at"],
+                    last_at=row["last_at"],
+                    converted=bool(row["converted"]),
+                )
+            credited = {
+                row["customer_id"]: row
+                for row in queries.credit_rows(db, customers=changes.credits)
+            }
+            for customer in changes.credits:
+                row = credited.get(customer)
+                before_root = state.root(customer) if customer in state else None
+                if customer not in state:
+                    continue
+                state.set_parent(customer, row["referrer_id"] if row else None)
+                if row:
+                    F.edges[row["referrer_id"], customer].update(
+                        kind=row["kind"], at=row["at"]
+                    )
+                self._dirty_roots.add(before_root)
+            for node in people:
+                if node in state:
+                    self._dirty_roots.add(state.root(node))
+            if changes.links:
+                self.clicks = queries.click_times(db)
+            self.version += 1
+            self._cache = {}
+
+    # -- reading ---------------------------------------------------------------
+
+    def person(self, node) -> dict | None:
+        """Every figure that concerns one person (None if unknown)."""
+        self.ensure_loaded()
+        with self._lock:
+            if node not in self.G:
+                return None
+            figures = self.state.figures(node) or {
+                "direct_referrals": 0,
+                "reach": 0,
+                "generations": 0,
+                "referred_value": 0.0,
+            }
+            out = {"conversations_started": self._talks(node), **figures}
+            referrer = self.state.referrer(node) if node in self.state else None
+            out["credited_referrer"] = (
+                None if referrer is None else self.G.nodes[referrer]["external_id"]
+            )
+            out["cascade_root"] = (
+                self.G.nodes[self.state.root(node)]["external_id"]
+                if node in self.state
+                else None
+            )
+            for name in BACKGROUND_FIGURES:
+                out[name] = self._background_value(name, node)
+            out["computed_at"] = self.results.get("computed_at")
+            return out
+
+    def starters(
+        self, by: str = "reach", limit: int = 10, *, include_prospects: bool = False
+    ) -> dict:
+        """The top conversation starters by ``by`` (METRICS.md tie rules)."""
+        if by not in RANKINGS:
+            raise ValueError(
+                f"Unknown ranking {by!r}; use one of {', '.join(RANKINGS)}."
+            )
+        self.ensure_loaded()
+        key = ("starters", by, limit, include_prospects)
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = self._rank(by, limit, include_prospects)
+            return self._cache[key]
+
+    def cascades(self, by: str = "size", limit: int = 10) -> list[dict]:
+        """The largest cascades by size, depth or virality."""
+        if by not in CASCADE_SORTS:
+            raise ValueError(
+                f"Unknown sort {by!r}; use one of {', '.join(CASCADE_SORTS)}."
+            )
+        self.ensure_loaded()
+        with self._lock:
+            self._refresh_cascades()
+            field = cascade_figures.CASCADE_SORTS[by]
+
+            def order(row):
+                figure = row[field]
+                return (
+                    -(figure if figure is not None else -1),
+                    -row["size"],
+                    row["external_id"],
+                )
+
+            rows = sorted(self._cascades.values(), key=order)[:limit]
+            return [self._dated(row) for row in rows]
+
+    def cascade(self, root, max_depth: int | None = None) -> dict | None:
+        """One cascade's figures and its tree (nested), from its root."""
+        self.ensure_loaded()
+        with self._lock:
+            if root not in self.state or self.state.referrer(root) is not None:
+                return None
+            self._refresh_cascades()
+            figures = self._dated(self._cascades[root])
+            figures["tree"] = cascade_figures.cascade_tree(self.F, root, max_depth)
+            return figures
+
+    def spread(
+        self, bucket: str = "week", start: float | None = None, end: float | None = None
+    ) -> dict:
+        """The spread series, and wom_share, k_factor and cycle_time over the range."""
+        self.ensure_loaded()
+        key = ("spread", bucket, start, end)
+        with self._lock:
+            if key not in self._cache:
+                series = spread_series(
+                    self.F,
+                    self.G,
+                    bucket=bucket,
+                    tz=self.settings["time_zone"],
+                    clicks=self.clicks,
+                )
+                self._cache[key] = {
+                    "bucket": bucket,
+                    "time_zone": self.settings["time_zone"],
+                    "wom_share": spread.wom_share(self.F, start, end),
+                    "k_factor": spread.k_factor(self.F, self.G, start, end),
+                    "cycle_time": spread.cycle_time(self.F, start, end),
+                    "series": [
+                        row
+                        for row in series
+                        if (start is None or row["end"] > start)
+                        and (end is None or row["start"] < end)
+                    ],
+                }
+            return self._cache[key]
+
+    def background_result(self, name: str) -> dict | None:
+        """A figure computed in the background, with its ``computed_at``."""
+        self.ensure_loaded()
+        return self.results.get(name)
+
+    def refresh_background(self, wait: bool = False) -> None:
+        """Recompute the background figures now (in the other process)."""
+        self.ensure_loaded()
+        if self.background is not None:
+            self.background.submit(self, wait=wait)
+        else:
+            from .background import compute
+
+            self.accept_background(compute(str(self.store.path)))
+
+    def accept_background(self, results: dict) -> None:
+        """Take a finished background run's results."""
+        with self._lock:
+            self.results = results
+            self._cache = {}
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _talks(self, node) -> int:
+        succ = self.G._succ[node]
+        return len(succ) - (node in succ)
+
+    def _background_value(self, name, node):
+        scores = self.results.get(name, {}).get("scores")
+        if scores is None:
+            return None
+        return scores.get(node, 0)
+
+    def _refresh_cascades(self) -> None:
+        for root in self._dirty_roots:
+            self._cascades.pop(root, None)
+        for root in self._dirty_roots:
+            if root in self.state and self.state.referrer(root) is None:
+                self._cascades[root] = cascade_figures.cascade(self.F, root)
+        # A root that gained a referrer is no longer a cascade of its own.
+        for root in [r for r in self._cascades if self.state.referrer(r) is not None]:
+            del self._cascades[root]
+        self._dirty_roots = set()
+
+    def _dated(self, row: dict) -> dict:
+        row = dict(row)
+        row["root_acquired_at"] = iso(self.F.nodes[row["root"]].get("acquired_at"))
+        return row
+
+    def _rank(self, by: str, limit: int, include_prospects: bool) -> dict:
+        first, second = RANKINGS[by]
+        G, state = self.G, self.state
+        people = [
+            u for u, a in G.nodes(data="status") if include_prospects or a == "customer"
+        ]
+        columns = {}
+        for name in {first, second}:
+            columns[name] = self._column(name, people)
+        if columns[first] is None:
+            return {
+                "by": by,
+                "items": [],
+                "computed_at": None,
+                "note": f"{by} is computed in the background and is not ready yet",
+            }
+        primary, secondary = columns[first], columns[second]
+        if limit < len(people):
+            cut = np.partition(-primary, limit - 1)[limit - 1]
+            chosen = np.flatnonzero(-primary <= cut)
+        else:
+            chosen = np.arange(len(people))
+        chosen = sorted(
+            chosen.tolist(),
+            key=lambda i: (
+                -primary[i],
+                -secondary[i],
+                G.nodes[people[i]]["external_id"],
+            ),
+        )[:limit]
+        items = []
+        for i in chosen:
+            node = people[i]
+            row = {
+                "node": node,
+                "external_id": G.nodes[node]["external_id"],
+                "status": G.nodes[node]["status"],
+                "conversations_started": self._talks(node),
+            }
+            row.update(
+                state.figures(node)
+                or {
+                    "direct_referrals": 0,
+                    "reach": 0,
+                    "generations": 0,
+                    "referred_value": 0.0,
+                }
+            )
+            for name in BACKGROUND_FIGURES:
+                row[name] = self._background_value(name, node)
+            items.append(row)
+        computed = (
+            self.results.get("computed_at") if first in BACKGROUND_FIGURES else None
+        )
+        return {"by": by, "items": items, "computed_at": computed}
+
+    def _column(self, name: str, people: list) -> np.ndarray | None:
+        if name == "conversations_started":
+            return np.fromiter(
+                (self._talks(u) for u in people), np.float64, len(people)
+            )
+        if name in BACKGROUND_FIGURES:
+            scores = self.results.get(name, {}).get("scores")
+            if scores is None:
+                return None
+            return np.fromiter(
+                (scores.get(u, 0) for u in people), np.float64, len(people)
+            )
+        array = {
+            "reach": self.state.reach,
+            "direct_referrals": self.state.direct,
+            "referred_value": self.state.rv,
+            "generations": self.state.height,
+        }[name]
+        pos = self.state.pos
+        return np.fromiter(
+            (array[pos[u]] if u in pos else 0 for u in people), np.float64, len(people)
+        )
+
+
+def graphs_equal_for_tests(a: AnalyticsService, b: AnalyticsService) -> bool:
+    """Whether two services hold the same graphs (used by property tests)."""
+    return nx.utils.graphs_equal(a.G, b.G) and nx.utils.graphs_equal(a.F, b.F)

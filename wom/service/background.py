@@ -1,0 +1,115 @@
+"""Figures that cost more than a linear pass, computed in a separate process.
+
+PageRank influence, exact conversation reach, communities, bridges, seeding and the
+graph-based fraud checks run in a worker process (spawned, so no SQLite connection
+crosses a fork and the server's GIL stays free). The worker reads the SQLite file
+itself and returns plain data; the server keeps the newest result, stamped with
+``computed_at``, and writes the fraud flags through its own single writer.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..graph import build_conversation_graph, build_referral_forest, gc_paused
+from ..store import open_database, queries
+
+__all__ = ["compute", "BackgroundFigures"]
+
+log = logging.getLogger(__name__)
+
+
+def _timed(timings: dict, name: str, fn, *args, **kwargs):
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    timings[name] = round(time.perf_counter() - started, 3)
+    return result
+
+
+def compute(db_path: str, *, seed_k: int = 10) -> dict:
+    """Every background figure of the database at ``db_path``, as plain data."""
+    from ..analytics import fraud, seeding, structure
+    from ..analytics.conversation_reach import conversation_reach_all
+    from ..analytics.influence import influence_all
+
+    timings: dict = {}
+    db = open_database(db_path)
+    try:
+        with gc_paused():
+            G = build_conversation_graph(
+                queries.people_rows(db), queries.touch_rows(db)
+            )
+            F = build_referral_forest(G, queries.credit_rows(db))
+            credits = list(queries.credit_evidence(db))
+    finally:
+        db.conn.close()
+    results = {
+        "computed_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "timings": timings,
+    }
+    results["influence"] = {"scores": _timed(timings, "influence", influence_all, G)}
+    results["conversation_reach"] = {
+        "scores": _timed(timings, "conversation_reach", conversation_reach_all, G)
+    }
+    results["communities"] = _timed(
+        timings, "communities", structure.communities, G, F=F, seed=0
+    )
+    results["bridges"] = _timed(timings, "bridges", structure.bridges, G, seed=0)
+    seeds = _timed(timings, "seed_set", seeding.seed_set, G, k=seed_k, seed=0)
+    results["seeds"] = seeds
+    results["expected_spread"] = {"scores": seeds.get("expected_spread", {})}
+    results["flags"] = _timed(timings, "fraud", fraud.flags, G, F, credits)
+    return results
+
+
+class BackgroundFigures:
+    """Runs ``compute`` in one spawned worker process, on a schedule and on demand."""
+
+    def __init__(self, db_path: Path, *, interval: float = 900.0):
+        self.db_path = str(db_path)
+        self.interval = interval
+        self._executor: ProcessPoolExecutor | None = None
+        self._running: Future | None = None
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def start(self, service) -> None:
+        """First run now, then every ``interval`` seconds."""
+        self.submit(service)
+
+    def submit(self, service, wait: bool = False) -> None:
+        """Start a run unless one is under way; with ``wait``, block until done."""
+        with self._lock:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                )
+            if self._running is None or self._running.done():
+                self._running = self._executor.submit(compute, self.db_path)
+                self._running.add_done_callback(lambda f: self._finished(service, f))
+            running = self._running
+        if wait:
+            running.result()
+
+    def _finished(self, service, future: Future) -> None:
+        try:
+            service.accept_background(future.result())
+        except Exception:  # a failed run must not stop the schedule
+            log.exception("background figures failed")
+        if self.interval:
+            self._timer = threading.Timer(self.interval, self.submit, args=(service,))
+            self._timer.daemon = True
+            self._timer.start()
+
+    def stop(self) -> None:
+        """Stop the schedule and the worker process."""
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
