@@ -53,7 +53,7 @@ test: deps lint
 	$(BIN)/pytest -q
 
 bench: deps
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 clean-db:
 	rm -f instance/wom.db instance/wom.db-wal instance/wom.db-shm
