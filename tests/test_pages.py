@@ -41,6 +41,22 @@ def test_home_page_shows_live_figures(client, filled):
     assert '<span class="value" id="fig-prospects">1</span>' in html
 
 
+def test_home_page_shows_top_starters_and_cascades_from_the_service(client, filled):
+    with client.get("/index.json") as response:
+        body = response.get_json()
+    assert [(r["external_id"], r["reach"]) for r in body["top_starters"]] == [
+        ("alice", 1),
+        ("bob", 0),
+    ]
+    assert [
+        (c["external_id"], c["size"], c["depth"]) for c in body["largest_cascades"]
+    ] == [("alice", 2, 1)]
+    with client.get("/") as response:
+        html = response.get_data(as_text=True)
+    assert '<table id="top-starters">' in html
+    assert '<td>alice</td><td class="num">1</td>' in html
+
+
 def test_home_page_json_twin_has_the_same_figures(client, filled):
     with client.get("/index.json") as response:
         body = response.get_json()

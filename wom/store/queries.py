@@ -73,7 +73,9 @@ def _keys(db: Database, name: str, keys, columns: str) -> str:
     db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns})")
     db.execute(f"DELETE FROM {name}")
     rows = [key if isinstance(key, tuple) else (key,) for key in keys]
-    width = len(rows[0]) if rows else 1
+    if not rows:
+        return name
+    width = len(rows[0])
     db.conn.executemany(
         f"INSERT OR IGNORE INTO {name} VALUES ({', '.join('?' * width)})", rows
     )

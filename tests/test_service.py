@@ -1,0 +1,105 @@
+"""The analytics service: incremental updates equal a full rebuild, always."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.wom_events import events, resolve_links
+from wom.service import AnalyticsService
+from wom.store import Store, ingest
+
+
+def snapshot(service: AnalyticsService) -> dict:
+    """Every figure the service serves, in comparable form."""
+    people = {}
+    for node in service.G:
+        figures = service.person(node)
+        figures["referred_value"] = round(figures["referred_value"], 9)
+        people[node] = figures
+    cascades = service.cascades("size", limit=10_000)
+    for row in cascades:
+        if row["structural_virality"] is not None:
+            row["structural_virality"] = round(row["structural_virality"], 9)
+    edges = sorted(service.G.edges(data=True), key=lambda e: (e[0], e[1]))
+    forest = sorted(service.F.edges())
+    starters = {
+        by: service.starters(by, limit=5)["items"]
+        for by in ("reach", "conversations", "direct", "value")
+    }
+    for rows in starters.values():
+        for row in rows:
+            row["referred_value"] = round(row["referred_value"], 9)
+    return {
+        "people": people,
+        "cascades": cascades,
+        "edges": edges,
+        "forest": forest,
+        "starters": starters,
+    }
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(events(), min_size=1, max_size=6), min_size=1, max_size=6))
+def test_incremental_updates_equal_a_fresh_load(batches):
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(Path(folder) / "wom.db")
+        store.migrate()
+        live = AnalyticsService(store, background=False)
+        live.ensure_loaded()
+        for batch in batches:
+            ingest(store, resolve_links(store, batch), source="test")
+        fresh = AnalyticsService(store, background=False)
+        fresh.ensure_loaded()
+        assert snapshot(live) == snapshot(fresh)
+        store.close()
+
+
+@pytest.fixture
+def service(store):
+    service = AnalyticsService(store, background=False)
+    service.ensure_loaded()
+    return service
+
+
+def test_a_sign_up_updates_the_ancestor_path(service, record):
+    record(
+        {"type": "signup", "customer": "a", "at": "2026-01-01T00:00:00Z"},
+        {"type": "referral", "from": "a", "to": "b", "at": "2026-01-02T00:00:00Z"},
+    )
+    version = service.version
+    record(
+        {"type": "referral", "from": "b", "to": "c", "at": "2026-01-03T00:00:00Z"},
+        {"type": "purchase", "customer": "c", "value": 8, "at": "2026-01-03T00:00:00Z"},
+    )
+    assert service.version == version + 1
+    a = service.person(1)
+    assert (a["reach"], a["generations"], a["referred_value"]) == (2, 2, 4.0)
+
+
+def test_a_moved_credit_moves_the_subtree(service, record):
+    record(
+        {"type": "signup", "customer": "a", "at": "2026-01-01T00:00:00Z"},
+        {"type": "signup", "customer": "z", "at": "2026-01-01T00:00:00Z"},
+        {"type": "mention", "from": "a", "to": "b", "at": "2026-01-05T00:00:00Z"},
+        {"type": "signup", "customer": "b", "at": "2026-01-06T00:00:00Z"},
+        {"type": "referral", "from": "b", "to": "c", "at": "2026-01-07T00:00:00Z"},
+    )
+    assert service.person(1)["reach"] == 2
+    # A late, earlier mention by z moves b (and c below it) under z.
+    record({"type": "mention", "from": "z", "to": "b", "at": "2026-01-02T00:00:00Z"})
+    assert service.person(1)["reach"] == 0
+    assert service.person(2)["reach"] == 2
+    assert service.person(3)["credited_referrer"] == "z"
+
+
+def test_empty_database_gives_defined_answers(service):
+    assert service.starters()["items"] == []
+    assert service.cascades() == []
+    assert service.spread("week")["series"] == []
+    assert service.person(42) is None
+    assert service.cascade(42) is None
