@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from functools import lru_cache
 
 __all__ = ["hmac_ip", "user_agent_class"]
 
@@ -30,9 +31,10 @@ def hmac_ip(ip: str, key: bytes) -> str:
     >>> hmac_ip("192.0.2.1", b"k") == hmac_ip("192.0.2.1", b"other")
     False
     """
-    return hmac.new(key, ip.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(key, ip.encode(), hashlib.sha256).hex()[:32]
 
 
+@lru_cache(maxsize=4096)
 def user_agent_class(user_agent: str | None) -> str:
     """``"bot"`` for crawlers, link previews, scripts or no agent; else ``"human"``.
 
