@@ -52,7 +52,11 @@ lint: deps
 test: deps lint
 	$(BIN)/pytest -q
 
-bench: deps
+$(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench: deps $(VENV)/.bench-installed
 	$(BIN)/python -m bench $(BENCH)
 
 clean-db:
