@@ -6,8 +6,10 @@ import sqlite3
 
 import pytest
 
+from wom import create_app
 from wom.cli import COMMANDS
 from wom.store import Store
+from wom.store.queries import derived_snapshot
 
 
 def test_every_command_is_documented_in_the_readme():
@@ -146,3 +148,49 @@ def test_reading_commands_work_while_the_server_holds_the_lock(runner, app, db_p
         server.close()
     assert result.exit_code == 0
     assert "business_name" in result.output
+
+
+def demo_database(tmp_path, name, seed):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(tmp_path / name),
+            "SECRET_KEY": "s" * 64,
+            "IP_HMAC_KEY": "i" * 64,
+        }
+    )
+    result = app.test_cli_runner().invoke(
+        args=["demo", "--customers", "300", "--seed", str(seed)]
+    )
+    assert result.exit_code == 0, result.output
+    db = app.extensions["wom.store"].reader()
+    content = {
+        "events": db.execute(
+            "SELECT seq, type, at, talker_id, listener_id, link_id, visitor, value, "
+            "channel, event_id, ip_hmac, ua_class FROM events ORDER BY seq"
+        ).fetchall(),
+        "people": db.execute("SELECT id, external_id FROM people").fetchall(),
+        "identities": db.execute("SELECT * FROM identities").fetchall(),
+        "links": db.execute("SELECT code, owner_id FROM links").fetchall(),
+        "derived": derived_snapshot(db),
+    }
+    app.extensions["wom.store"].close()
+    return content, result.output
+
+
+def test_demo_is_deterministic(tmp_path):
+    first, output = demo_database(tmp_path, "a.db", seed=7)
+    second, _ = demo_database(tmp_path, "b.db", seed=7)
+    other, _ = demo_database(tmp_path, "c.db", seed=8)
+    assert first == second
+    assert first["events"] != other["events"]
+    assert "Loaded" in output
+    customers = sum(1 for row in first["derived"]["people"] if row[1] == "customer")
+    assert customers == 300
+
+
+def test_demo_refuses_a_database_that_has_events(runner, app):
+    assert runner.invoke(args=["demo", "--customers", "50"]).exit_code == 0
+    again = runner.invoke(args=["demo", "--customers", "50"])
+    assert again.exit_code == 1
+    assert "already holds events" in again.output
