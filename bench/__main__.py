@@ -20,8 +20,11 @@ def main(names: list[str]) -> int:
     chosen = names or available
     unknown = sorted(set(chosen) - set(available))
     if unknown:
-        print(f"unknown benchmark(s): {', '.join(unknown)}; "
-              f"available: {', '.join(available)}", file=sys.stderr)
+        print(
+            f"unknown benchmark(s): {', '.join(unknown)}; "
+            f"available: {', '.join(available)}",
+            file=sys.stderr,
+        )
         return 2
     for name in chosen:
         print(f"\n=== {name} ===", flush=True)

@@ -23,7 +23,8 @@ from ..analytics import cascades as cascade_figures
 from ..analytics import spread
 from ..analytics.spread import spread_series
 from ..graph import build_conversation_graph, build_referral_forest, gc_paused
-from ..store import Changes, Store, queries
+from ..store import Changes, Store, now_micros, queries
+from ..store.flags import replace_analytics_flags
 from ..store.settings import read_settings
 from .forest_state import ForestState
 
@@ -311,7 +312,9 @@ class AnalyticsService:
             self.accept_background(compute(str(self.store.path)))
 
     def accept_background(self, results: dict) -> None:
-        """Take a finished background run's results."""
+        """Take a finished background run's results; store its fraud flags."""
+        with self.store.write() as db:
+            replace_analytics_flags(db, results.get("flags", []), now_micros())
         with self._lock:
             self.results = results
             self._cache = {}
