@@ -1,0 +1,185 @@
+"""What the landing pages ask the store: links, share secrets, people by email or
+name, and "who told you" answers.
+
+Every function takes the database first. Reads work on any connection; the ones
+that write (``share_secret``, ``record_answer``) run inside the caller's
+``store.write()`` transaction, so a sign-up is all or nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+
+from sqlite_utils import Database
+
+from ..emails import looks_like_email, normalise_email
+
+__all__ = [
+    "landing_link",
+    "is_own_visitor",
+    "person_id_of",
+    "person_by_email",
+    "customer_named",
+    "resolve_answer",
+    "record_answer",
+    "share_secret",
+    "share_secret_of",
+    "person_by_share_secret",
+    "normalise_name",
+]
+
+
+def landing_link(db: Database, code: str) -> dict | None:
+    """The enabled link with ``code`` and its owner's name; None if unknown or off."""
+    row = db.execute(
+        "SELECT l.id, l.code, l.owner_id, p.external_id, i.name FROM links l "
+        "JOIN people p ON p.id = l.owner_id "
+        "LEFT JOIN identities i ON i.person_id = l.owner_id "
+        "WHERE l.code = ? AND l.disabled = 0",
+        [code],
+    ).fetchone()
+    if row is None:
+        return None
+    keys = ("id", "code", "owner_id", "owner_external_id", "owner_name")
+    return dict(zip(keys, row, strict=True))
+
+
+def is_own_visitor(db: Database, person_id: int, visitor: str) -> bool:
+    """Whether ``visitor`` is a cookie that ``person_id`` signed up or bought with."""
+    return (
+        db.execute(
+            "SELECT 1 FROM devices WHERE person_id = ? AND kind = 'visitor' "
+            "AND value = ?",
+            [person_id, visitor],
+        ).fetchone()
+        is not None
+    )
+
+
+def person_id_of(db: Database, external_id: str) -> int | None:
+    """The internal id of a person, by external id."""
+    row = db.execute(
+        "SELECT id FROM people WHERE external_id = ?", [external_id]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def person_by_email(db: Database, email: str) -> dict | None:
+    """The earliest person whose normalised email matches ``email``; None if nobody.
+
+    Two people can share a normalised email (a self-referral attempt makes a
+    second one on purpose), so the first one known is the one recognised.
+    """
+    row = db.execute(
+        "SELECT p.id, p.external_id, p.status, i.name FROM identities i "
+        "JOIN people p ON p.id = i.person_id "
+        "WHERE i.email_normalised = ? ORDER BY p.id LIMIT 1",
+        [normalise_email(email)],
+    ).fetchone()
+    if row is None:
+        return None
+    return dict(zip(("id", "external_id", "status", "name"), row, strict=True))
+
+
+def normalise_name(text: str) -> str:
+    """A name as people type it loosely: NFKC, case-folded, single spaces.
+
+    >>> normalise_name("  Zoë   DUPONT ")
+    'zoë dupont'
+    """
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def customer_named(db: Database, text: str) -> dict | None:
+    """The one customer whose full name matches ``text`` loosely; None if none or
+    several (an ambiguous answer stays for the owner to resolve)."""
+    wanted = normalise_name(text)
+    if not wanted:
+        return None
+    # No index on names, so this scans the identities once per answer (the
+    # sign-up rate limit keeps answers rare). SQLite's lower() folds ASCII only:
+    # it settles plain ASCII names in C, and any name it cannot judge (other
+    # characters, stray spaces) goes to Python's full normalisation.
+    candidates = db.execute(
+        "SELECT p.id, p.external_id, i.name FROM identities i "
+        "JOIN people p ON p.id = i.person_id "
+        "WHERE p.status = 'customer' AND i.name IS NOT NULL "
+        "AND (lower(i.name) = ? OR i.name GLOB '*[^ -~]*' "
+        "OR instr(i.name, '  ') > 0 OR i.name != trim(i.name))",
+        [wanted],
+    )
+    found = [
+        {"id": pid, "external_id": external_id}
+        for pid, external_id, name in candidates
+        if normalise_name(name) == wanted
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def resolve_answer(db: Database, text: str) -> dict | None:
+    """The customer a "who told you about us?" answer names, by email or by an
+    unambiguous full name; None when it matches nobody (or several)."""
+    text = text.strip()
+    if looks_like_email(text):
+        person = person_by_email(db, text)
+        if person is not None and person["status"] == "customer":
+            return {"id": person["id"], "external_id": person["external_id"]}
+        return None
+    return customer_named(db, text)
+
+
+def record_answer(
+    db: Database, person_id: int, text: str, resolved_id: int | None, now: int
+) -> int:
+    """Keep an answer as typed, resolved to a person or not; return its id."""
+    cursor = db.execute(
+        "INSERT INTO answers(person_id, text, resolved_id, created_at) "
+        "VALUES (?, ?, ?, ?)",
+        [person_id, text, resolved_id, now],
+    )
+    return cursor.lastrowid
+
+
+def share_secret_of(db: Database, person_id: int) -> str | None:
+    """The secret in a person's share-page address, if they have one."""
+    row = db.execute(
+        "SELECT secret FROM shares WHERE person_id = ?", [person_id]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def share_secret(db: Database, person_id: int, now: int) -> tuple[str, bool]:
+    """The person's share secret, made now if missing: ``(secret, created)``."""
+    existing = share_secret_of(db, person_id)
+    if existing is not None:
+        return existing, False
+    while True:
+        # 128 bits: the address is the only key to the page.
+        secret = secrets.token_urlsafe(16)
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO shares(person_id, secret, created_at) "
+            "VALUES (?, ?, ?)",
+            [person_id, secret, now],
+        )
+        if cursor.rowcount:
+            return secret, True
+
+
+def person_by_share_secret(db: Database, secret: str) -> dict | None:
+    """The customer whose share page has ``secret``, with name and enabled link."""
+    row = db.execute(
+        """
+        SELECT p.id, p.external_id, p.status, i.name,
+               (SELECT code FROM links l WHERE l.owner_id = p.id AND l.disabled = 0
+                ORDER BY l.channel != 'default', l.id LIMIT 1)
+        FROM shares s JOIN people p ON p.id = s.person_id
+        LEFT JOIN identities i ON i.person_id = p.id
+        WHERE s.secret = ?
+        """,
+        [secret],
+    ).fetchone()
+    if row is None:
+        return None
+    keys = ("id", "external_id", "status", "name", "code")
+    return dict(zip(keys, row, strict=True))
