@@ -1,0 +1,125 @@
+"""A sign-up from the landing page, as one write transaction.
+
+It recognises the person by normalised email or makes a new one, records the
+sign-up (the store derives the touch, the credit and any fraud flag from it),
+turns a "who told you about us?" answer into a ``heard_from`` event when it names
+a customer, keeps the answer as typed, and hands out the share-page secret. No
+Flask here: the view passes plain values in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..store import Store, new_external_id
+from ..store.ingest import append_events, check_events, to_micros
+from ..store.settings import read_settings
+from ..store.shares import (
+    is_own_visitor,
+    landing_link,
+    person_by_email,
+    person_id_of,
+    record_answer,
+    resolve_answer,
+    share_secret,
+)
+
+__all__ = ["SignUp", "sign_up"]
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """What a sign-up did.
+
+    ``share_secret`` is None when the email belongs to someone who was already a
+    customer and this browser is not theirs: a typed email alone never opens
+    somebody's share page.
+    """
+
+    person_id: int
+    external_id: str
+    new_customer: bool
+    share_secret: str | None
+    heard_from: str | None
+
+
+def sign_up(
+    store: Store,
+    *,
+    name: str,
+    email: str,
+    code: str | None,
+    visitor: str | None,
+    known_visitor: str | None,
+    ip_hmac: str,
+    answer: str | None,
+    now: datetime,
+) -> SignUp:
+    """Sign a visitor up in one transaction and tell the listeners after COMMIT.
+
+    ``visitor`` goes on the event (only with consent); ``known_visitor`` is the
+    consented cookie the browser already had, which may prove it is the
+    customer's own.
+    """
+    at = to_micros(now)
+    reader = store.reader()
+    currency = read_settings(reader)["currency"]
+    # Matching a name reads every identity: do it before taking the writer.
+    named = resolve_answer(reader, answer) if answer else None
+    with store.write() as db:
+        link = landing_link(db, code) if code else None
+        existing = person_by_email(db, email)
+        own_browser = bool(
+            existing
+            and known_visitor
+            and is_own_visitor(db, existing["id"], known_visitor)
+        )
+        if existing and link and existing["id"] == link["owner_id"] and not own_browser:
+            # The referrer's own email through the referrer's own link, from
+            # another browser: a second account. Made as a new person, so that
+            # the store voids the credit for good and flags it for review.
+            existing = None
+        was_customer = existing is not None and existing["status"] == "customer"
+        external_id = existing["external_id"] if existing else new_external_id()
+        signup = {"type": "signup", "customer": external_id, "at": now}
+        signup["ip_hmac"] = ip_hmac
+        if link is not None:
+            signup["link"] = link["code"]
+        if visitor is not None:
+            signup["visitor"] = visitor
+        if existing is None:
+            signup |= {"name": name, "email": email}
+        elif existing["name"] is None:
+            # A prospect the owner knew by email only; an existing name is never
+            # overwritten by whoever types that email.
+            signup["name"] = name
+        events = [signup]
+        told_by = None
+        if named is not None and named["external_id"] != external_id:
+            told_by = named
+            events.append(
+                {
+                    "type": "heard_from",
+                    "from": named["external_id"],
+                    "to": external_id,
+                    "at": now,
+                }
+            )
+        result = append_events(
+            db, check_events(events, currency=currency, now=at), source="web", now=at
+        )
+        person_id = person_id_of(db, external_id)
+        if answer:
+            record_answer(db, person_id, answer, told_by["id"] if told_by else None, at)
+        secret = None
+        if not was_customer or own_browser:
+            secret, _ = share_secret(db, person_id, at)
+    store.notify(result.changes)
+    return SignUp(
+        person_id=person_id,
+        external_id=external_id,
+        new_customer=not was_customer,
+        share_secret=secret,
+        heard_from=told_by["external_id"] if told_by else None,
+    )
