@@ -11,7 +11,7 @@ import math
 import re
 import secrets
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -25,6 +25,7 @@ from .schema import EVENT_TYPES
 from .settings import read_settings
 
 __all__ = [
+    "API_FIELDS",
     "CheckedEvent",
     "IngestResult",
     "check_events",
@@ -46,6 +47,19 @@ FIELDS = {
     | {"customer", "name", "email", "link", "visitor", "ip_hmac", "user_agent"},
     "purchase": _COMMON | {"customer", "value", "currency", "visitor", "ip_hmac"},
     "click": _COMMON | {"link", "visitor", "user_agent", "ip_hmac", "ua_class"},
+}
+# What API clients may send: the documented shape, without the facts that only the
+# landing pages record (the IP's HMAC; the user-agent class is computed here).
+_TOLD = {"type", "from", "to", "at", "channel", "event_id"}
+API_FIELDS = {
+    "mention": _TOLD,
+    "heard_from": _TOLD,
+    "referral": _TOLD,
+    "signup": {
+        "type", "customer", "at", "name", "email", "link", "visitor", "event_id"
+    },
+    "purchase": {"type", "customer", "value", "currency", "at", "event_id"},
+    "click": {"type", "link", "visitor", "at", "user_agent", "event_id"},
 }
 REQUIRED = {
     "mention": ("from", "to", "at"),
@@ -163,9 +177,12 @@ def _person(raw: dict, key: str, problems: list, index: int) -> str | None:
 
 
 def check_event(
-    raw, index: int, *, currency: str, now: int
+    raw, index: int, *, currency: str, now: int, fields: dict = FIELDS
 ) -> tuple[CheckedEvent | None, list[dict]]:
-    """Check one event in the API's shape; return it or the problems found."""
+    """Check one event in the API's shape; return it or the problems found.
+
+    ``fields`` names the fields each type may carry (``API_FIELDS`` for clients).
+    """
     problems: list[dict] = []
     if not isinstance(raw, dict):
         return None, [
@@ -180,7 +197,7 @@ def check_event(
                 "message": f"give one of {', '.join(EVENT_TYPES)}",
             }
         ]
-    for key in sorted(set(raw) - FIELDS[kind]):
+    for key in sorted(set(raw) - fields[kind]):
         problems.append(
             {
                 "index": index,
@@ -283,13 +300,19 @@ def check_event(
 
 
 def check_events(
-    raw_events: Sequence, *, currency: str, now: int | None = None
+    raw_events: Sequence,
+    *,
+    currency: str,
+    now: int | None = None,
+    fields: dict = FIELDS,
 ) -> list[CheckedEvent]:
     """Check every event; raise InvalidInput listing all problems, or return them."""
     now = now_micros() if now is None else now
     checked, problems = [], []
     for index, raw in enumerate(raw_events):
-        event, found = check_event(raw, index, currency=currency, now=now)
+        event, found = check_event(
+            raw, index, currency=currency, now=now, fields=fields
+        )
         problems.extend(found)
         if event is not None:
             checked.append(event)
@@ -299,18 +322,28 @@ def check_events(
 
 
 def ingest(
-    store: Store, raw_events: Sequence, *, source: str = "web", now: int | None = None
+    store: Store,
+    raw_events: Sequence,
+    *,
+    source: str = "web",
+    now: int | None = None,
+    fields: dict = FIELDS,
+    within: Callable[[Database, IngestResult], None] | None = None,
 ) -> IngestResult:
     """Check and append a batch of events in one transaction; derive what they change.
 
-    A replayed ``event_id`` (per source) is a no-op. Returns after COMMIT.
+    A replayed ``event_id`` (per source) is a no-op. ``within(db, result)`` runs
+    inside the transaction, before COMMIT (the API stores its idempotent response
+    there, so the response and the events commit together). Returns after COMMIT.
     """
     now = now_micros() if now is None else now
     # Checking needs no lock: only the append and derivation hold the writer.
     currency = read_settings(store.reader())["currency"]
-    events = check_events(raw_events, currency=currency, now=now)
+    events = check_events(raw_events, currency=currency, now=now, fields=fields)
     with store.write() as db:
         result = append_events(db, events, source=source, now=now)
+        if within is not None:
+            within(db, result)
     store.notify(result.changes)
     return result
 

@@ -1,0 +1,393 @@
+"""Figures from the analytics service: starters, cascades, spread, structure, flags.
+
+People are named by external id. Figures computed in the background process carry
+``computed_at``; before the first run ends they answer ``ready: false``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from flask import Response
+
+from ...analytics.forest import as_forest, subtree_sum
+from ...store import InvalidInput, NotFound, flags, now_micros, people
+from ...store.reviews import decide
+from .. import analytics, store
+from . import blueprint
+from .idempotency import idempotent, keep
+from .people import credited_referrer
+from .wire import (
+    BadParameters,
+    arguments,
+    choice,
+    integer,
+    iso,
+    iso_seconds,
+    json_body,
+    moment,
+    reply,
+)
+
+__all__ = ["STARTER_RANKINGS", "SINCE_RANKINGS"]
+
+STARTER_RANKINGS = (
+    "reach",
+    "conversations",
+    "influence",
+    "value",
+    "direct",
+    "expected_spread",
+)
+# Rankings that can count only what happened since a time, and their figures.
+SINCE_RANKINGS = {
+    "reach": ("reach", "conversations_started"),
+    "conversations": ("conversations_started", "reach"),
+    "direct": ("direct_referrals", "reach"),
+}
+_PERSON_FIGURES = (
+    "conversations_started",
+    "direct_referrals",
+    "reach",
+    "generations",
+    "referred_value",
+    "influence",
+    "conversation_reach",
+    "expected_spread",
+)
+DECISIONS = {"approve": "approved", "void": "voided"}
+
+
+def _external(node) -> str | None:
+    attrs = analytics().G.nodes.get(node)
+    return None if attrs is None else attrs.get("external_id")
+
+
+def _computed_at() -> str | None:
+    return analytics().results.get("computed_at")
+
+
+@blueprint.get("/starters")
+def starters():
+    """The top conversation starters by one METRICS.md figure."""
+    asked = arguments(
+        {
+            "by": choice(*STARTER_RANKINGS),
+            "limit": integer(1, 1000),
+            "since": moment,
+            "include": choice("prospects"),
+        }
+    )
+    by, limit = asked.get("by", "reach"), asked.get("limit", 10)
+    include = "include" in asked
+    if "since" in asked:
+        return _starters_since(by, limit, asked["since"], include)
+    ranked = analytics().starters(by, limit, include_prospects=include)
+    items = [
+        {"id": row["external_id"], "status": row["status"]}
+        | {name: row.get(name) for name in _PERSON_FIGURES}
+        for row in ranked["items"]
+    ]
+    return reply(
+        {
+            "by": by,
+            "since": None,
+            "ready": ranked.get("note") is None,
+            "computed_at": ranked.get("computed_at"),
+            "items": items,
+        }
+    )
+
+
+def _starters_since(by: str, limit: int, since: int, include: bool) -> Response:
+    if by not in SINCE_RANKINGS:
+        raise BadParameters(
+            [
+                {
+                    "index": None,
+                    "field": "since",
+                    "message": "since works with by="
+                    + ", ".join(SINCE_RANKINGS)
+                    + "; leave it out for this ranking",
+                }
+            ]
+        )
+    service = analytics()
+    service.ensure_loaded()
+    seconds = since / 1_000_000
+    # A consistent view of G and F: the service changes them under this lock.
+    with service._lock:
+        G, fa = service.G, as_forest(service.F)
+        fresh = (fa.acquired_at >= seconds).astype(np.int64)
+        reach = subtree_sum(fa, fresh) - fresh
+        has_parent = fa.parent >= 0
+        direct = np.bincount(
+            fa.parent[has_parent], weights=fresh[has_parent], minlength=len(fa)
+        ).astype(np.int64)
+        forest = {node: i for i, node in enumerate(fa.nodes)}
+        figures = []
+        for node, attrs in G.nodes(data=True):
+            if not include and attrs.get("status") != "customer":
+                continue
+            i = forest.get(node)
+            talks = sum(
+                1
+                for listener, edge in G._succ[node].items()
+                if listener != node and edge["first_at"] >= seconds
+            )
+            figures.append(
+                {
+                    "id": attrs["external_id"],
+                    "status": attrs["status"],
+                    "conversations_started": talks,
+                    "reach": 0 if i is None else int(reach[i]),
+                    "direct_referrals": 0 if i is None else int(direct[i]),
+                }
+            )
+    first, second = SINCE_RANKINGS[by]
+    figures.sort(key=lambda row: (-row[first], -row[second], row["id"]))
+    return reply(
+        {
+            "by": by,
+            "since": iso(since),
+            "ready": True,
+            "computed_at": None,
+            "items": figures[:limit],
+        }
+    )
+
+
+def _cascade_row(row: dict) -> dict:
+    return {
+        "root": row["external_id"],
+        "root_acquired_at": row["root_acquired_at"],
+        "size": row["size"],
+        "depth": row["depth"],
+        "breadth": row["breadth"],
+        "max_breadth": row["max_breadth"],
+        "structural_virality": row["structural_virality"],
+        "duration": row["duration"],
+    }
+
+
+@blueprint.get("/cascades")
+def cascades():
+    """The largest cascades by size, depth or structural virality."""
+    asked = arguments(
+        {"by": choice("size", "depth", "virality"), "limit": integer(1, 1000)}
+    )
+    rows = analytics().cascades(asked.get("by", "size"), asked.get("limit", 10))
+    return reply(
+        {"by": asked.get("by", "size"), "items": [_cascade_row(r) for r in rows]}
+    )
+
+
+def _nested(tree: dict) -> dict:
+    """The service's tree in the API's shape, built without recursion."""
+    out = {}
+    stack = [(tree, out)]
+    while stack:
+        node, shaped = stack.pop()
+        shaped.update(
+            id=node["external_id"],
+            acquired_at=iso_seconds(node["acquired_at"]),
+            value=node["value"],
+            kind=node["kind"],
+            hidden=node["hidden"],
+            children=[{} for _ in node["children"]],
+        )
+        stack.extend(zip(node["children"], shaped["children"], strict=True))
+    return out
+
+
+@blueprint.get("/cascades/<root_id>")
+def cascade(root_id: str):
+    """One cascade: its figures and its tree, nested, down to ``max_depth``."""
+    asked = arguments({"max_depth": integer(0, 100)})
+    pid = people.person_id(store().reader(), root_id)
+    found = analytics().cascade(pid, max_depth=asked.get("max_depth", 20))
+    if found is None:
+        figures = analytics().person(pid) or {}
+        root = figures.get("cascade_root")
+        hint = (
+            f"its cascade starts at {root!r}"
+            if root
+            else "only customers start cascades"
+        )
+        raise NotFound(f"{root_id!r} is not the root of a cascade; {hint}.")
+    return reply(_cascade_row(found) | {"tree": _nested(found["tree"])})
+
+
+@blueprint.get("/spread")
+def spread():
+    """The spread series, with wom_share, k_factor and cycle_time over the range."""
+    asked = arguments(
+        {"bucket": choice("day", "week", "month"), "from": moment, "to": moment}
+    )
+    start, end = asked.get("from"), asked.get("to")
+    found = analytics().spread(
+        asked.get("bucket", "week"),
+        None if start is None else start / 1_000_000,
+        None if end is None else end / 1_000_000,
+    )
+    series = [
+        row | {"start": iso_seconds(row["start"]), "end": iso_seconds(row["end"])}
+        for row in found["series"]
+    ]
+    return reply(
+        {
+            "bucket": found["bucket"],
+            "time_zone": found["time_zone"],
+            "from": iso(start),
+            "to": iso(end),
+            "wom_share": found["wom_share"],
+            "k_factor": found["k_factor"],
+            "cycle_time": found["cycle_time"],
+            "series": series,
+        }
+    )
+
+
+def _background(name: str) -> dict | None:
+    return analytics().background_result(name)
+
+
+@blueprint.get("/communities")
+def communities():
+    """Communities of the conversation graph, computed in the background."""
+    asked = arguments({"limit": integer(1, 1000), "members": integer(0, 10_000)})
+    found = _background("communities")
+    limit, shown = asked.get("limit", 50), asked.get("members", 100)
+    items = []
+    for row in (found or {}).get("communities", [])[:limit]:
+        top = row.get("top_starter")
+        items.append(
+            {
+                "size": row["size"],
+                "customers": row["customers"],
+                "wom_share": row["wom_share"],
+                "top_starter": top
+                and {
+                    "id": _external(top["customer_id"]),
+                    "reach": top["reach"],
+                    "conversations_started": top["conversations_started"],
+                },
+                "members": [_external(u) for u in row["members"][:shown]],
+            }
+        )
+    return reply(
+        {
+            "ready": found is not None,
+            "computed_at": _computed_at() if found else None,
+            "method": (found or {}).get("method"),
+            "seed": (found or {}).get("seed"),
+            "total": len((found or {}).get("communities", [])),
+            "items": items,
+        }
+    )
+
+
+@blueprint.get("/bridges")
+def bridges():
+    """Customers with the highest betweenness, computed in the background."""
+    arguments({})
+    found = _background("bridges")
+    return reply(
+        {
+            "ready": found is not None,
+            "computed_at": _computed_at() if found else None,
+            "sampled": (found or {}).get("sampled"),
+            "k": (found or {}).get("k"),
+            "seed": (found or {}).get("seed"),
+            "items": [
+                {"id": _external(row["customer_id"]), "score": row["score"]}
+                for row in (found or {}).get("bridges", [])
+            ],
+        }
+    )
+
+
+@blueprint.get("/seeds")
+def seeds():
+    """The k customers that together spread word of mouth furthest (CELF)."""
+    asked = arguments({"k": integer(1, 10)})
+    found = _background("seeds")
+    k = asked.get("k", 10)
+    chosen = (found or {}).get("seeds", [])[:k]
+    return reply(
+        {
+            "ready": found is not None,
+            "computed_at": _computed_at() if found else None,
+            "k": k,
+            "items": [
+                {
+                    "id": _external(row.get("customer_id", row.get("node"))),
+                    "marginal_gain": row.get("marginal_gain"),
+                }
+                for row in chosen
+            ],
+            "expected_spread": (found or {}).get("spread"),
+        }
+    )
+
+
+FLAG_KINDS = ("self_referral", "held", *flags.ANALYTICS_KINDS)
+
+
+@blueprint.get("/flags")
+def list_flags():
+    """Review flags (attribution's and the graph checks'), with their status."""
+    asked = arguments(
+        {
+            "kind": choice(*FLAG_KINDS),
+            "status": choice("open", "approved", "voided"),
+            "limit": integer(1, 1000),
+            "cursor": str,
+        }
+    )
+    limit = asked.get("limit", 100)
+    page = flags.list_flags(
+        store().reader(),
+        kind=asked.get("kind"),
+        status=asked.get("status"),
+        after=asked.get("cursor"),
+        limit=limit + 1,
+    )
+    items = [row | {"raised_at": iso(row["raised_at"])} for row in page[:limit]]
+    return reply(
+        {
+            "items": items,
+            "next_cursor": items[-1]["id"] if len(page) > limit else None,
+            "computed_at": _computed_at(),
+        }
+    )
+
+
+@blueprint.post("/flags/<flag_id>")
+@idempotent
+def decide_flag(flag_id: str):
+    """Approve or void the credit a flag is about."""
+    arguments({})
+    body = json_body()
+    decision = body.get("decision") if isinstance(body, dict) else None
+    if decision not in DECISIONS or set(body) != {"decision"}:
+        raise InvalidInput(
+            [
+                {
+                    "index": None,
+                    "field": "decision",
+                    "message": 'give {"decision": "approve"} or {"decision": "void"}',
+                }
+            ]
+        )
+    with store().write() as db:
+        changes = decide(db, flag_id, DECISIONS[decision], now_micros())
+        customer, credit = people.reviewed_credit(db, flag_id)
+        found = {
+            "id": flag_id,
+            "status": DECISIONS[decision],
+            "customer": customer,
+            "credited_referrer": credit and credited_referrer(credit),
+        }
+        payload = keep(db, 200, found)
+    store().notify(changes)
+    return Response(payload, 200, mimetype="application/json")

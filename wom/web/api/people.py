@@ -1,0 +1,227 @@
+"""People: /customers (list, create or update, one, erase) and their links."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import orjson
+from flask import Response, url_for
+
+from ...store import InvalidInput, now_micros, people, queries
+from .. import analytics, store
+from . import blueprint
+from .auth import current_token
+from .idempotency import idempotent, keep
+from .wire import (
+    BadParameters,
+    arguments,
+    choice,
+    integer,
+    iso,
+    json_body,
+    moment,
+    reply,
+)
+
+__all__ = ["credited_referrer", "customer_summary"]
+
+ACQUIRED_VIA = ("root", "referred", "mention")
+JSON = "application/json"
+
+
+def _cursor(value: str) -> list:
+    try:
+        decoded = orjson.loads(base64.urlsafe_b64decode(value.encode() + b"=="))
+    except (binascii.Error, orjson.JSONDecodeError, ValueError):
+        decoded = None
+    if not (
+        isinstance(decoded, list)
+        and len(decoded) == 3
+        and decoded[0] in people.CUSTOMER_SORTS
+        and isinstance(decoded[2], int)
+    ):
+        raise ValueError("give the next_cursor of the previous page, unchanged")
+    return decoded
+
+
+def _encode_cursor(sort: str, key: tuple) -> str:
+    raw = orjson.dumps([sort, *key])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def customer_summary(row: dict) -> dict:
+    """A person row from the store, in the API's shape (times ISO)."""
+    return {
+        "id": row["id"] if "external_id" not in row else row["external_id"],
+        "status": row["status"],
+        "acquired_at": iso(row["acquired_at"]),
+        "acquired_via": row["acquired_via"],
+        "name": row["name"],
+        "email": row["email"],
+    }
+
+
+def credited_referrer(credit: dict) -> dict:
+    """A credit from the store, in the API's shape."""
+    return {
+        "id": credit["referrer"],
+        "kind": credit["kind"],
+        "at": iso(credit["at"]),
+        "status": credit["status"],
+    }
+
+
+@blueprint.get("/customers")
+def list_customers():
+    """One page of customers, filtered and sorted from allow-lists."""
+    asked = arguments(
+        {
+            "acquired_via": choice(*ACQUIRED_VIA),
+            "from": moment,
+            "to": moment,
+            "sort": choice(*people.CUSTOMER_SORTS),
+            "limit": integer(1, 1000),
+            "cursor": _cursor,
+        }
+    )
+    sort = asked.get("sort", "acquired_at")
+    after = None
+    if "cursor" in asked:
+        cursor_sort, *after = asked["cursor"]
+        if cursor_sort != sort:
+            raise BadParameters(
+                [
+                    {
+                        "index": None,
+                        "field": "cursor",
+                        "message": f"this cursor pages sort={cursor_sort}; "
+                        "keep the sort of the first page",
+                    }
+                ]
+            )
+    page, following = people.customer_page(
+        store().reader(),
+        sort=sort,
+        acquired_via=asked.get("acquired_via"),
+        start=asked.get("from"),
+        end=asked.get("to"),
+        after=tuple(after) if after else None,
+        limit=asked.get("limit", 100),
+    )
+    for row in page:
+        row["acquired_at"] = iso(row["acquired_at"])
+    return reply(
+        {
+            "items": page,
+            "next_cursor": following and _encode_cursor(sort, following),
+        }
+    )
+
+
+@blueprint.post("/customers")
+@idempotent
+def save_customer():
+    """Create a customer, or update one by external id."""
+    body = json_body()
+    now = now_micros()
+    with store().write() as db:
+        saved = people.save_customer(db, body, source=current_token()["name"], now=now)
+        found = customer_summary(queries.person(db, body["id"]))
+        status = 201 if saved.created else 200
+        payload = keep(db, status, found)
+    store().notify(saved.changes)
+    location = url_for("api.customer", external_id=found["id"])
+    return Response(payload, status, mimetype=JSON, headers={"Location": location})
+
+
+@blueprint.get("/customers/<external_id>")
+def customer(external_id: str):
+    """The person, every figure about them, their referrer and all their touches."""
+    arguments({})
+    db = store().reader()
+    found = queries.person(db, external_id)
+    pid = found["id"]
+    figures = analytics().person(pid) or {}
+    credit = people.credit_of(db, pid)
+    value = next(queries.people_rows(db, ids=[pid]))["value"]
+    return reply(
+        {
+            **customer_summary(found),
+            "value": value,
+            "credited_referrer": credit and credited_referrer(credit),
+            "cascade_root": figures.get("cascade_root"),
+            "figures": {
+                name: figures.get(name)
+                for name in (
+                    "conversations_started",
+                    "direct_referrals",
+                    "reach",
+                    "generations",
+                    "referred_value",
+                    "influence",
+                    "conversation_reach",
+                    "expected_spread",
+                )
+            },
+            "computed_at": figures.get("computed_at"),
+            "links": [_link(link) for link in people.links_of(db, pid)],
+            "touches": [
+                touch
+                | {"first_at": iso(touch["first_at"]), "last_at": iso(touch["last_at"])}
+                for touch in people.touches_of(db, pid)
+            ],
+        }
+    )
+
+
+@blueprint.delete("/customers/<external_id>")
+@idempotent
+def erase_customer(external_id: str):
+    """Erase a person: identity and free text go, aggregate figures stay."""
+    arguments({})
+    people.erase(store(), external_id, within=lambda db: keep(db, 204, None))
+    return Response(status=204)
+
+
+def _link(link: dict) -> dict:
+    return link | {"created_at": iso(link["created_at"])}
+
+
+@blueprint.get("/customers/<external_id>/links")
+def customer_links(external_id: str):
+    """The person's referral links with their counts."""
+    arguments({})
+    db = store().reader()
+    pid = people.person_id(db, external_id)
+    return reply({"items": [_link(link) for link in people.links_of(db, pid)]})
+
+
+@blueprint.post("/customers/<external_id>/links")
+@idempotent
+def create_link(external_id: str):
+    """Give the person a new referral link."""
+    body = json_body()
+    if not isinstance(body, dict) or set(body) - {"code", "channel"}:
+        raise InvalidInput(
+            [
+                {
+                    "index": None,
+                    "field": "(body)",
+                    "message": 'give {"code"?: string, "channel"?: string}',
+                }
+            ]
+        )
+    with store().write() as db:
+        pid = people.person_id(db, external_id)
+        link = _link(
+            people.create_link(
+                db,
+                pid,
+                code=body.get("code"),
+                channel=body.get("channel"),
+                now=now_micros(),
+            )
+        )
+        payload = keep(db, 201, link)
+    return Response(payload, 201, mimetype=JSON)
