@@ -43,6 +43,25 @@
     });
   });
 
+  // Phones offer their own share sheet; the plain links stay for everyone else.
+  document.querySelectorAll("[data-native-share]").forEach(function (button) {
+    if (!navigator.share) {
+      return;
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator
+        .share({
+          title: button.dataset.title,
+          text: button.dataset.text,
+          url: button.dataset.url,
+        })
+        .catch(function () {
+          // Closing the share sheet is not an error worth showing.
+        });
+    });
+  });
+
   // One sign-up per press: a double click must not send the form twice.
   document.querySelectorAll("form[data-signup]").forEach(function (form) {
     form.addEventListener("submit", function () {

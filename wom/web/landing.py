@@ -37,7 +37,7 @@ from ..store.shares import (
 from . import analytics, store
 from .forms import SignupForm
 from .limits import limiter, setting_limit
-from .sharing import brought, first_name, qr_svg, share_links
+from .sharing import brought, first_name, qr_svg, share_links, share_message
 from .signups import sign_up
 from .visits import (
     client_ip_hmac,
@@ -263,6 +263,7 @@ def share(secret: str):
         name=first_name(person["name"]),
         welcome=session.pop("welcome", None),
         link_url=link_url,
+        share_text=share_message(settings["business_name"], settings["offer_text"]),
         share_links=share_links(
             link_url, settings["business_name"], settings["offer_text"]
         )

@@ -1,0 +1,177 @@
+"""Browser fixtures: Debian's Chromium through Playwright, and the real app served
+on a free loopback port with a small demo database made through ``ingest``.
+
+Without Chromium the browser tests skip, except on CI (``CI=true``), where they
+fail: a missing browser must never pass for a green run.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from wom import create_app
+from wom.store import ingest
+from wom.store.settings import write_setting
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+BUSINESS = "Bean & Leaf Coffee"
+OFFER = "Your first flat white is on us, and your friend gets one too."
+
+# (external id, name, email, referrer or None): a small cascade under Maya.
+DEMO_PEOPLE = [
+    ("maya", "Maya Okafor", "maya@example.org", None),
+    ("leo", "Leo Chen", "leo@example.org", "maya"),
+    ("ana", "Ana Souza", "ana@example.org", "maya"),
+    ("tom", "Tom Berg", "tom@example.org", "leo"),
+    ("ivy", "Ivy Patel", "ivy@example.org", None),
+]
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: browser tests must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Chromium for the whole session."""
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"{CHROMIUM} is missing: apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed: pip install -r requirements.txt")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+def load_demo(store) -> None:
+    """A few customers who referred each other a month ago, with the owner's brand."""
+    start = datetime.now(UTC) - timedelta(days=30)
+    events = []
+    for n, (person, name, email, referrer) in enumerate(DEMO_PEOPLE):
+        at = start + timedelta(days=n)
+        if referrer:
+            events.append(
+                {"type": "referral", "from": referrer, "to": person, "at": at}
+            )
+        events.append(
+            {
+                "type": "signup",
+                "customer": person,
+                "name": name,
+                "email": email,
+                "at": at,
+            }
+        )
+    ingest(store, events, source="demo")
+    with store.write() as db:
+        write_setting(db, "business_name", BUSINESS)
+        write_setting(db, "offer_text", OFFER)
+
+
+class LiveServer:
+    """The app served by werkzeug in a thread on 127.0.0.1."""
+
+    business = BUSINESS
+    offer = OFFER
+
+    def __init__(self, app):
+        self.app = app
+        self.store = app.extensions["wom.store"]
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+        self.app.extensions["wom.batcher"].close()
+        self.store.close()
+
+    def code_of(self, person: str) -> str:
+        """The referral code of a demo person."""
+        return (
+            self.store.reader()
+            .execute(
+                "SELECT l.code FROM links l JOIN people p ON p.id = l.owner_id "
+                "WHERE p.external_id = ?",
+                [person],
+            )
+            .fetchone()[0]
+        )
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The real app (not in testing mode) with the demo database, on a free port."""
+    app = create_app(
+        {
+            "DATABASE": str(tmp_path / "wom.db"),
+            "SECRET_KEY": "browser-test-secret-" + "s" * 32,
+            "IP_HMAC_KEY": "browser-test-ip-key-" + "i" * 32,
+            "WOM_ANALYTICS_BACKGROUND": False,
+        }
+    )
+    load_demo(app.extensions["wom.store"])
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A fresh browser profile on the live server; every dialog is recorded."""
+    context = chromium.new_context(
+        base_url=live_server.url,
+        viewport={"width": 1280, "height": 900},
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    page = context.new_page()
+    page.dialogs = []
+    page.csp_violations = []
+
+    def on_dialog(dialog):
+        page.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def on_console(message):
+        if "Content Security Policy" in message.text:
+            page.csp_violations.append(message.text)
+
+    page.on("dialog", on_dialog)
+    page.on("console", on_console)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots():
+    """Where screenshots go (ignored by git)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
