@@ -39,7 +39,7 @@ instance/wom.db: | deps instance/config.py
 	$(FLASK) demo --customers $(DEMO_CUSTOMERS) --seed 0
 
 run: deps instance/config.py instance/wom.db
-	WOM_HOLD_LOCK=1 $(FLASK) run --debug --host 127.0.0.1 --port 5000
+	WOM_HOLD_LOCK=1 $(FLASK) run --debug --no-reload --host 127.0.0.1 --port 5000
 
 # Production-style: one process with threads (RELIABILITY.md), no debugger.
 serve: deps instance/config.py instance/wom.db

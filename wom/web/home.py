@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template
 
 from ..store import queries
+from ..store.settings import read_settings
 from . import analytics, store
 
 __all__ = ["blueprint"]
@@ -19,6 +20,7 @@ def home_figures() -> dict:
     starters = service.starters("reach", limit=10)["items"]
     return {
         "overview": queries.overview(db),
+        "currency": read_settings(db)["currency"],
         "example_link": queries.busiest_link(db),
         "top_starters": [
             {
