@@ -34,8 +34,9 @@ from ..store.shares import (
     share_secret,
     share_secret_of,
 )
-from . import analytics, store
+from . import analytics, invitations, store
 from .forms import SignupForm
+from .invitations import business_url, invitation_page
 from .limits import limiter, setting_limit
 from .sharing import brought, first_name, qr_svg, share_links, share_message
 from .signups import sign_up
@@ -63,6 +64,7 @@ _NO_REF_CLICK = {"landing.link", "landing.signup", "landing.healthz", "static"}
 def _setup(state) -> None:
     app = state.app
     app.extensions["wom.batcher"] = Batcher(app.extensions["wom.store"])
+    invitations.register(app)
     # The sign-up form checks its own CSRF token (see ``signup``), because
     # CSRFProtect's HTTPS referrer check cannot pass on a page whose
     # Referrer-Policy is no-referrer.
@@ -71,11 +73,6 @@ def _setup(state) -> None:
 
 def _settings() -> dict:
     return read_settings(store().reader())
-
-
-def _business_url(settings: dict) -> str:
-    """Where "visit the business" goes: the owner's destination, or our home page."""
-    return settings["destination_url"] or url_for("home.index")
 
 
 def _private(response: Response) -> Response:
@@ -118,21 +115,10 @@ def _missing(settings: dict, *, what: str) -> Response:
     html = render_template(
         "landing/missing.html",
         settings=settings,
-        business_url=_business_url(settings),
+        business_url=business_url(settings),
         what=what,
     )
     return make_response(html, 404)
-
-
-def _invite_page(settings: dict, form: SignupForm, link: dict | None, status=200):
-    html = render_template(
-        "landing/invite.html",
-        settings=settings,
-        form=form,
-        inviter=first_name(link["owner_name"]) if link else None,
-        business_url=_business_url(settings),
-    )
-    return make_response(html, status)
 
 
 def _share_address(person_id: int) -> str:
@@ -158,7 +144,7 @@ def link(code: str):
         # mouth), and their share page rather than their friends' offer.
         return redirect(_share_address(found["owner_id"]), 303)
     record_click(code, currency=settings["currency"])
-    return _invite_page(settings, SignupForm(ref=code), found)
+    return invitation_page(settings, found)
 
 
 @blueprint.get("/join")
@@ -167,8 +153,7 @@ def join():
     db = store().reader()
     code = request.args.get("ref") or session.get("ref") or ""
     found = landing_link(db, code) if 0 < len(code) <= _CODE_MAX else None
-    form = SignupForm(ref=found["code"] if found else "")
-    return _invite_page(read_settings(db), form, found)
+    return invitation_page(read_settings(db), found)
 
 
 def _same_origin_or_none() -> bool:
@@ -205,7 +190,7 @@ def signup():
     found = landing_link(db, code) if 0 < len(code) <= _CODE_MAX else None
     settings = read_settings(db)
     if not valid:
-        return _invite_page(settings, form, found, status=422)
+        return invitation_page(settings, found, form=form, status=422)
     known = consented_visitor()
     visitor = (known or new_visitor()) if form.consent.data else None
     done = sign_up(
@@ -238,7 +223,7 @@ def known():
     """Where an email that already belongs to a customer lands."""
     settings = _settings()
     html = render_template(
-        "landing/known.html", settings=settings, business_url=_business_url(settings)
+        "landing/known.html", settings=settings, business_url=business_url(settings)
     )
     return html
 

@@ -1,0 +1,85 @@
+"""The invitation page: who invited you, the owner's offer, the sign-up form.
+
+It is the hot path (every click renders it), so it is rendered once per brand,
+with slots where the inviter's first name, the link's code and the visitor's CSRF
+token go, and every request fills the slots with escaped values. Rendering the
+form's fields through WTForms is otherwise most of the cost of a click.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+
+from flask import Flask, Response, current_app, make_response, render_template, url_for
+from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
+
+from .forms import SignupForm
+from .sharing import first_name
+
+__all__ = ["business_url", "invitation_page", "register"]
+
+# Random per process, so that no name or offer can spell one out.
+_SLOT = "slot" + secrets.token_hex(12)
+_INVITER, _INITIAL, _CODE, _CSRF = (f"{_SLOT}{part}" for part in "ABCD")
+
+
+def business_url(settings: dict) -> str:
+    """Where "visit the business" goes: the owner's destination, or our home page."""
+    return settings["destination_url"] or url_for("home.index")
+
+
+def _render(form, inviter, initial, brand, home, csrf) -> str:
+    business_name, offer_text = brand
+    return render_template(
+        "landing/invite.html",
+        settings={"business_name": business_name, "offer_text": offer_text},
+        form=form,
+        csrf=csrf,
+        inviter=inviter,
+        initial=initial,
+        business_url=home,
+    )
+
+
+def _blank_page(invited: bool, brand: tuple[str, str], home: str) -> str:
+    form = SignupForm(formdata=None, meta={"csrf": False}, ref=_CODE)
+    if invited:
+        return _render(form, _INVITER, _INITIAL, brand, home, _CSRF)
+    return _render(form, None, None, brand, home, _CSRF)
+
+
+def register(app: Flask) -> None:
+    """Give ``app`` its own cache of rendered pages (one per brand, or so)."""
+    app.extensions["wom.invitation_pages"] = lru_cache(maxsize=64)(_blank_page)
+
+
+def invitation_page(
+    settings: dict,
+    link: dict | None,
+    *,
+    form: SignupForm | None = None,
+    status: int = 200,
+) -> Response:
+    """The page for ``link`` (or none): blank, or ``form`` sent back with errors."""
+    inviter = first_name(link["owner_name"]) if link else None
+    initial = inviter[:1].upper() if inviter else None
+    brand = (settings["business_name"], settings["offer_text"])
+    home = business_url(settings)
+    if form is not None:
+        html = _render(form, inviter, initial, brand, home, generate_csrf())
+        return make_response(html, status)
+    if current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"):
+        # Templates change under `make run`: never serve an old rendering.
+        blank = _blank_page
+    else:
+        blank = current_app.extensions["wom.invitation_pages"]
+    html = blank(inviter is not None, brand, home)
+    for slot, value in (
+        (_INVITER, inviter),
+        (_INITIAL, initial),
+        (_CODE, link["code"] if link else ""),
+    ):
+        html = html.replace(slot, str(escape(value or "")))
+    return make_response(html.replace(_CSRF, generate_csrf()), status)
