@@ -172,6 +172,33 @@ def test_link_shows_who_invited_and_the_owners_offer(client, store, alice):
     assert f'name="ref" type="hidden" value="{alice}"' in html
 
 
+def test_the_page_follows_a_new_offer_and_a_renamed_inviter_at_once(
+    client, store, alice
+):
+    get(client, f"/r/{alice}")
+    set_setting(store, "offer_text", "Two for one on Tuesdays.")
+    with store.write() as db:
+        upsert_identities(db, [(1, "Alicia Martin", None)])
+    _, html = get(client, f"/r/{alice}")
+    assert "Two for one on Tuesdays." in html
+    assert "Alicia</span> invited you" in html
+
+
+def test_every_link_gets_its_own_code_and_inviter(client, store, alice):
+    bob = customer(store, "bob", "Bob Stone", "bob@example.org")
+    for code, name in [(alice, "Alice"), (bob, "Bob"), (alice, "Alice")]:
+        _, html = get(client, f"/r/{code}")
+        assert f'name="ref" type="hidden" value="{code}"' in html
+        assert f"{name}</span> invited you" in html
+
+
+def test_a_link_without_a_name_still_invites(client, store):
+    code = customer(store, "anon", None, "anon@example.org")
+    _, html = get(client, f"/r/{code}")
+    assert "You're invited to My business" in html
+    assert f'name="ref" type="hidden" value="{code}"' in html
+
+
 def test_a_click_is_recorded_with_an_ip_hash_only(client, store, alice):
     get(client, f"/r/{alice}", environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert link_counts(store, alice) == (1, 0, 0)
@@ -278,6 +305,13 @@ def test_ref_on_any_page_counts_as_a_click_and_keeps_the_code(client, store, ali
     )
 
 
+def test_ref_from_the_owners_own_browser_is_no_click(client, store):
+    sign_up(client, consent=True, name="Dee", email="dee@example.org")
+    dee = newest_code(store)
+    get(client, f"/?ref={dee}")
+    assert count(store, "events", "type = 'click'") == 0
+
+
 def test_an_unknown_ref_is_ignored(client, store):
     response, _ = get(client, "/?ref=nosuchcd")
     assert response.status_code == 200
@@ -382,6 +416,16 @@ def test_the_share_page_counts_only_credited_people(app, store, friend_ip, expec
     sign_up(browser(app, friend_ip), f"/r/{newest_code(store)}", email="c@x.org")
     _, html = get(app.test_client(), page)
     assert expected in text_of(html)
+
+
+def test_the_share_page_of_a_switched_off_link_says_so(client, store):
+    page = sign_up(client, name="Dee", email="dee@example.org").headers["Location"]
+    with store.write() as db:
+        db.execute("UPDATE links SET disabled = 1")
+    response, html = get(client, page)
+    assert response.status_code == 200
+    assert "Your link is switched off" in html
+    assert "<svg" not in html
 
 
 def test_an_unknown_share_secret_is_a_404(client):

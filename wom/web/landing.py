@@ -38,7 +38,7 @@ from . import analytics, invitations, store
 from .forms import SignupForm
 from .invitations import business_url, invitation_page
 from .limits import limiter, setting_limit
-from .sharing import brought, first_name, qr_svg, share_links, share_message
+from .sharing import brought, first_name, sharing_kit
 from .signups import sign_up
 from .visits import (
     client_ip_hmac,
@@ -71,10 +71,6 @@ def _setup(state) -> None:
     app.extensions["wom.csrf"].exempt(signup)
 
 
-def _settings() -> dict:
-    return read_settings(store().reader())
-
-
 def _private(response: Response) -> Response:
     # The address holds a secret: never send it on, never cache or index it.
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -103,7 +99,8 @@ def _ref_parameter() -> None:
     ):
         return
     db = store().reader()
-    if landing_link(db, code) is None:
+    found = landing_link(db, code)
+    if found is None or _is_owner(db, found):
         return
     record_click(code, currency=read_settings(db)["currency"])
     # The session cookie is the strictly necessary one (it carries the CSRF
@@ -119,6 +116,12 @@ def _missing(settings: dict, *, what: str) -> Response:
         what=what,
     )
     return make_response(html, 404)
+
+
+def _is_owner(db, link: dict) -> bool:
+    """Whether this browser's consented cookie is the link owner's own."""
+    visitor = consented_visitor()
+    return visitor is not None and is_own_visitor(db, link["owner_id"], visitor)
 
 
 def _share_address(person_id: int) -> str:
@@ -138,8 +141,7 @@ def link(code: str):
     found = landing_link(db, code) if len(code) <= _CODE_MAX else None
     if found is None:
         return _missing(settings, what="link")
-    visitor = consented_visitor()
-    if visitor is not None and is_own_visitor(db, found["owner_id"], visitor):
+    if _is_owner(db, found):
         # The referrer checking their own link: no click (it is not word of
         # mouth), and their share page rather than their friends' offer.
         return redirect(_share_address(found["owner_id"]), 303)
@@ -221,11 +223,10 @@ def signup():
 @blueprint.get("/join/known")
 def known():
     """Where an email that already belongs to a customer lands."""
-    settings = _settings()
-    html = render_template(
+    settings = read_settings(store().reader())
+    return render_template(
         "landing/known.html", settings=settings, business_url=business_url(settings)
     )
-    return html
 
 
 @blueprint.get("/s/<secret>")
@@ -247,14 +248,7 @@ def share(secret: str):
         business_url=settings["destination_url"] or None,
         name=first_name(person["name"]),
         welcome=session.pop("welcome", None),
-        link_url=link_url,
-        share_text=share_message(settings["business_name"], settings["offer_text"]),
-        share_links=share_links(
-            link_url, settings["business_name"], settings["offer_text"]
-        )
-        if link_url
-        else [],
-        qr=qr_svg(link_url) if link_url else None,
         brought=brought(analytics().person(person["id"])),
+        **sharing_kit(link_url, settings["business_name"], settings["offer_text"]),
     )
     return _private(make_response(html))

@@ -12,7 +12,14 @@ from urllib.parse import quote
 import segno
 from markupsafe import Markup
 
-__all__ = ["share_message", "share_links", "qr_svg", "brought", "first_name"]
+__all__ = [
+    "share_message",
+    "share_links",
+    "qr_svg",
+    "sharing_kit",
+    "brought",
+    "first_name",
+]
 
 
 def first_name(name: str | None) -> str | None:
@@ -83,6 +90,18 @@ def qr_svg(link_url: str) -> Markup:
             lineclass=None,
         )
     )
+
+
+def sharing_kit(link_url: str | None, business: str, offer: str) -> dict:
+    """What the share page needs to pass a link on (empty when it has none)."""
+    if link_url is None:
+        return {"link_url": None, "share_text": "", "share_links": [], "qr": None}
+    return {
+        "link_url": link_url,
+        "share_text": share_message(business, offer),
+        "share_links": share_links(link_url, business, offer),
+        "qr": qr_svg(link_url),
+    }
 
 
 def brought(figures: dict | None) -> dict:
