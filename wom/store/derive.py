@@ -9,10 +9,12 @@ same statements, so an incremental store and a rebuilt one agree by construction
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 from sqlite_utils import Database
 
 from ..attribution import KIND_OF_EVENT, Touch, credit_for
@@ -24,6 +26,7 @@ __all__ = [
     "rebuild",
     "rederive_credits",
     "new_link_code",
+    "new_link_codes",
     "derive_credits_of",
 ]
 
@@ -31,6 +34,11 @@ __all__ = [
 CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 CLICK_REPEAT_US = 30 * 60 * 1_000_000
 TOUCH_TYPES = "('signup', 'mention', 'heard_from', 'referral')"
+# Two habits keep every statement proportional to the batch, not the database.
+# The planner has no statistics, so it would happily read a batch's events through
+# the (type, at) index, which lists every event of a type ever: `+type` keeps it on
+# the seq range. And it cannot tell that a temp table of dirty keys is small, so
+# CROSS JOIN puts that table first, and updates filter by `id IN (temp table)`.
 
 
 def new_link_code(length: int = 8, rng=secrets) -> str:
@@ -47,6 +55,9 @@ class Changes:
     pairs: set[tuple[int, int]] = field(default_factory=set)
     purchasers: set[int] = field(default_factory=set)
     links: set[int] = field(default_factory=set)
+    # When each new human click happened (POSIX seconds); None: not known, so a
+    # listener that follows clicks must read them all again.
+    clicks: list[float] | None = None
 
 
 def _temp(db: Database, name: str, columns: str) -> None:
@@ -66,94 +77,96 @@ def derive_batch(
 
     ``identities`` names people whose email changed, since self-referral checks
     depend on it. New customers without a link get one when ``make_links``.
+
+    Each step reads the batch's own rows, and the log only where a row the batch
+    touched depends on older events; deriving one range twice changes nothing.
     """
     changes = Changes()
-    _temp(db, "dirty_people", "id INTEGER PRIMARY KEY")
-    db.execute(
-        "INSERT OR IGNORE INTO dirty_people SELECT talker_id FROM events "
-        "WHERE seq BETWEEN ? AND ? AND talker_id IS NOT NULL "
-        "UNION SELECT listener_id FROM events "
-        "WHERE seq BETWEEN ? AND ? AND listener_id IS NOT NULL",
-        [lo, hi, lo, hi],
-    )
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO dirty_people VALUES (?)", [(i,) for i in identities]
-    )
-    changed = _derive_people(db, changes)
-    _derive_devices(db, lo, hi)
+    changed = _derive_people(db, lo, hi, changes)
+    new_devices = _derive_devices(db, lo, hi)
     _derive_touches(db, lo, hi, changes)
-    _mark_dirty_credits(db, lo, hi, changed, identities)
+    _mark_dirty_credits(db, changed | new_devices, identities)
     _derive_credits(db, changes)
     _derive_purchases(db, lo, hi, changes)
     _derive_links(db, lo, hi, changes)
     if make_links:
-        _ensure_links(db, changed)
+        _ensure_links(db)
     return changes
 
 
-def _derive_people(db: Database, changes: Changes) -> set[int]:
-    """Status and conversion of the dirty people; return those that changed."""
+def _derive_people(db: Database, lo: int, hi: int, changes: Changes) -> set[int]:
+    """Conversions the batch moves earlier; return the people whose moved.
+
+    A person converts at their first sign-up, purchase or referral, ordered by
+    ``(at, order)``. The log only grows, so the first conversion is the earlier of
+    the stored one and the batch's first: no older events need reading.
+    """
     _temp(db, "conversions", "id INTEGER PRIMARY KEY, at INTEGER, ord INTEGER")
     # A referral converts its talker just before its listener (order seq*2 < seq*2+1),
     # so an imported referral between two new people credits the talker.
     db.execute(
         """
         INSERT INTO conversions
-        SELECT pid, at, ord FROM (
+        SELECT c.pid, c.at, c.ord FROM (
             SELECT pid, at, ord,
                    row_number() OVER (PARTITION BY pid ORDER BY at, ord) AS rank
             FROM (
-                SELECT e.listener_id AS pid, e.at, e.seq * 2 + 1 AS ord
-                FROM dirty_people d JOIN events e ON e.listener_id = d.id
-                WHERE e.type IN ('signup', 'purchase', 'referral')
+                SELECT listener_id AS pid, at, seq * 2 + 1 AS ord FROM events
+                WHERE seq BETWEEN :lo AND :hi
+                  AND +type IN ('signup', 'purchase', 'referral')
                 UNION ALL
-                SELECT e.talker_id, e.at, e.seq * 2
-                FROM dirty_people d JOIN events e ON e.talker_id = d.id
-                WHERE e.type = 'referral'
+                SELECT talker_id, at, seq * 2 FROM events
+                WHERE seq BETWEEN :lo AND :hi AND +type = 'referral'
             )
-        ) WHERE rank = 1
-        """
+        ) AS c CROSS JOIN people p ON p.id = c.pid
+        WHERE c.rank = 1 AND (p.acquired_at IS NULL
+                              OR (c.at, c.ord) < (p.acquired_at, p.acquired_order))
+        """,
+        {"lo": lo, "hi": hi},
     )
-    changed = {
-        row[0]
-        for row in db.execute(
-            """
-            SELECT p.id FROM dirty_people d JOIN people p ON p.id = d.id
-            LEFT JOIN conversions c ON c.id = p.id
-            WHERE p.acquired_at IS NOT c.at OR p.acquired_order IS NOT c.ord
-            """
-        )
-    }
     db.execute(
         """
         UPDATE people SET
-            status = CASE WHEN c.at IS NULL THEN 'prospect' ELSE 'customer' END,
-            acquired_at = c.at, acquired_order = c.ord,
-            acquired_via = CASE WHEN c.at IS NULL THEN NULL
-                                ELSE coalesce(people.acquired_via, 'root') END
-        FROM dirty_people d LEFT JOIN conversions c ON c.id = d.id
-        WHERE people.id = d.id
-          AND (people.acquired_at IS NOT c.at OR people.acquired_order IS NOT c.ord)
+            status = 'customer',
+            acquired_at = (SELECT at FROM conversions c WHERE c.id = people.id),
+            acquired_order = (SELECT ord FROM conversions c WHERE c.id = people.id),
+            acquired_via = coalesce(acquired_via, 'root')
+        WHERE id IN (SELECT id FROM conversions)
         """
     )
+    changed = {row[0] for row in db.execute("SELECT id FROM conversions")}
     changes.people |= changed
     return changed
 
 
-def _derive_devices(db: Database, lo: int, hi: int) -> None:
+def _derive_devices(db: Database, lo: int, hi: int) -> set[int]:
+    """Store the visitor cookies and IP hashes of the batch's sign-ups and
+    purchases; return the people who used one they had not used before."""
+    _temp(
+        db,
+        "new_devices",
+        "person_id, kind, value, PRIMARY KEY (person_id, kind, value)",
+    )
     db.execute(
         """
-        INSERT OR IGNORE INTO devices(person_id, kind, value)
-        SELECT listener_id, 'visitor', visitor FROM events
-        WHERE seq BETWEEN :lo AND :hi AND type IN ('signup', 'purchase')
-          AND visitor IS NOT NULL
-        UNION
-        SELECT listener_id, 'ip', ip_hmac FROM events
-        WHERE seq BETWEEN :lo AND :hi AND type IN ('signup', 'purchase')
-          AND ip_hmac IS NOT NULL
+        INSERT OR IGNORE INTO new_devices
+        SELECT b.* FROM (
+            SELECT listener_id AS person_id, 'visitor' AS kind, visitor AS value
+            FROM events
+            WHERE seq BETWEEN :lo AND :hi AND +type IN ('signup', 'purchase')
+              AND visitor IS NOT NULL
+            UNION
+            SELECT listener_id, 'ip', ip_hmac FROM events
+            WHERE seq BETWEEN :lo AND :hi AND +type IN ('signup', 'purchase')
+              AND ip_hmac IS NOT NULL
+        ) AS b
+        WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.person_id = b.person_id
+                          AND d.kind = b.kind AND d.value = b.value)
         """,
         {"lo": lo, "hi": hi},
     )
+    db.execute("INSERT INTO devices SELECT * FROM new_devices")
+    return {row[0] for row in db.execute("SELECT DISTINCT person_id FROM new_devices")}
 
 
 def _derive_touches(db: Database, lo: int, hi: int, changes: Changes) -> None:
@@ -167,18 +180,10 @@ def _derive_touches(db: Database, lo: int, hi: int, changes: Changes) -> None:
         f"""
         INSERT OR IGNORE INTO dirty_pairs
         SELECT talker_id, listener_id FROM events
-        WHERE seq BETWEEN ? AND ? AND type IN {TOUCH_TYPES}
+        WHERE seq BETWEEN ? AND ? AND +type IN {TOUCH_TYPES}
           AND talker_id IS NOT NULL AND listener_id IS NOT NULL
         """,
         [lo, hi],
-    )
-    # A listener whose conversion moved changes `converted` on every edge into it.
-    db.execute(
-        """
-        INSERT OR IGNORE INTO dirty_pairs
-        SELECT t.talker_id, t.listener_id FROM dirty_people d
-        JOIN touches t ON t.listener_id = d.id
-        """
     )
     db.execute(
         f"""
@@ -192,49 +197,66 @@ def _derive_touches(db: Database, lo: int, hi: int, changes: Changes) -> None:
                count(*), min(e.at), max(e.at),
                coalesce(p.acquired_at >= min(e.at), 0)
         FROM dirty_pairs d
-        JOIN events e ON e.listener_id = d.listener AND e.talker_id = d.talker
-        JOIN people p ON p.id = d.listener
-        WHERE e.type IN {TOUCH_TYPES}
+        CROSS JOIN events e ON e.listener_id = d.listener AND e.talker_id = d.talker
+        CROSS JOIN people p ON p.id = d.listener
+        WHERE +e.type IN {TOUCH_TYPES}
         GROUP BY e.talker_id, e.listener_id
+        """
+    )
+    # A listener whose conversion moved changes `converted` on every edge into it;
+    # nothing else about those edges can have changed.
+    db.execute(
+        """
+        INSERT OR IGNORE INTO dirty_pairs
+        SELECT t.talker_id, t.listener_id FROM conversions c
+        CROSS JOIN touches t ON t.listener_id = c.id
+        """
+    )
+    db.execute(
+        """
+        UPDATE touches SET converted = coalesce(
+            (SELECT at FROM conversions c WHERE c.id = touches.listener_id) >= first_at,
+            0
+        )
+        WHERE listener_id IN (SELECT id FROM conversions)
         """
     )
     changes.pairs |= set(db.execute("SELECT talker, listener FROM dirty_pairs"))
 
 
-def _mark_dirty_credits(
-    db: Database, lo: int, hi: int, changed: set[int], identities: set[int]
-) -> None:
-    """Customers whose credit the batch can move: its people, and the listeners of
-    anyone whose conversion, devices or email changed."""
+def _mark_dirty_credits(db: Database, moved: set[int], identities: set[int]) -> None:
+    """Customers whose credit the batch can move: the listeners of its touches,
+    anyone whose conversion, devices or email changed, and their listeners."""
     _temp(db, "dirty_credits", "id INTEGER PRIMARY KEY")
-    db.execute("INSERT INTO dirty_credits SELECT id FROM dirty_people")
+    db.execute("INSERT OR IGNORE INTO dirty_credits SELECT listener FROM dirty_pairs")
     _temp(db, "moved_talkers", "id INTEGER PRIMARY KEY")
     db.conn.executemany(
         "INSERT OR IGNORE INTO moved_talkers VALUES (?)",
-        [(i,) for i in changed | set(identities)],
+        [(i,) for i in moved | set(identities)],
     )
-    db.execute(
-        "INSERT OR IGNORE INTO moved_talkers SELECT listener_id FROM events "
-        "WHERE seq BETWEEN ? AND ? AND type IN ('signup', 'purchase') "
-        "AND (visitor IS NOT NULL OR ip_hmac IS NOT NULL)",
-        [lo, hi],
-    )
+    db.execute("INSERT OR IGNORE INTO dirty_credits SELECT id FROM moved_talkers")
     db.execute(
         "INSERT OR IGNORE INTO dirty_credits SELECT t.listener_id "
-        "FROM moved_talkers m JOIN touches t ON t.talker_id = m.id"
+        "FROM moved_talkers m CROSS JOIN touches t ON t.talker_id = m.id"
     )
 
 
 def _derive_credits(db: Database, changes: Changes) -> None:
     """Ask attribution.py for the credit of every dirty customer, and store it."""
     settings = read_settings(db)
-    customers = {
-        row[0]: (row[1], row[2])
-        for row in db.execute(
-            "SELECT p.id, p.acquired_at, p.acquired_order FROM dirty_credits d "
-            "JOIN people p ON p.id = d.id WHERE p.status = 'customer'"
-        )
-    }
+    # Only customers hold credits; prospects among the dirty have nothing to do.
+    db.execute(
+        "DELETE FROM dirty_credits WHERE (SELECT status FROM people p "
+        "WHERE p.id = dirty_credits.id) IS NOT 'customer'"
+    )
+    customers, via_before = {}, {}
+    for pid, at, order, via in db.execute(
+        "SELECT p.id, p.acquired_at, p.acquired_order, p.acquired_via "
+        "FROM dirty_credits d CROSS JOIN people p ON p.id = d.id "
+        "WHERE p.status = 'customer'"
+    ):
+        customers[pid] = (at, order)
+        via_before[pid] = via
     touches: dict[int, list[Touch]] = defaultdict(list)
     for row in db.execute(
         f"""
@@ -245,11 +267,11 @@ def _derive_credits(db: Database, changes: Changes) -> None:
                        ON b.kind = a.kind AND b.value = a.value
                        WHERE a.person_id = e.listener_id AND b.person_id = e.talker_id)
         FROM dirty_credits d
-        JOIN events e ON e.listener_id = d.id
-        JOIN people t ON t.id = e.talker_id
+        CROSS JOIN events e ON e.listener_id = d.id
+        CROSS JOIN people t ON t.id = e.talker_id
         LEFT JOIN identities li ON li.person_id = e.listener_id
         LEFT JOIN identities ti ON ti.person_id = e.talker_id
-        WHERE e.type IN {TOUCH_TYPES} AND t.status = 'customer'
+        WHERE +e.type IN {TOUCH_TYPES} AND t.status = 'customer'
         """
     ):
         listener, talker, at, seq, type_, t_at, t_ord, same_email, same_device = row
@@ -267,7 +289,7 @@ def _derive_credits(db: Database, changes: Changes) -> None:
     reviews: dict[int, dict[int, str]] = defaultdict(dict)
     for customer, referrer, decision in db.execute(
         "SELECT r.customer_id, r.referrer_id, r.decision FROM dirty_credits d "
-        "JOIN reviews r ON r.customer_id = d.id"
+        "CROSS JOIN reviews r ON r.customer_id = d.id"
     ):
         reviews[customer][referrer] = decision
 
@@ -314,20 +336,18 @@ def _derive_credits(db: Database, changes: Changes) -> None:
 
     old = set(
         db.execute(
-            "SELECT c.customer_id, c.referrer_id, c.status FROM dirty_credits d "
-            "JOIN credits c ON c.customer_id = d.id"
+            "SELECT c.customer_id, c.referrer_id, c.touch_seq, c.kind, c.at, c.status "
+            "FROM dirty_credits d CROSS JOIN credits c ON c.customer_id = d.id"
         )
     )
     db.execute(
         "DELETE FROM credits WHERE customer_id IN (SELECT id FROM dirty_credits)"
     )
     db.conn.executemany("INSERT INTO credits VALUES (?, ?, ?, ?, ?, ?)", credit_rows)
-    new = {(row[0], row[1], row[5]) for row in credit_rows}
-    changes.credits |= {row[0] for row in old ^ new}
-    db.conn.executemany(
-        "UPDATE people SET acquired_via = ? WHERE id = ? AND acquired_via IS NOT ?",
-        [(via, customer, via) for via, customer in via_rows],
-    )
+    changes.credits |= {row[0] for row in old ^ set(credit_rows)}
+    moved_via = [(via, c) for via, c in via_rows if via_before[c] != via]
+    db.conn.executemany("UPDATE people SET acquired_via = ? WHERE id = ?", moved_via)
+    changes.people |= {customer for _, customer in moved_via}
     db.execute(
         "DELETE FROM flags WHERE kind IN ('self_referral', 'held') "
         "AND customer_id IN (SELECT id FROM dirty_credits)"
@@ -342,77 +362,128 @@ def _derive_credits(db: Database, changes: Changes) -> None:
 def _derive_purchases(db: Database, lo: int, hi: int, changes: Changes) -> None:
     db.execute(
         "INSERT OR REPLACE INTO purchases SELECT seq, listener_id, value, currency, at "
-        "FROM events WHERE seq BETWEEN ? AND ? AND type = 'purchase'",
+        "FROM events WHERE seq BETWEEN ? AND ? AND +type = 'purchase'",
         [lo, hi],
     )
     changes.purchasers |= {
         row[0]
         for row in db.execute(
             "SELECT DISTINCT listener_id FROM events "
-            "WHERE seq BETWEEN ? AND ? AND type = 'purchase'",
+            "WHERE seq BETWEEN ? AND ? AND +type = 'purchase'",
             [lo, hi],
         )
     }
 
 
 def _derive_links(db: Database, lo: int, hi: int, changes: Changes) -> None:
-    """Click and sign-up counts; a repeat click within 30 minutes counts once."""
-    _temp(db, "dirty_links", "id INTEGER PRIMARY KEY")
-    db.execute(
-        "INSERT OR IGNORE INTO dirty_links SELECT link_id FROM events "
-        "WHERE seq BETWEEN ? AND ? AND link_id IS NOT NULL",
-        [lo, hi],
+    """Click and sign-up counts; a repeat click within 30 minutes counts once.
+
+    Bot clicks and sign-ups add the batch's own. A human click counts unless the
+    same visitor clicked the same link less than 30 minutes before it, so a late
+    click can change whether a later one counts: for each (link, visitor) the
+    batch clicked, the count over the whole log replaces the count before it.
+    """
+    _temp(
+        db,
+        "link_counts",
+        "id INTEGER PRIMARY KEY, clicks INTEGER, bots INTEGER, signups INTEGER",
     )
     db.execute(
         f"""
-        UPDATE links SET clicks = counts.clicks, bot_clicks = counts.bots,
-                         signups = counts.signups
-        FROM (
-            SELECT d.id AS link_id,
-                   coalesce(sum(e.type = 'click' AND e.ua_class = 'human'
-                       AND (e.previous IS NULL
-                            OR e.at - e.previous > {CLICK_REPEAT_US})),
-                       0) AS clicks,
-                   coalesce(sum(e.type = 'click' AND e.ua_class = 'bot'), 0) AS bots,
-                   coalesce(sum(e.type = 'signup'), 0) AS signups
-            FROM dirty_links d LEFT JOIN (
-                SELECT x.link_id, x.type, x.ua_class, x.at,
-                       lag(x.at) OVER (PARTITION BY x.link_id, x.type, x.visitor,
-                                       x.ua_class ORDER BY x.at, x.seq) AS previous
-                FROM dirty_links d2 JOIN events x ON x.link_id = d2.id
-            ) e ON e.link_id = d.id
-            GROUP BY d.id
-        ) AS counts
-        WHERE links.id = counts.link_id
+        WITH clickers AS (
+            SELECT DISTINCT link_id, visitor FROM events
+            WHERE seq BETWEEN :lo AND :hi AND +type = 'click' AND ua_class = 'human'
+        ),
+        every AS (
+            SELECT x.link_id, x.visitor, x.seq, x.at FROM clickers c CROSS JOIN events x
+              ON x.link_id = c.link_id AND x.visitor = c.visitor
+            WHERE +x.type = 'click' AND x.ua_class = 'human'
+        ),
+        counted AS (
+            SELECT link_id, 1 AS sign,
+                   at - lag(at) OVER (PARTITION BY link_id, visitor
+                                      ORDER BY at, seq) AS gap
+            FROM every
+            UNION ALL
+            SELECT link_id, -1,
+                   at - lag(at) OVER (PARTITION BY link_id, visitor
+                                      ORDER BY at, seq)
+            FROM every WHERE seq < :lo
+        ),
+        human AS (
+            SELECT link_id,
+                   sum(CASE WHEN gap IS NULL OR gap > {CLICK_REPEAT_US}
+                            THEN sign ELSE 0 END) AS delta
+            FROM counted GROUP BY link_id
+        ),
+        batch AS (
+            SELECT link_id,
+                   sum(type = 'click' AND ua_class = 'bot') AS bots,
+                   sum(type = 'signup') AS signups
+            FROM events WHERE seq BETWEEN :lo AND :hi AND link_id IS NOT NULL
+            GROUP BY link_id
+        )
+        INSERT INTO link_counts
+        SELECT b.link_id, coalesce(h.delta, 0), b.bots, b.signups
+        FROM batch b LEFT JOIN human h ON h.link_id = b.link_id
+        """,
+        {"lo": lo, "hi": hi},
+    )
+    db.execute(
+        """
+        UPDATE links SET
+            clicks = clicks + (SELECT clicks FROM link_counts c WHERE c.id = links.id),
+            bot_clicks = bot_clicks
+                + (SELECT bots FROM link_counts c WHERE c.id = links.id),
+            signups = signups
+                + (SELECT signups FROM link_counts c WHERE c.id = links.id)
+        WHERE id IN (SELECT id FROM link_counts)
         """
     )
-    changes.links |= {row[0] for row in db.execute("SELECT id FROM dirty_links")}
-
-
-def _ensure_links(db: Database, people: set[int]) -> None:
-    """Give every new customer a referral link."""
-    if not people:
-        return
-    marks = ",".join("?" * len(people))
-    owners = [
-        row[0]
+    changes.links |= {row[0] for row in db.execute("SELECT id FROM link_counts")}
+    changes.clicks = [
+        row[0] / 1_000_000
         for row in db.execute(
-            f"SELECT p.id FROM people p WHERE p.id IN ({marks}) "
-            "AND p.status = 'customer' "
-            "AND NOT EXISTS (SELECT 1 FROM links l WHERE l.owner_id = p.id)",
-            list(people),
+            "SELECT at FROM events WHERE seq BETWEEN ? AND ? "
+            "AND +type = 'click' AND ua_class = 'human'",
+            [lo, hi],
         )
     ]
-    for owner in owners:
-        while True:
-            code = new_link_code()
-            cursor = db.execute(
-                "INSERT OR IGNORE INTO links(code, owner_id, created_at) "
-                "SELECT ?, ?, acquired_at FROM people WHERE id = ?",
-                [code, owner, owner],
+
+
+def new_link_codes(count: int, length: int = 8) -> list[str]:
+    """``count`` random codes like ``new_link_code``, drawn at once from the OS."""
+    size = len(CODE_ALPHABET)
+    # Bytes below the largest multiple of the alphabet's size map without bias.
+    usable = 256 - 256 % size
+    drawn = np.frombuffer(os.urandom(count * length * 2 + 64), np.uint8)
+    drawn = drawn[drawn < usable] % size
+    while len(drawn) < count * length:
+        more = np.frombuffer(os.urandom(count * length + 64), np.uint8)
+        drawn = np.concatenate((drawn, more[more < usable] % size))
+    letters = np.frombuffer(CODE_ALPHABET.encode(), np.uint8)[drawn[: count * length]]
+    text = letters.tobytes().decode()
+    return [text[i : i + length] for i in range(0, count * length, length)]
+
+
+def _ensure_links(db: Database) -> None:
+    """Give every customer whose conversion is new a referral link."""
+    while True:
+        owners = [
+            row[0]
+            for row in db.execute(
+                "SELECT c.id FROM conversions c "
+                "WHERE NOT EXISTS (SELECT 1 FROM links l WHERE l.owner_id = c.id)"
             )
-            if cursor.rowcount:
-                break
+        ]
+        if not owners:
+            return
+        # A clash with an existing code is ignored here and retried by the loop.
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO links(code, owner_id, created_at) "
+            "SELECT ?, id, acquired_at FROM people WHERE id = ?",
+            zip(new_link_codes(len(owners)), owners, strict=True),
+        )
 
 
 def derive_credits_of(db: Database, customers) -> Changes:
