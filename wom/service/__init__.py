@@ -72,6 +72,8 @@ class AnalyticsService:
 
             self.background = BackgroundFigures(store.path, interval=interval)
         self.results: dict = {}
+        self._pending: list[Changes] = []
+        self._pending_lock = threading.Lock()
         store.subscribe(self.apply)
 
     # -- building --------------------------------------------------------------
@@ -117,9 +119,23 @@ class AnalyticsService:
     # -- following writes ------------------------------------------------------
 
     def apply(self, changes: Changes) -> None:
-        """Follow one committed batch: people, edges, credits and purchases."""
+        """Follow one committed batch: people, edges, credits and purchases.
+
+        Batches committed while another is being followed wait, and are then
+        followed together in one pass: each pass reads the store as it is now, so
+        one pass over the union ends where one pass per batch would.
+        """
         if not self._loaded:
             return
+        with self._pending_lock:
+            self._pending.append(changes)
+        with self._lock:
+            with self._pending_lock:
+                waiting, self._pending = self._pending, []
+            if waiting:
+                self._follow(_merged(waiting))
+
+    def _follow(self, changes: Changes) -> None:
         if not (
             changes.people
             or changes.pairs
@@ -131,13 +147,19 @@ class AnalyticsService:
         db = self.store.reader()
         with self._lock:
             G, F, state = self.G, self.F, self.state
+            # Read again only the people whose attributes can have changed; the
+            # others that a pair names need only exist as nodes.
+            nodes = G._node
             people = (
                 changes.people
                 | changes.purchasers
-                | {node for pair in changes.pairs for node in pair}
                 | changes.credits
+                | {node for pair in changes.pairs for node in pair if node not in nodes}
             )
+            # Whose cascade figures can change: conversions, credits, new customers.
+            moved = changes.people | changes.credits
             for row in queries.people_rows(db, ids=people):
+                node = row["id"]
                 attrs = {
                     key: row[key]
                     for key in (
@@ -148,43 +170,54 @@ class AnalyticsService:
                         "value",
                     )
                 }
-                if row["id"] in G:
-                    G.nodes[row["id"]].update(attrs)
+                if node in nodes:
+                    nodes[node].update(attrs)
                 else:
-                    G.add_node(row["id"], **attrs)
+                    G.add_node(node, **attrs)
                 if row["status"] == "customer":
-                    state.add(row["id"])
-                    F.nodes[row["id"]].update(attrs)
-                    state.set_value(row["id"], row["value"])
-            for row in queries.touch_rows(db, pairs=changes.pairs):
-                G.add_edge(
+                    if node not in state:
+                        state.add(node)
+                        moved.add(node)
+                    F.nodes[node].update(attrs)
+                    state.set_value(node, row["value"])
+            G.add_edges_from(
+                (
                     row["talker_id"],
                     row["listener_id"],
-                    kinds=frozenset(row["kinds"].split(",")),
-                    touches=row["touches"],
-                    first_at=row["first_at"],
-                    last_at=row["last_at"],
-                    converted=bool(row["converted"]),
+                    {
+                        "kinds": frozenset(row["kinds"].split(",")),
+                        "touches": row["touches"],
+                        "first_at": row["first_at"],
+                        "last_at": row["last_at"],
+                        "converted": bool(row["converted"]),
+                    },
                 )
+                for row in queries.touch_rows(db, pairs=changes.pairs)
+            )
             credited = {
                 row["customer_id"]: row
                 for row in queries.credit_rows(db, customers=changes.credits)
             }
-            for customer in changes.credits:
+            # Detach every moved credit first, then attach the new ones: applied
+            # one by one, a batch that swaps two credits would pass through a cycle.
+            moving = [customer for customer in changes.credits if customer in state]
+            for customer in moving:
+                self._dirty_roots.add(state.root(customer))
+            for customer in moving:
+                state.set_parent(customer, None)
+            for customer in moving:
                 row = credited.get(customer)
-                before_root = state.root(customer) if customer in state else None
-                if customer not in state:
-                    continue
-                state.set_parent(customer, row["referrer_id"] if row else None)
                 if row:
+                    state.set_parent(customer, row["referrer_id"])
                     F.edges[row["referrer_id"], customer].update(
                         kind=row["kind"], at=row["at"]
                     )
-                self._dirty_roots.add(before_root)
-            for node in people:
+            for node in moved:
                 if node in state:
                     self._dirty_roots.add(state.root(node))
-            if changes.links:
+            if changes.clicks is not None:
+                self.clicks.extend(changes.clicks)
+            elif changes.links:
                 self.clicks = queries.click_times(db)
             self.version += 1
             self._cache = {}
@@ -425,6 +458,24 @@ class AnalyticsService:
         return np.fromiter(
             (array[pos[u]] if u in pos else 0 for u in people), np.float64, len(people)
         )
+
+
+def _merged(batches: list[Changes]) -> Changes:
+    """One Changes for several batches."""
+    if len(batches) == 1:
+        return batches[0]
+    merged = Changes()
+    for changes in batches:
+        merged.people |= changes.people
+        merged.credits |= changes.credits
+        merged.pairs |= changes.pairs
+        merged.purchasers |= changes.purchasers
+        merged.links |= changes.links
+    # A batch without link changes brought no clicks, whatever it says.
+    clicks = [c.clicks if c.links else [] for c in batches]
+    if all(found is not None for found in clicks):
+        merged.clicks = [at for found in clicks for at in found]
+    return merged
 
 
 def graphs_equal_for_tests(a: AnalyticsService, b: AnalyticsService) -> bool:
