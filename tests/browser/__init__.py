@@ -1,0 +1,1 @@
+"""Browser tests: the journey in headless Chromium (``pytest -m browser``)."""
