@@ -256,8 +256,10 @@ def seed_set(
         return int(np.count_nonzero(~covered[reach[j]])) - runs
 
     chosen, evaluations = [], len(pool)
+    # Nothing is covered yet, so each first gain is that candidate's own spread.
+    singles = [gain(j) for j in range(len(pool))]
     if lazy:
-        heap = [(-gain(j), j, 0) for j in range(len(pool))]
+        heap = [(-singles[j], j, 0) for j in range(len(pool))]
         heapq.heapify(heap)
         while heap and len(chosen) < k:
             neg, j, stamp = heapq.heappop(heap)
@@ -295,4 +297,5 @@ def seed_set(
         "seed": seed,
         "candidates": len(pool),
         "evaluations": evaluations,
+        "candidate_spread": {pool[j]: g / runs for j, g in enumerate(singles)},
     }

@@ -63,7 +63,12 @@ def compute(db_path: str, *, seed_k: int = 10) -> dict:
     results["bridges"] = _timed(timings, "bridges", structure.bridges, G, seed=0)
     seeds = _timed(timings, "seed_set", seeding.seed_set, G, k=seed_k, seed=0)
     results["seeds"] = seeds
-    results["expected_spread"] = {"scores": seeds.get("expected_spread", {})}
+    # Expected spread is estimated (Monte Carlo, Independent Cascade) for the
+    # bounded candidate set that seeding considers, not for every customer.
+    results["expected_spread"] = {
+        "scores": seeds.pop("candidate_spread", {}),
+        "candidates": seeds["candidates"],
+    }
     results["flags"] = _timed(timings, "fraud", fraud.flags, G, F, credits)
     return results
 
