@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import SHARED
 from wom.analytics.influence import influence_all
+from wom.analytics.structure import communities, normalized_mutual_information
 from wom.graph import build_conversation_graph
 from wom.service import AnalyticsService
 from wom.store import InvalidInput, Store, ingest, queries
@@ -117,3 +118,35 @@ def test_mentions_among_customers_give_no_credit(loaded):
     store, service = loaded
     assert store.reader().execute("SELECT count(*) FROM credits").fetchone()[0] == 0
     assert service.cascades("size", limit=1)[0]["size"] == 1
+
+
+def departments() -> dict[str, str]:
+    text = (DATA / "email-Eu-core-department-labels.txt").read_text()
+    return dict(line.split() for line in text.splitlines() if line.strip())
+
+
+def test_communities_match_departments_like_networkx_on_the_raw_file(loaded, raw):
+    store, _ = loaded
+    db = store.reader()
+    G = build_conversation_graph(queries.people_rows(db), queries.touch_rows(db))
+    found = communities(G, seed=0)
+    assert found["method"] == "louvain"
+    ours = {
+        G.nodes[member]["external_id"]: number
+        for number, community in enumerate(found["communities"])
+        for member in community["members"]
+    }
+    assert len(ours) == 1005
+    reference = {
+        member: number
+        for number, community in enumerate(
+            nx.community.louvain_communities(raw.to_undirected(), seed=0)
+        )
+        for member in community
+    }
+    truth = departments()
+    ours_nmi = normalized_mutual_information(ours, truth)
+    reference_nmi = normalized_mutual_information(reference, truth)
+    assert ours_nmi > 0.5
+    assert abs(ours_nmi - reference_nmi) < 0.08
+    assert normalized_mutual_information(ours, reference) > 0.75
