@@ -103,3 +103,41 @@ def test_empty_database_gives_defined_answers(service):
     assert service.spread("week")["series"] == []
     assert service.person(42) is None
     assert service.cascade(42) is None
+
+
+@pytest.fixture
+def chatty(record):
+    """A small history with a reciprocal referral pair and a chain."""
+    record(
+        {"type": "signup", "customer": "a", "at": "2026-01-01T00:00:00Z"},
+        {"type": "referral", "from": "a", "to": "b", "at": "2026-01-02T00:00:00Z"},
+        {"type": "referral", "from": "b", "to": "c", "at": "2026-01-03T00:00:00Z"},
+        {"type": "referral", "from": "b", "to": "a", "at": "2026-01-04T00:00:00Z"},
+        {"type": "mention", "from": "c", "to": "d", "at": "2026-01-05T00:00:00Z"},
+    )
+
+
+def test_background_figures_carry_computed_at_and_feed_the_flags(
+    service, chatty, store
+):
+    assert service.person(1)["influence"] is None
+    service.refresh_background()
+    a = service.person(1)
+    assert a["computed_at"].endswith("Z")
+    assert a["conversation_reach"] == 3  # b, c and d
+    assert 0 < a["influence"] < 1
+    ranked = service.starters("influence", limit=2)
+    assert ranked["computed_at"] == a["computed_at"]
+    kinds = {row[0] for row in store.reader().execute("SELECT kind FROM flags")}
+    assert "reciprocal" in kinds
+    for name in ("communities", "bridges", "seeds"):
+        assert service.background_result(name)
+
+
+def test_background_figures_run_in_another_process(store, chatty):
+    service = AnalyticsService(store, background=True, interval=0)
+    service.ensure_loaded()
+    service.refresh_background(wait=True)
+    result = service.background_result("influence")
+    service.background.stop()
+    assert result is not None and set(result["scores"]) == {1, 2, 3, 4}

@@ -83,6 +83,7 @@ class BackgroundFigures:
         self._running: Future | None = None
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
+        self._accepted = threading.Event()
 
     def start(self, service) -> None:
         """First run now, then every ``interval`` seconds."""
@@ -97,16 +98,23 @@ class BackgroundFigures:
                 )
             if self._running is None or self._running.done():
                 self._running = self._executor.submit(compute, self.db_path)
-                self._running.add_done_callback(lambda f: self._finished(service, f))
-            running = self._running
+                self._accepted = threading.Event()
+                accepted = self._accepted
+                self._running.add_done_callback(
+                    lambda f: self._finished(service, f, accepted)
+                )
+            running, accepted = self._running, self._accepted
         if wait:
             running.result()
+            accepted.wait()
 
-    def _finished(self, service, future: Future) -> None:
+    def _finished(self, service, future: Future, accepted: threading.Event) -> None:
         try:
             service.accept_background(future.result())
         except Exception:  # a failed run must not stop the schedule
             log.exception("background figures failed")
+        finally:
+            accepted.set()
         if self.interval:
             self._timer = threading.Timer(self.interval, self.submit, args=(service,))
             self._timer.daemon = True
