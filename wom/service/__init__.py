@@ -11,6 +11,7 @@ No Flask and no SQL here: rows come from ``wom.store.queries``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -185,7 +186,7 @@ class AnalyticsService:
                     row["talker_id"],
                     row["listener_id"],
                     {
-                        "kinds": frozenset(row["kinds"].split(",")),
+                        "kinds": _kinds(row["kinds"]),
                         "touches": row["touches"],
                         "first_at": row["first_at"],
                         "last_at": row["last_at"],
@@ -458,6 +459,12 @@ class AnalyticsService:
         return np.fromiter(
             (array[pos[u]] if u in pos else 0 for u in people), np.float64, len(people)
         )
+
+
+@functools.cache
+def _kinds(text: str) -> frozenset:
+    """An edge's kinds as a set (a handful of combinations, shared)."""
+    return frozenset(text.split(","))
 
 
 def _merged(batches: list[Changes]) -> Changes:

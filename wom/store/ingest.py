@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import orjson
 from sqlite_utils import Database
 
 from ..emails import looks_like_email, normalise_email
@@ -647,27 +648,26 @@ def _resolve_people(
             name for e in events for name in (e.talker, e.listener) if name is not None
         )
     )
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS named (external_id TEXT PRIMARY KEY)")
-    db.execute("DELETE FROM named")
-    db.conn.executemany("INSERT INTO named VALUES (?)", ((name,) for name in names))
+    # One JSON parameter, read by SQLite's json_each: no row-by-row binding.
     query = (
-        "SELECT n.external_id, p.id FROM named n "
-        "CROSS JOIN people p ON p.external_id = n.external_id"
+        "SELECT j.value, p.id FROM json_each(?) j "
+        "CROSS JOIN people p ON p.external_id = j.value"
     )
-    ids: dict[str, int] = dict(db.execute(query).fetchall())
+    ids: dict[str, int] = dict(db.execute(query, [orjson.dumps(names)]).fetchall())
     created = [name for name in names if name not in ids]
     if created:
         top = db.execute("SELECT coalesce(max(id), 0) FROM people").fetchone()[0]
-        db.conn.executemany(
-            "INSERT INTO people(external_id, created_at) VALUES (?, ?)",
-            [(name, now) for name in created],
+        db.execute(
+            "INSERT INTO people(external_id, created_at) "
+            "SELECT value, ? FROM json_each(?) ORDER BY key",
+            [now, orjson.dumps(created)],
         )
         # One writer appends: new rowids follow the largest, in insertion order.
         last = db.execute("SELECT max(id) FROM people").fetchone()[0]
         if last == top + len(created):
             ids.update(zip(created, range(top + 1, last + 1), strict=True))
         else:
-            ids = dict(db.execute(query).fetchall())
+            ids = dict(db.execute(query, [orjson.dumps(names)]).fetchall())
     return ids, created
 
 
