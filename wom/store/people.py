@@ -31,7 +31,7 @@ __all__ = [
     "erase",
     "links_of",
     "person_id",
-    "reviewed_credit",
+    "flag_customer",
     "save_customer",
     "scrub",
     "touches_of",
@@ -250,16 +250,17 @@ def credit_of(db: Database, pid: int) -> dict | None:
     return dict(zip(("referrer", "kind", "at", "status"), row, strict=True))
 
 
-def reviewed_credit(db: Database, flag_key: str) -> tuple[str, dict | None]:
-    """The external id of a flag's customer and their credit now (after a review)."""
+def flag_customer(db: Database, flag_key: str) -> tuple[int | None, str | None]:
+    """The internal and external id of the customer a flag is about (None, None
+    for a flag about no single customer); NotFound for an unknown flag."""
     row = db.execute(
-        "SELECT f.customer_id, p.external_id FROM flags f "
-        "JOIN people p ON p.id = f.customer_id WHERE f.key = ?",
+        "SELECT p.id, p.external_id FROM flags f "
+        "LEFT JOIN people p ON p.id = f.customer_id WHERE f.key = ?",
         [flag_key],
     ).fetchone()
     if row is None:
-        raise NotFound(f"No flag {flag_key!r} about a customer.")
-    return row[1], credit_of(db, row[0])
+        raise NotFound(f"No flag {flag_key!r}; list them at /api/v1/flags.")
+    return row[0], row[1]
 
 
 def links_of(db: Database, pid: int) -> list[dict]:

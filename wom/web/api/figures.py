@@ -308,24 +308,31 @@ def bridges():
 
 @blueprint.get("/seeds")
 def seeds():
-    """The k customers that together spread word of mouth furthest (CELF)."""
+    """The k customers that together spread word of mouth furthest (CELF), and
+    what simply taking the top k starters would reach."""
     asked = arguments({"k": integer(1, 10)})
-    found = _background("seeds")
+    found = _background("seeds") or {}
     k = asked.get("k", 10)
-    chosen = (found or {}).get("seeds", [])[:k]
+    chosen = found.get("seeds", [])[:k]
+    top = found.get("top_starters") or {}
     return reply(
         {
-            "ready": found is not None,
+            "ready": bool(found),
             "computed_at": _computed_at() if found else None,
             "k": k,
+            "method": found.get("method"),
+            "runs": found.get("runs"),
             "items": [
-                {
-                    "id": _external(row.get("customer_id", row.get("node"))),
-                    "marginal_gain": row.get("marginal_gain"),
-                }
+                {"id": _external(row["customer_id"]), "marginal_gain": row["gain"]}
                 for row in chosen
             ],
-            "expected_spread": (found or {}).get("spread"),
+            "expected_spread": sum(row["gain"] for row in chosen) if found else None,
+            "top_starters": {
+                "ids": [_external(u) for u in top.get("customer_ids", [])],
+                "expected_spread": top.get("total"),
+            }
+            if top
+            else None,
         }
     )
 
@@ -380,8 +387,9 @@ def decide_flag(flag_id: str):
             ]
         )
     with store().write() as db:
+        pid, customer = people.flag_customer(db, flag_id)
         changes = decide(db, flag_id, DECISIONS[decision], now_micros())
-        customer, credit = people.reviewed_credit(db, flag_id)
+        credit = people.credit_of(db, pid)
         found = {
             "id": flag_id,
             "status": DECISIONS[decision],

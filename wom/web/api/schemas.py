@@ -598,19 +598,50 @@ SCHEMAS = {
         _BACKGROUND
         | {
             "k": {"type": "integer"},
+            "method": {"type": ["string", "null"]},
+            "runs": {"type": ["integer", "null"]},
             "items": {
                 "type": "array",
                 "items": _object(
                     {
                         "id": {"type": ["string", "null"]},
-                        "marginal_gain": {"type": ["number", "null"]},
+                        "marginal_gain": {"type": "number"},
                     },
                     ("id", "marginal_gain"),
                 ),
             },
-            "expected_spread": {"type": ["number", "null"]},
+            "expected_spread": {
+                "type": ["number", "null"],
+                "description": "People the seeds reach together (Monte Carlo).",
+            },
+            "top_starters": {
+                "anyOf": [
+                    _object(
+                        {
+                            "ids": {
+                                "type": "array",
+                                "items": {"type": ["string", "null"]},
+                            },
+                            "expected_spread": {"type": ["number", "null"]},
+                        },
+                        ("ids", "expected_spread"),
+                        "The same k taken as the top starters, for comparison "
+                        "(computed for the background run's k).",
+                    ),
+                    {"type": "null"},
+                ]
+            },
         },
-        ("ready", "computed_at", "k", "items", "expected_spread"),
+        (
+            "ready",
+            "computed_at",
+            "k",
+            "method",
+            "runs",
+            "items",
+            "expected_spread",
+            "top_starters",
+        ),
     ),
     "Flag": _object(
         {

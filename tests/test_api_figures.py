@@ -1,0 +1,265 @@
+"""Figures from the analytics service, named as in METRICS.md, people by id."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api_client import ApiClient
+
+
+@pytest.fixture
+def api(app):
+    return ApiClient.for_app(app)
+
+
+def day(n: int) -> str:
+    return f"2026-01-{n:02d}T00:00:00Z"
+
+
+@pytest.fixture
+def story(api):
+    """root -> a -> c (a chain) and root -> b, plus a prospect p; x is alone."""
+    reply = api.events(
+        {"type": "signup", "customer": "root", "at": day(1)},
+        {"type": "signup", "customer": "x", "at": day(1)},
+        {"type": "referral", "from": "root", "to": "a", "at": day(2)},
+        {"type": "referral", "from": "root", "to": "b", "at": day(3)},
+        {"type": "referral", "from": "a", "to": "c", "at": day(20)},
+        {"type": "purchase", "customer": "c", "value": 40, "at": day(21)},
+        {"type": "mention", "from": "x", "to": "p", "at": day(22)},
+        {"type": "mention", "from": "p", "to": "q", "at": day(23)},
+    )
+    assert reply.status == 200
+    return api
+
+
+@pytest.mark.parametrize(
+    ("by", "first", "field", "value"),
+    [
+        ("reach", "root", "reach", 3),
+        ("direct", "root", "direct_referrals", 2),
+        ("conversations", "root", "conversations_started", 2),
+        ("value", "a", "referred_value", 40.0),
+    ],
+)
+def test_top_starters_by_each_figure(story, by, first, field, value):
+    reply = story.get(f"/starters?by={by}&limit=3")
+    assert reply.status == 200
+    assert reply.json["by"] == by
+    top = reply.json["items"][0]
+    assert (top["id"], top[field]) == (first, value)
+    assert len(reply.json["items"]) == 3
+
+
+@pytest.mark.parametrize("by", ["influence", "expected_spread"])
+def test_background_rankings_wait_for_their_run(app, story, by):
+    assert story.get(f"/starters?by={by}").json["ready"] is False
+    app.extensions["wom.analytics"].refresh_background(wait=True)
+    reply = story.get(f"/starters?by={by}")
+    assert reply.json["ready"] is True
+    assert reply.json["computed_at"].endswith("Z")
+    assert reply.json["items"][0][by] is not None
+
+
+def test_prospects_rank_only_when_asked(story):
+    ids = [row["id"] for row in story.get("/starters?by=conversations").json["items"]]
+    assert "p" not in ids
+    asked = story.get("/starters?by=conversations&include=prospects").json["items"]
+    assert "p" in [row["id"] for row in asked]
+
+
+def test_since_counts_only_what_happened_since(story):
+    reply = story.get(f"/starters?by=reach&since={day(10)}&limit=2")
+    assert reply.json["since"] == day(10)
+    assert [(row["id"], row["reach"]) for row in reply.json["items"]] == [
+        ("a", 1),
+        ("root", 1),
+    ]
+
+
+def test_since_is_refused_where_it_means_nothing(story):
+    reply = story.get(f"/starters?by=value&since={day(10)}")
+    assert reply.status == 400
+    assert reply.json["errors"][0]["field"] == "since"
+
+
+@pytest.mark.parametrize(
+    ("by", "first"), [("size", "root"), ("depth", "root"), ("virality", "root")]
+)
+def test_cascades_sorted_by_a_figure(story, by, first):
+    items = story.get(f"/cascades?by={by}").json["items"]
+    assert items[0]["root"] == first
+    assert {row["root"] for row in items} == {"root", "x"}
+
+
+def test_one_cascade_is_a_nested_tree_with_its_figures(story):
+    reply = story.get("/cascades/root")
+    assert reply.status == 200
+    found = reply.json
+    assert (found["size"], found["depth"], found["breadth"]) == (4, 2, [1, 2, 1])
+    # Path pairs: root-a 1, root-b 1, root-c 2, a-b 2, a-c 1, b-c 3: 10 / 6.
+    assert found["structural_virality"] == pytest.approx(10 / 6)
+    assert found["duration"] == 19 * 86400
+    tree = found["tree"]
+    assert tree["id"] == "root" and tree["kind"] is None
+    assert [child["id"] for child in tree["children"]] == ["a", "b"]
+    assert tree["children"][0]["children"][0] | {"children": []} == {
+        "id": "c",
+        "acquired_at": day(20),
+        "value": 40.0,
+        "kind": "referral",
+        "hidden": 0,
+        "children": [],
+    }
+
+
+def test_a_shallow_tree_counts_what_it_hides(story):
+    tree = story.get("/cascades/root?max_depth=1").json["tree"]
+    assert [(c["id"], c["hidden"], c["children"]) for c in tree["children"]] == [
+        ("a", 1, []),
+        ("b", 0, []),
+    ]
+
+
+def test_only_a_root_has_a_cascade(story):
+    reply = story.get("/cascades/c")
+    assert reply.status == 404
+    assert "'root'" in reply.json["detail"]
+    assert story.get("/cascades/nobody").status == 404
+
+
+@pytest.mark.parametrize("bucket", ["day", "week", "month"])
+def test_the_spread_series(story, bucket):
+    reply = story.get(f"/spread?bucket={bucket}")
+    assert reply.status == 200
+    found = reply.json
+    assert found["bucket"] == bucket
+    assert sum(row["new_customers"] for row in found["series"]) == 5
+    assert found["wom_share"] == pytest.approx(3 / 5)
+    assert found["k_factor"]["cohort_size"] == 5
+    assert all(row["start"] < row["end"] for row in found["series"])
+
+
+def test_the_spread_over_a_range(story):
+    found = story.get(f"/spread?bucket=day&from={day(2)}&to={day(4)}").json
+    assert (found["from"], found["to"]) == (day(2), day(4))
+    assert [row["bucket"] for row in found["series"]] == ["2026-01-02", "2026-01-03"]
+    assert found["wom_share"] == 1.0
+
+
+@pytest.mark.parametrize("path", ["/communities", "/bridges", "/seeds"])
+def test_background_figures_say_when_they_were_computed(app, story, path):
+    assert story.get(path).json | {"ready": False} == story.get(path).json
+    app.extensions["wom.analytics"].refresh_background(wait=True)
+    found = story.get(path).json
+    assert found["ready"] is True
+    assert found["computed_at"].endswith("Z")
+    assert found["items"]
+
+
+def test_communities_name_their_members_and_top_starter(app, story):
+    app.extensions["wom.analytics"].refresh_background(wait=True)
+    found = story.get("/communities?members=10").json
+    members = {m for row in found["items"] for m in row["members"]}
+    assert members == {"root", "a", "b", "c", "x", "p", "q"}
+    biggest = found["items"][0]
+    assert biggest["top_starter"]["id"] == "root"
+
+
+def test_seeds_come_with_the_top_starters_to_compare(app, story):
+    app.extensions["wom.analytics"].refresh_background(wait=True)
+    found = story.get("/seeds?k=2").json
+    assert len(found["items"]) == 2
+    assert found["expected_spread"] == pytest.approx(
+        sum(row["marginal_gain"] for row in found["items"])
+    )
+    assert found["top_starters"]["ids"]
+
+
+@pytest.fixture
+def self_referral(api):
+    """zoe refers her own second address: a void credit and a flag."""
+    api.events(
+        {"type": "signup", "customer": "zoe", "email": "zoe@gmail.com", "at": day(1)},
+        {"type": "mention", "from": "zoe", "to": "zo2", "at": day(2)},
+        {"type": "signup", "customer": "zo2", "email": "z.o.e@gmail.com", "at": day(3)},
+    )
+    return api
+
+
+def test_flags_list_what_awaits_review(self_referral):
+    found = self_referral.get("/flags").json
+    (flag,) = found["items"]
+    assert (flag["kind"], flag["customer"], flag["referrer"]) == (
+        "self_referral",
+        "zo2",
+        "zoe",
+    )
+    assert flag["status"] == "open"
+    assert self_referral.get("/flags?kind=ring").json["items"] == []
+
+
+def test_approving_a_held_credit_makes_it_count(api):
+    api.events(
+        {"type": "signup", "customer": "ann", "visitor": "v-shared", "at": day(1)},
+        {"type": "mention", "from": "ann", "to": "ben", "at": day(2)},
+        {"type": "signup", "customer": "ben", "visitor": "v-shared", "at": day(3)},
+    )
+    (flag,) = api.get("/flags?kind=held").json["items"]
+    assert api.get("/customers/ben").json["credited_referrer"]["status"] == "held"
+    reply = api.post(f"/flags/{flag['id']}", json={"decision": "approve"})
+    assert reply.status == 200
+    assert reply.json["status"] == "approved"
+    assert reply.json["credited_referrer"]["status"] == "credited"
+    assert api.get("/starters?by=direct").json["items"][0]["id"] == "ann"
+    assert api.get("/flags?status=open").json["items"] == []
+
+
+def test_voiding_a_held_credit_removes_it(api):
+    api.events(
+        {"type": "signup", "customer": "ann", "visitor": "v-shared", "at": day(1)},
+        {"type": "mention", "from": "ann", "to": "ben", "at": day(2)},
+        {"type": "signup", "customer": "ben", "visitor": "v-shared", "at": day(3)},
+    )
+    (flag,) = api.get("/flags?kind=held").json["items"]
+    reply = api.post(f"/flags/{flag['id']}", json={"decision": "void"})
+    assert reply.json["credited_referrer"] is None
+    assert api.get("/customers/ben").json["acquired_via"] == "root"
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"decision": "maybe"}, 422),
+        ({"decision": "approve", "why": "x"}, 422),
+        ([], 422),
+    ],
+)
+def test_a_decision_must_be_approve_or_void(self_referral, body, status):
+    (flag,) = self_referral.get("/flags").json["items"]
+    assert self_referral.post(f"/flags/{flag['id']}", json=body).status == status
+
+
+def test_an_unknown_flag_is_404(api):
+    assert api.post("/flags/held:1:2", json={"decision": "void"}).status == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/starters?by=fame",
+        "/starters?include=everyone",
+        "/starters?limit=0",
+        "/cascades?by=width",
+        "/spread?bucket=year",
+        "/spread?from=monday",
+        "/seeds?k=11",
+        "/communities?limit=-1",
+        "/flags?kind=spam",
+        "/bridges?top=3",
+    ],
+)
+def test_parameters_off_the_allow_list_are_400(api, query):
+    reply = api.get(query)
+    assert reply.status == 400
+    assert reply.content_type == "application/problem+json"
