@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from wom.store import InvalidInput, ingest, now_micros
+from wom.store import InvalidInput, StoreLocked, ingest, now_micros
 from wom.store.batcher import Batcher
 from wom.store.derive import rebuild
 from wom.store.ingest import check_events
@@ -43,9 +43,7 @@ def codes(store):
 
 @pytest.fixture
 def batcher(store):
-    batcher = Batcher(store, idle_seconds=0.2)
-    yield batcher
-    batcher.close()
+    return Batcher(store)
 
 
 def click(code, visitor, agent=BROWSER):
@@ -118,12 +116,12 @@ def wait_until(condition, seconds=5.0):
 
 
 def queue_behind_the_writer(store, batcher, jobs):
-    """Run ``jobs`` (callables) while the writer is held: the first one's batch
-    waits for the writer, and all the others queue up for the next batch."""
+    """Run ``jobs`` (callables) while the writer is held: the first one leads a
+    batch that waits for the writer, and all the others queue for the next."""
     threads = [threading.Thread(target=job) for job in jobs]
     with store.write():
         threads[0].start()
-        wait_until(lambda: batcher.pending() == 0 and batcher._thread is not None)
+        wait_until(lambda: batcher.pending() == 0 and batcher._committing)
         for thread in threads[1:]:
             thread.start()
         wait_until(lambda: batcher.pending() == len(jobs) - 1)
@@ -211,16 +209,26 @@ def test_batched_sign_ups_derive_what_a_rebuild_derives(store, batcher, codes):
     assert derived_snapshot(store.reader()) == incremental
 
 
-def test_the_committer_stops_when_idle_and_starts_again(store, codes):
-    batcher = Batcher(store, idle_seconds=0.01)
+def test_no_thread_of_its_own(store, batcher, codes):
+    before = threading.active_count()
     batcher.submit(click(codes[0], "v-1"))
-    wait_until(lambda: batcher._thread is None)
-    assert batcher.submit(click(codes[0], "v-2")).accepted == 1
-    batcher.close()
+    assert threading.active_count() == before
 
 
-def test_a_closed_batcher_refuses_work(store, codes):
-    batcher = Batcher(store)
-    batcher.close()
-    with pytest.raises(RuntimeError, match="closed"):
-        batcher.submit(click(codes[0], "v-1"))
+def test_a_caller_that_waits_too_long_is_told_and_never_written(store, codes):
+    batcher = Batcher(store, timeout=0.2)
+    outcome = {}
+
+    def first():
+        outcome["first"] = batcher.submit(click(codes[0], "v-1")).accepted
+
+    with store.write():
+        leader = threading.Thread(target=first)
+        leader.start()
+        wait_until(lambda: batcher._committing)
+        with pytest.raises(StoreLocked, match="did not commit"):
+            batcher.submit(click(codes[0], "v-late"))
+    leader.join()
+    assert outcome == {"first": 1}
+    visitors = in_file(store, "SELECT visitor FROM events WHERE type = 'click'")
+    assert visitors == [("v-1",)], "the caller gave up before its batch began"

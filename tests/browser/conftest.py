@@ -112,7 +112,6 @@ class LiveServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
-        self.app.extensions["wom.batcher"].close()
         self.store.close()
 
     def code_of(self, person: str) -> str:

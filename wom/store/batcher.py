@@ -1,23 +1,26 @@
 """Group commit: the events of many request threads in one durable transaction.
 
-Under ``synchronous=FULL`` every COMMIT waits for the disk (about 1,350 commits/s
-on these machines, RELIABILITY.md), so a burst of single clicks committed one by
-one is bounded by the disk. Here request threads hand their already-checked events
-to one committer thread and wait. The committer takes everything queued, appends
-each submission inside one ``store.write()`` transaction, derives once for the
-whole batch, commits, and only then wakes the waiters: acknowledged still means
-durable, and one sync pays for the whole batch.
+Under ``synchronous=FULL`` every COMMIT waits for the disk, so a burst of single
+clicks committed one by one is bounded by the disk. Here the request threads
+share the work: each one queues its already-checked events, and whichever finds
+no commit under way becomes the committer for everything queued so far (its own
+events included). It appends each submission inside one ``store.write()``
+transaction, derives once for the whole batch, commits, and only then wakes the
+others: acknowledged still means durable, and one sync pays for the whole batch.
+The threads that queued meanwhile form the next batch, and the first of them to
+wake commits it. No thread of its own: nothing to start after a fork, or to stop.
 
 Each submission runs in its own SAVEPOINT, so a bad one fails alone and its
-waiter gets its own error; the others commit.
+caller gets its own error; the others commit.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .connection import Store
 from .derive import Changes, derive_batch
@@ -36,7 +39,7 @@ class _Submission:
     events: Sequence[CheckedEvent]
     source: str
     now: int
-    done: threading.Event = field(default_factory=threading.Event)
+    done: bool = False
     result: IngestResult | None = None
     error: BaseException | None = None
 
@@ -44,38 +47,26 @@ class _Submission:
 class Batcher:
     """Commit the events of concurrent callers together (group commit).
 
-    ``submit`` blocks until the transaction holding the caller's events has
-    committed, then returns that submission's ``IngestResult`` (its ``changes``
-    describe the whole batch) or raises that submission's error. The committer
-    thread starts on the first submission and stops after ``idle_seconds``
-    without work, so no thread exists before a fork and none lingers after.
+    ``submit`` returns once the transaction holding the caller's events has
+    committed: that submission's ``IngestResult`` (its ``changes`` describe the
+    whole batch), or its own error, raised.
 
-    >>> batcher = Batcher(store=None)
-    >>> batcher.pending()
+    >>> Batcher(store=None).pending()
     0
     """
 
-    def __init__(
-        self,
-        store: Store,
-        *,
-        max_batch: int = 2_000,
-        idle_seconds: float = 5.0,
-        timeout: float = 60.0,
-    ):
+    def __init__(self, store: Store, *, max_batch: int = 2_000, timeout: float = 60.0):
         self.store = store
         self.max_batch = max_batch
-        self.idle_seconds = idle_seconds
         self.timeout = timeout
         self._queue: list[_Submission] = []
         self._cond = threading.Condition()
-        self._thread: threading.Thread | None = None
-        self._closed = False
+        self._committing = False
         self.batches = 0
         self.largest_batch = 0
 
     def pending(self) -> int:
-        """How many submissions wait for the committer."""
+        """How many submissions wait for a commit to start."""
         with self._cond:
             return len(self._queue)
 
@@ -87,53 +78,52 @@ class Batcher:
         now: int | None = None,
     ) -> IngestResult:
         """Append checked events durably with others'; return once committed."""
-        submission = _Submission(
-            list(events), source, now_micros() if now is None else now
-        )
+        mine = _Submission(list(events), source, now_micros() if now is None else now)
+        deadline = time.monotonic() + self.timeout
         with self._cond:
-            if self._closed:
-                raise RuntimeError("the batcher is closed")
-            self._queue.append(submission)
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="wom-group-commit", daemon=True
-                )
-                self._thread.start()
-            self._cond.notify()
-        if not submission.done.wait(self.timeout):
-            # The commit may still land; the caller only learns it was not
-            # acknowledged in time.
-            raise StoreLocked(
-                f"The database did not commit within {self.timeout:.0f}s; try again."
-            )
-        if submission.error is not None:
-            raise submission.error
-        return submission.result
-
-    def close(self) -> None:
-        """Commit what is queued, then stop the committer thread."""
-        with self._cond:
-            self._closed = True
-            thread = self._thread
-            self._cond.notify_all()
-        if thread is not None:
-            thread.join()
-
-    # -- the committer thread ---------------------------------------------------
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._queue:
-                    if self._closed or not self._cond.wait(self.idle_seconds):
-                        if not self._queue:
-                            self._thread = None
-                            return
+            self._queue.append(mine)
+            while self._committing and not mine.done:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self._give_up(mine)
+                self._cond.wait(left)
+            if not mine.done:
+                # Nobody is committing: this thread commits everything queued.
+                self._committing = True
                 batch = self._queue[: self.max_batch]
                 del self._queue[: self.max_batch]
-            self._commit(batch)
+        if not mine.done:
+            self._lead(batch)
+        if mine.error is not None:
+            raise mine.error
+        return mine.result
 
-    def _commit(self, batch: list[_Submission]) -> None:
+    def _give_up(self, mine: _Submission) -> None:
+        """Leave the queue after the timeout (called holding the condition)."""
+        if mine in self._queue:
+            # Not yet in a transaction: it will never be written.
+            self._queue.remove(mine)
+        raise StoreLocked(
+            f"The database did not commit within {self.timeout:.0f}s; try again."
+        )
+
+    def _lead(self, batch: list[_Submission]) -> None:
+        """Commit ``batch``, wake every waiter, then tell the store's listeners."""
+        try:
+            changes = self._commit(batch)
+        finally:
+            with self._cond:
+                for submission in batch:
+                    submission.done = True
+                self._committing = False
+                # Those of this batch return; the first of the next one leads.
+                self._cond.notify_all()
+        try:
+            self.store.notify(changes)
+        except Exception:
+            log.exception("a store listener failed after a group commit")
+
+    def _commit(self, batch: list[_Submission]) -> Changes:
         changes = Changes()
         try:
             with self.store.write() as db:
@@ -146,7 +136,7 @@ class Batcher:
                     changes = derive_batch(
                         db, lo, hi, identities=_signed_up(db, lo, hi)
                     )
-        except BaseException as exc:  # every waiter must wake, whatever happened
+        except BaseException as exc:  # every waiter must learn, whatever happened
             log.exception("group commit of %d submissions failed", len(batch))
             for submission in batch:
                 submission.result, submission.error = None, exc
@@ -156,14 +146,7 @@ class Batcher:
                     submission.result.changes = changes
         self.batches += 1
         self.largest_batch = max(self.largest_batch, len(batch))
-        # Wake the waiters first: their COMMIT is done, and the listeners below
-        # (the analytics service) need not delay the responses.
-        for submission in batch:
-            submission.done.set()
-        try:
-            self.store.notify(changes)
-        except Exception:
-            log.exception("a store listener failed after a group commit")
+        return changes
 
     @staticmethod
     def _append(db, submission: _Submission) -> None:
