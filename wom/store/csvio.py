@@ -1,0 +1,303 @@
+"""CSV files in and out: customers, referrals, mentions and purchases.
+
+An import goes through the same checks and the same append-and-derive path as the
+API, in one transaction: a file with a bad row stores nothing, and every problem is
+reported with its line number. Rows without an ``event_id`` get one made of the
+file's digest and the line, so importing the same file twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TextIO
+
+import orjson
+from sqlite_utils import Database
+
+from .connection import Store
+from .derive import Changes, derive_batch
+from .errors import InvalidInput
+from .ingest import (
+    API_FIELDS,
+    append_events,
+    check_events,
+    now_micros,
+    upsert_identities,
+)
+from .settings import read_settings
+
+__all__ = ["COLUMNS", "REQUIRED", "Imported", "detect_kind", "export_csv", "import_csv"]
+
+COLUMNS = {
+    "customers": ("id", "name", "email", "acquired_at"),
+    "referrals": ("from", "to", "at", "channel", "event_id"),
+    "mentions": ("type", "from", "to", "at", "channel", "event_id"),
+    "purchases": ("customer", "value", "at", "currency", "event_id"),
+}
+REQUIRED = {
+    "customers": ("id",),
+    "referrals": ("from", "to", "at"),
+    "mentions": ("from", "to", "at"),
+    "purchases": ("customer", "value", "at"),
+}
+SOURCE = "csv"
+_TOLD = ("mention", "heard_from")
+CHUNK = 10_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class Imported:
+    """What an import did."""
+
+    kind: str
+    rows: int = 0
+    accepted: int = 0
+    replayed: int = 0
+    changes: list[Changes] = field(default_factory=list)
+
+
+def _problem(line: int | None, column: str, message: str) -> dict:
+    where = f"line {line}, {column}" if line is not None else column
+    return {"index": None, "field": where, "message": message}
+
+
+def detect_kind(header: Iterable[str]) -> str:
+    """The kind of file a header row names; InvalidInput when it cannot tell."""
+    columns = set(header)
+    if "id" in columns:
+        return "customers"
+    if "customer" in columns:
+        return "purchases"
+    if "type" in columns and {"from", "to"} <= columns:
+        return "mentions"
+    if {"from", "to"} <= columns:
+        raise InvalidInput(
+            [
+                _problem(
+                    1,
+                    "header",
+                    "from and to fit referrals and mentions alike; "
+                    "say --kind referrals or --kind mentions",
+                )
+            ]
+        )
+    raise InvalidInput(
+        [
+            _problem(
+                1,
+                "header",
+                "give a header row: id,name,email,acquired_at (customers), "
+                "from,to,at (referrals or mentions) or customer,value,at (purchases)",
+            )
+        ]
+    )
+
+
+def _rows(text: str, kind: str | None) -> tuple[str, list[tuple[int, dict]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in next(reader, [])]
+    kind = kind or detect_kind(header)
+    problems = [
+        _problem(1, name or "(empty)", f"not a column of a {kind} file; remove it")
+        for name in header
+        if name not in COLUMNS[kind]
+    ] + [
+        _problem(1, name, "a required column is missing")
+        for name in REQUIRED[kind]
+        if name not in header
+    ]
+    if problems:
+        raise InvalidInput(problems)
+    rows, line = [], 1
+    for values in reader:
+        start, line = line + 1, reader.line_num
+        if not any(value.strip() for value in values):
+            continue
+        if len(values) != len(header):
+            problems.append(
+                _problem(start, "row", f"give {len(header)} cells, like the header")
+            )
+            continue
+        found = dict(zip(header, values, strict=True))
+        told = found.get("type", "").strip() or "mention"
+        if kind == "mentions" and told not in _TOLD:
+            problems.append(_problem(start, "type", "give mention or heard_from"))
+            continue
+        rows.append(
+            (
+                start,
+                {
+                    name: value.strip()
+                    for name, value in zip(header, values, strict=True)
+                    if value.strip()
+                },
+            )
+        )
+    if problems:
+        raise InvalidInput(problems)
+    return kind, rows
+
+
+def _number(text: str):
+    try:
+        return float(text)
+    except ValueError:
+        return text  # the checker names it
+
+
+def _event(kind: str, row: dict, default_id: str) -> dict:
+    if kind == "customers":
+        event = {"type": "signup", "customer": row["id"], "at": row["acquired_at"]}
+        event |= {key: row[key] for key in ("name", "email") if key in row}
+    elif kind == "purchases":
+        event = {"type": "purchase", **row, "value": _number(row["value"])}
+    else:
+        event = {"type": "referral" if kind == "referrals" else "mention"} | row
+    if kind != "customers":
+        event.setdefault("event_id", default_id)
+    return event
+
+
+def import_csv(
+    store: Store,
+    text: str,
+    *,
+    kind: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Imported:
+    """Import one CSV file's text, all or nothing; InvalidInput names bad lines."""
+    kind, rows = _rows(text, kind)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    now = now_micros()
+    currency = read_settings(store.reader())["currency"]
+    raw, lines, identities = [], [], []
+    for line, row in rows:
+        if kind == "customers" and "acquired_at" not in row:
+            identities.append((line, row))
+            continue
+        raw.append(_event(kind, row, f"csv:{digest}:{line}"))
+        lines.append(line)
+    people = [
+        {"type": "signup", "customer": row["id"], "at": _iso(now)}
+        | {key: row[key] for key in ("name", "email") if key in row}
+        for _, row in identities
+    ]
+    renamed = {"customer": "id", "at": "acquired_at"} if kind == "customers" else {}
+    try:
+        events = check_events(raw, currency=currency, now=now, fields=API_FIELDS)
+        profiles = check_events(people, currency=currency, now=now, fields=API_FIELDS)
+    except InvalidInput as exc:
+        raise _at_lines(exc, lines, renamed) from None
+    imported = Imported(kind, rows=len(rows))
+    try:
+        with store.write() as db:
+            for start in range(0, len(events), CHUNK):
+                chunk = events[start : start + CHUNK]
+                result = append_events(db, chunk, source=SOURCE, now=now)
+                imported.accepted += result.accepted
+                imported.replayed += result.replayed
+                imported.changes.append(result.changes)
+                if progress:
+                    progress(len(chunk))
+            if profiles:
+                imported.changes.append(_keep_profiles(db, profiles, now))
+                if progress:
+                    progress(len(profiles))
+    except InvalidInput as exc:
+        raise _at_lines(exc, lines, renamed) from None
+    for changes in imported.changes:
+        store.notify(changes)
+    return imported
+
+
+def _at_lines(exc: InvalidInput, lines: list[int], renamed: dict) -> InvalidInput:
+    return InvalidInput(
+        [
+            _problem(
+                lines[e["index"]] if e.get("index") is not None else None,
+                renamed.get(e["field"], e["field"]),
+                e["message"],
+            )
+            for e in exc.errors
+        ]
+    )
+
+
+def _keep_profiles(db: Database, profiles, now: int) -> Changes:
+    """People without a sign-up time: kept with their name and email."""
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO people(external_id, created_at) VALUES (?, ?)",
+        [(p.listener, now) for p in profiles],
+    )
+    ids = dict(
+        db.execute(
+            "SELECT external_id, id FROM people WHERE external_id IN "
+            "(SELECT value FROM json_each(?))",
+            [orjson.dumps([p.listener for p in profiles])],
+        ).fetchall()
+    )
+    changed = upsert_identities(
+        db, [(ids[p.listener], p.name, p.email) for p in profiles]
+    )
+    last = db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+    changes = derive_batch(db, last + 1, last, identities=changed)
+    changes.people |= set(ids.values())
+    return changes
+
+
+def _iso(micros: int | None) -> str:
+    if micros is None:
+        return ""
+    return (_EPOCH + timedelta(microseconds=micros)).isoformat().replace("+00:00", "Z")
+
+
+_EXPORTS = {
+    "customers": """
+        SELECT p.external_id, i.name, i.email, p.acquired_at
+        FROM people p LEFT JOIN identities i ON i.person_id = p.id ORDER BY p.id
+    """,
+    "referrals": """
+        SELECT t.external_id, l.external_id, e.at, e.channel, e.event_id
+        FROM events e JOIN people t ON t.id = e.talker_id
+        JOIN people l ON l.id = e.listener_id
+        WHERE e.type = 'referral' ORDER BY e.seq
+    """,
+    "mentions": """
+        SELECT e.type, t.external_id, l.external_id, e.at, e.channel, e.event_id
+        FROM events e JOIN people t ON t.id = e.talker_id
+        JOIN people l ON l.id = e.listener_id
+        WHERE e.type IN ('mention', 'heard_from') ORDER BY e.seq
+    """,
+    "purchases": """
+        SELECT p.external_id, e.value, e.at, e.currency, e.event_id
+        FROM events e JOIN people p ON p.id = e.listener_id
+        WHERE e.type = 'purchase' ORDER BY e.seq
+    """,
+}
+
+
+def export_rows(db: Database, kind: str) -> Iterator[list]:
+    """The rows of a ``kind`` file, header first, times in ISO 8601."""
+    columns = COLUMNS[kind]
+    yield list(columns)
+    at = columns.index("acquired_at" if kind == "customers" else "at")
+    for row in db.execute(_EXPORTS[kind]):
+        row = ["" if value is None else value for value in row]
+        row[at] = _iso(row[at] or None)
+        yield row
+
+
+def export_csv(db: Database, kind: str, out: TextIO) -> int:
+    """Write a ``kind`` file that ``import_csv`` reads back; return its rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    written = 0
+    for row in export_rows(db, kind):
+        writer.writerow(row)
+        written += 1
+    return written - 1
