@@ -19,6 +19,7 @@ from __future__ import annotations
 import http.client
 import os
 import random
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -164,9 +165,13 @@ class Server:
             ],
             env=self.env,
             cwd=REPO,
+            # Its own process group, so that kill() takes every process it made.
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
             try:
                 status, _ = self.request("GET", "/api/v1/openapi.json")
                 if status == 200:
@@ -182,15 +187,27 @@ class Server:
             self.process.wait(30)
             self.process = None
 
-    def request(self, method, path, body=None, headers=None, timeout=600):
-        """One request on a new connection: (status, body bytes)."""
+    def kill(self) -> None:
+        """SIGKILL gunicorn, its worker and everything they started, at once."""
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(30)
+            self.process = None
+
+    def call(self, method, path, body=None, headers=None, timeout=600):
+        """One request on a new connection: (status, headers, body bytes)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             connection.request(method, path, body=body, headers=headers or {})
             response = connection.getresponse()
-            return response.status, response.read()
+            return response.status, dict(response.getheaders()), response.read()
         finally:
             connection.close()
+
+    def request(self, method, path, body=None, headers=None, timeout=600):
+        """One request on a new connection: (status, body bytes)."""
+        status, _, body = self.call(method, path, body, headers, timeout)
+        return status, body
 
 
 def server_cpu_seconds(server: Server) -> float:
