@@ -153,6 +153,10 @@ def test_a_click_counts_on_its_link_and_bots_apart(api):
             {"type": "signup", "customer": "ann", "at": AT, "ip_hmac": "0" * 32},
             "ip_hmac",
         ),
+        (
+            {"type": "click", "link": "x", "visitor": "v", "at": AT, "user_agent": 1.5},
+            "user_agent",
+        ),
     ],
 )
 def test_a_bad_event_is_422_naming_its_index_and_field(api, db, event, field):

@@ -298,7 +298,7 @@ def check_event(
         if ua_class is None:
             from ..privacy import user_agent_class
 
-            ua_class = user_agent_class(agent)
+            ua_class = user_agent_class(agent if isinstance(agent, str) else None)
         if ua_class not in ("human", "bot"):
             problems.append(
                 {"index": index, "field": "ua_class", "message": "give human or bot"}
