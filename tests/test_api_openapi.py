@@ -131,3 +131,12 @@ def test_the_docs_page_relaxes_style_src_only(docs):
     assert "style-src 'self' 'unsafe-inline'" in policy
     assert policy.replace(" 'unsafe-inline'", "", 1) == CONTENT_SECURITY_POLICY
     assert "script-src 'self';" in policy
+
+
+def test_every_component_has_an_example():
+    bare = [
+        name
+        for name, schema in DOC["components"]["schemas"].items()
+        if not schema.get("examples")
+    ]
+    assert bare == []

@@ -79,6 +79,11 @@ _KEY_PARAM = {
     "response (with `Idempotent-Replayed: true`); the same key with another body is "
     "422; the same key while its first request runs is 409. Kept 24 hours per token.",
 }
+_REPLAYED = {
+    "description": "`true` when this is the stored response to an earlier request "
+    "with the same Idempotency-Key.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
 _TIME_QUERY = TIME | {"description": "ISO 8601 with a time zone."}
 
 
@@ -101,6 +106,10 @@ def _operation(
     }
     if body is not None:
         found["requestBody"] = body
+    if write:
+        for status, response in responses.items():
+            if status.startswith("2"):
+                response["headers"] = {"Idempotent-Replayed": _REPLAYED}
     return found
 
 
