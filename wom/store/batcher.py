@@ -7,8 +7,9 @@ no commit under way becomes the committer for everything queued so far (its own
 events included). It appends each submission inside one ``store.write()``
 transaction, derives once for the whole batch, commits, and only then wakes the
 others: acknowledged still means durable, and one sync pays for the whole batch.
-The threads that queued meanwhile form the next batch, and the first of them to
-wake commits it. No thread of its own: nothing to start after a fork, or to stop.
+The threads that queued meanwhile form the next batch, and the first of them is
+handed the lead; only the callers whose outcome is known, and that next leader,
+are woken. No thread of its own: nothing to start after a fork, or to stop.
 
 Each submission runs in its own SAVEPOINT, so a bad one fails alone and its
 caller gets its own error; the others commit.
@@ -18,9 +19,8 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .connection import Store
 from .derive import Changes, derive_batch
@@ -34,11 +34,13 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class _Submission:
-    """One caller's events and, once committed (or failed), the outcome."""
+    """One caller's events, its turn to lead, and (once committed) the outcome."""
 
     events: Sequence[CheckedEvent]
     source: str
     now: int
+    wake: threading.Event = field(default_factory=threading.Event)
+    lead: bool = False
     done: bool = False
     result: IngestResult | None = None
     error: BaseException | None = None
@@ -60,14 +62,14 @@ class Batcher:
         self.max_batch = max_batch
         self.timeout = timeout
         self._queue: list[_Submission] = []
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._committing = False
         self.batches = 0
         self.largest_batch = 0
 
     def pending(self) -> int:
         """How many submissions wait for a commit to start."""
-        with self._cond:
+        with self._lock:
             return len(self._queue)
 
     def submit(
@@ -79,45 +81,51 @@ class Batcher:
     ) -> IngestResult:
         """Append checked events durably with others'; return once committed."""
         mine = _Submission(list(events), source, now_micros() if now is None else now)
-        deadline = time.monotonic() + self.timeout
-        with self._cond:
+        with self._lock:
             self._queue.append(mine)
-            while self._committing and not mine.done:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    self._give_up(mine)
-                self._cond.wait(left)
-            if not mine.done:
+            if not self._committing:
                 # Nobody is committing: this thread commits everything queued.
-                self._committing = True
-                batch = self._queue[: self.max_batch]
-                del self._queue[: self.max_batch]
+                self._committing = mine.lead = True
+        if not mine.lead and not mine.wake.wait(self.timeout):
+            with self._lock:
+                if mine in self._queue and not mine.lead:
+                    # Not yet in a transaction: it will never be written.
+                    self._queue.remove(mine)
+                    raise StoreLocked(
+                        f"The database did not commit within {self.timeout:.0f}s; "
+                        "try again."
+                    )
+            # Taken into a transaction (or handed the lead) just in time.
+            mine.wake.wait()
         if not mine.done:
-            self._lead(batch)
+            self._lead()
         if mine.error is not None:
             raise mine.error
         return mine.result
 
-    def _give_up(self, mine: _Submission) -> None:
-        """Leave the queue after the timeout (called holding the condition)."""
-        if mine in self._queue:
-            # Not yet in a transaction: it will never be written.
-            self._queue.remove(mine)
-        raise StoreLocked(
-            f"The database did not commit within {self.timeout:.0f}s; try again."
-        )
-
-    def _lead(self, batch: list[_Submission]) -> None:
-        """Commit ``batch``, wake every waiter, then tell the store's listeners."""
+    def _lead(self) -> None:
+        """Commit what is queued, wake its callers and the next leader, then tell
+        the store's listeners."""
+        with self._lock:
+            batch = self._queue[: self.max_batch]
+            del self._queue[: self.max_batch]
         try:
             changes = self._commit(batch)
         finally:
-            with self._cond:
+            with self._lock:
                 for submission in batch:
                     submission.done = True
-                self._committing = False
-                # Those of this batch return; the first of the next one leads.
-                self._cond.notify_all()
+                following = self._queue[0] if self._queue else None
+                if following is None:
+                    self._committing = False
+                else:
+                    # Whoever queued during this commit leads the next one.
+                    following.lead = True
+            # Wake only those whose outcome is known, and the next leader.
+            for submission in batch:
+                submission.wake.set()
+            if following is not None:
+                following.wake.set()
         try:
             self.store.notify(changes)
         except Exception:
