@@ -30,19 +30,34 @@ __all__ = [
 ]
 
 
-def landing_link(db: Database, code: str) -> dict | None:
-    """The enabled link with ``code`` and its owner's name; None if unknown or off."""
+def landing_link(db: Database, code: str, visitor: str | None = None) -> dict | None:
+    """The enabled link with ``code`` and its owner's name; None if unknown or off.
+
+    ``opened_by_owner`` says whether ``visitor`` (a consented cookie) is one the
+    owner signed up or bought with: one query for the hot path of every click.
+    """
     row = db.execute(
-        "SELECT l.id, l.code, l.owner_id, p.external_id, i.name FROM links l "
-        "JOIN people p ON p.id = l.owner_id "
+        "SELECT l.id, l.code, l.owner_id, p.external_id, i.name, "
+        "EXISTS (SELECT 1 FROM devices d WHERE d.person_id = l.owner_id "
+        "AND d.kind = 'visitor' AND d.value = ?) "
+        "FROM links l JOIN people p ON p.id = l.owner_id "
         "LEFT JOIN identities i ON i.person_id = l.owner_id "
         "WHERE l.code = ? AND l.disabled = 0",
-        [code],
+        [visitor, code],
     ).fetchone()
     if row is None:
         return None
-    keys = ("id", "code", "owner_id", "owner_external_id", "owner_name")
-    return dict(zip(keys, row, strict=True))
+    keys = (
+        "id",
+        "code",
+        "owner_id",
+        "owner_external_id",
+        "owner_name",
+        "opened_by_owner",
+    )
+    found = dict(zip(keys, row, strict=True))
+    found["opened_by_owner"] = bool(found["opened_by_owner"])
+    return found
 
 
 def is_own_visitor(db: Database, person_id: int, visitor: str) -> bool:

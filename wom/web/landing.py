@@ -28,7 +28,6 @@ from ..store import now_micros
 from ..store.batcher import Batcher
 from ..store.settings import read_settings
 from ..store.shares import (
-    is_own_visitor,
     landing_link,
     person_by_share_secret,
     share_secret,
@@ -99,8 +98,8 @@ def _ref_parameter() -> None:
     ):
         return
     db = store().reader()
-    found = landing_link(db, code)
-    if found is None or _is_owner(db, found):
+    found = landing_link(db, code, consented_visitor())
+    if found is None or found["opened_by_owner"]:
         return
     record_click(code, currency=read_settings(db)["currency"])
     # The session cookie is the strictly necessary one (it carries the CSRF
@@ -118,12 +117,6 @@ def _missing(settings: dict, *, what: str) -> Response:
     return make_response(html, 404)
 
 
-def _is_owner(db, link: dict) -> bool:
-    """Whether this browser's consented cookie is the link owner's own."""
-    visitor = consented_visitor()
-    return visitor is not None and is_own_visitor(db, link["owner_id"], visitor)
-
-
 def _share_address(person_id: int) -> str:
     """The share page of a person, its secret made on first use."""
     secret = share_secret_of(store().reader(), person_id)
@@ -138,10 +131,12 @@ def link(code: str):
     """A referral link: record the click, then the invitation and sign-up form."""
     db = store().reader()
     settings = read_settings(db)
-    found = landing_link(db, code) if len(code) <= _CODE_MAX else None
+    found = (
+        landing_link(db, code, consented_visitor()) if len(code) <= _CODE_MAX else None
+    )
     if found is None:
         return _missing(settings, what="link")
-    if _is_owner(db, found):
+    if found["opened_by_owner"]:
         # The referrer checking their own link: no click (it is not word of
         # mouth), and their share page rather than their friends' offer.
         return redirect(_share_address(found["owner_id"]), 303)
