@@ -4,11 +4,14 @@ its WAL, and every aggregate figure stays the same."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.api_client import ApiClient
+from wom.store import people
 
 EMAIL = "zoe.erasable@example.org"
 NAME = "Zoë Erasable-Person"
@@ -111,3 +114,19 @@ def test_the_graph_export_names_the_pseudonym(api):
     exported = api.get("/graph?format=gexf").body.decode()
     assert ID not in exported
     assert "erased-" in exported
+
+
+def test_a_reader_holding_old_frames_delays_the_scrub_only(api, db_path, monkeypatch):
+    monkeypatch.setattr(people, "CHECKPOINT_WAIT_MS", 50)
+    monkeypatch.setattr(people, "SCRUB_RETRY_SECONDS", 0.05)
+    reader = sqlite3.connect(db_path)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM identities").fetchone()
+    assert api.delete(f"/customers/{ID}").status == 204
+    assert api.get(f"/customers/{ID}").status == 404
+    reader.rollback()
+    reader.close()
+    deadline = time.monotonic() + 10
+    while EMAIL.encode() in database_bytes(db_path):
+        assert time.monotonic() < deadline, "the scrub never finished"
+        time.sleep(0.05)

@@ -9,14 +9,16 @@ and its WAL are scrubbed so that the bytes are gone too.
 
 from __future__ import annotations
 
+import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from .connection import Store
+from .connection import BUSY_TIMEOUT_MS, Store
 from .derive import Changes, derive_batch, new_link_code
 from .errors import Conflict, InvalidInput, NotFound
 from .ingest import append_events, check_events, upsert_identities
@@ -36,6 +38,13 @@ __all__ = [
     "scrub",
     "touches_of",
 ]
+
+log = logging.getLogger(__name__)
+
+# How long the checkpoint after an erasure waits for readers, and how often it is
+# tried again in the background when one still holds old frames.
+CHECKPOINT_WAIT_MS = 2_000
+SCRUB_RETRY_SECONDS = 5.0
 
 # ?sort= name -> (column, descending). The internal id breaks ties.
 CUSTOMER_SORTS = {
@@ -362,33 +371,45 @@ def erase(
         if within is not None:
             within(db)
     store.notify(Changes(people={pid}))
-    scrub(store)
+    if not scrub(store):
+        _scrub_later(store)
     return pseudonym
 
 
-def scrub(store: Store, attempts: int = 50) -> None:
+def scrub(store: Store) -> bool:
     """Rewrite the database and empty its WAL, so deleted bytes leave the disk.
 
-    VACUUM copies only live rows into fresh pages; a TRUNCATE checkpoint before
-    and after empties the WAL, waiting for readers that still use old frames.
+    VACUUM copies only live rows into fresh pages, and a TRUNCATE checkpoint
+    copies them into the file and empties the WAL. A reader still using old frames
+    keeps the WAL: then this returns False, having waited ``CHECKPOINT_WAIT_MS``.
     """
     with store.write() as db:
         # The writer lock is held for the whole scrub; leave the open transaction
         # for VACUUM, which cannot run inside one, and begin again at the end.
         db.execute("COMMIT")
         try:
-            _checkpoint(db, attempts)
             db.execute("VACUUM")
-            _checkpoint(db, attempts)
+            db.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+            busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         finally:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA secure_delete = OFF")
             db.execute("BEGIN IMMEDIATE")
+    return not busy
 
 
-def _checkpoint(db: Database, attempts: int) -> None:
-    for _ in range(attempts):
-        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        if not busy:
-            return
-        time.sleep(0.02)
-    raise Conflict("The database is busy; the erasure is done, retry to scrub it.")
+def _scrub_later(store: Store) -> None:
+    """Retry the scrub in the background until no reader holds old frames."""
+
+    def retry() -> None:
+        while True:
+            time.sleep(SCRUB_RETRY_SECONDS)
+            try:
+                if scrub(store):
+                    return
+            except Exception:  # a closed store, a full disk: log and give up
+                log.exception("scrubbing %s after an erasure failed", store.path)
+                return
+            log.warning("a reader still holds old WAL frames of %s", store.path)
+
+    threading.Thread(target=retry, name="wom-scrub", daemon=True).start()

@@ -215,7 +215,10 @@ def _paths() -> dict:
                 "Erase a person",
                 "Right to be forgotten: names, emails and free text are deleted, "
                 "the node gets a random pseudonym (no mapping kept) and the bytes "
-                "are scrubbed from the file and the WAL. Aggregate figures stay.",
+                "are scrubbed from the file and the WAL (VACUUM: writes wait for "
+                "it; a reader still using old frames delays the scrub by seconds). "
+                "Aggregate figures stay. Send no personal data in event_id: the "
+                "event log is append-only.",
                 {"204": {"description": "Erased."}} | _errors(*WRITE_ERRORS, 404),
                 tag="People",
                 parameters=[_ID_PARAM],
