@@ -201,15 +201,22 @@ class AnalyticsService:
             }
             # Detach every moved credit first, then attach the new ones: applied
             # one by one, a batch that swaps two credits would pass through a cycle.
-            moving = [customer for customer in changes.credits if customer in state]
+            # A credit that keeps its referrer (a new kind or time) stays put.
+            referrer = {}
+            for customer in changes.credits:
+                if customer in state:
+                    row = credited.get(customer)
+                    referrer[customer] = row["referrer_id"] if row else None
+            moving = [c for c, r in referrer.items() if state.referrer(c) != r]
             for customer in moving:
                 self._dirty_roots.add(state.root(customer))
             for customer in moving:
                 state.set_parent(customer, None)
             for customer in moving:
-                row = credited.get(customer)
-                if row:
-                    state.set_parent(customer, row["referrer_id"])
+                if referrer[customer] is not None:
+                    state.set_parent(customer, referrer[customer])
+            for customer, row in credited.items():
+                if customer in referrer:
                     F.edges[row["referrer_id"], customer].update(
                         kind=row["kind"], at=row["at"]
                     )
