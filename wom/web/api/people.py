@@ -51,9 +51,9 @@ def _encode_cursor(sort: str, key: tuple) -> str:
 
 
 def customer_summary(row: dict) -> dict:
-    """A person row from the store, in the API's shape (times ISO)."""
+    """A person from ``queries.person``, in the API's shape (times ISO)."""
     return {
-        "id": row["id"] if "external_id" not in row else row["external_id"],
+        "id": row["external_id"],
         "status": row["status"],
         "acquired_at": iso(row["acquired_at"]),
         "acquired_via": row["acquired_via"],
