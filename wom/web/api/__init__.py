@@ -1,7 +1,9 @@
 """The JSON API, /api/v1: bearer tokens, problem+json errors, OpenAPI.
 
-One module per surface: ``auth`` (tokens, rate limit), ``people``, ``events``,
-``figures``, ``graph``, ``openapi`` (the document) and ``docs`` (/api/docs).
+One module per surface: ``auth`` (tokens, rate limit), ``idempotency``, ``people``,
+``events``, ``figures`` (starters, cascades, spread), ``structure`` (background
+figures), ``flags`` (review), ``graph`` (export), ``openapi`` and ``schemas`` (the
+document) and ``docs`` (/api/docs); ``wire`` holds replies and parameters.
 """
 
 from __future__ import annotations
@@ -13,4 +15,14 @@ __all__ = ["blueprint"]
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # The modules add their routes to the blueprint as they load.
-from . import auth, docs, events, figures, graph, openapi, people  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    auth,
+    docs,
+    events,
+    figures,
+    flags,
+    graph,
+    openapi,
+    people,
+    structure,
+)

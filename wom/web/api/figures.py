@@ -1,7 +1,8 @@
-"""Figures from the analytics service: starters, cascades, spread, structure, flags.
+"""Figures from the analytics service: starters, cascades and the spread over time.
 
-People are named by external id. Figures computed in the background process carry
-``computed_at``; before the first run ends they answer ``ready: false``.
+People are named by external id; times are ISO 8601. The figures that the
+background process computes are in ``structure.py``, the review flags in
+``flags.py``.
 """
 
 from __future__ import annotations
@@ -10,12 +11,9 @@ import numpy as np
 from flask import Response
 
 from ...analytics.forest import as_forest, subtree_sum
-from ...store import InvalidInput, NotFound, flags, now_micros, people
-from ...store.reviews import decide
+from ...store import NotFound, people
 from .. import analytics, store
 from . import blueprint
-from .idempotency import idempotent, keep
-from .people import credited_referrer
 from .wire import (
     BadParameters,
     arguments,
@@ -23,7 +21,6 @@ from .wire import (
     integer,
     iso,
     iso_seconds,
-    json_body,
     moment,
     reply,
 )
@@ -54,16 +51,6 @@ _PERSON_FIGURES = (
     "conversation_reach",
     "expected_spread",
 )
-DECISIONS = {"approve": "approved", "void": "voided"}
-
-
-def _external(node) -> str | None:
-    attrs = analytics().G.nodes.get(node)
-    return None if attrs is None else attrs.get("external_id")
-
-
-def _computed_at() -> str | None:
-    return analytics().results.get("computed_at")
 
 
 @blueprint.get("/starters")
@@ -245,157 +232,3 @@ def spread():
             "series": series,
         }
     )
-
-
-def _background(name: str) -> dict | None:
-    return analytics().background_result(name)
-
-
-@blueprint.get("/communities")
-def communities():
-    """Communities of the conversation graph, computed in the background."""
-    asked = arguments({"limit": integer(1, 1000), "members": integer(0, 10_000)})
-    found = _background("communities")
-    limit, shown = asked.get("limit", 50), asked.get("members", 100)
-    items = []
-    for row in (found or {}).get("communities", [])[:limit]:
-        top = row.get("top_starter")
-        items.append(
-            {
-                "size": row["size"],
-                "customers": row["customers"],
-                "wom_share": row["wom_share"],
-                "top_starter": top
-                and {
-                    "id": _external(top["customer_id"]),
-                    "reach": top["reach"],
-                    "conversations_started": top["conversations_started"],
-                },
-                "members": [_external(u) for u in row["members"][:shown]],
-            }
-        )
-    return reply(
-        {
-            "ready": found is not None,
-            "computed_at": _computed_at() if found else None,
-            "method": (found or {}).get("method"),
-            "seed": (found or {}).get("seed"),
-            "total": len((found or {}).get("communities", [])),
-            "items": items,
-        }
-    )
-
-
-@blueprint.get("/bridges")
-def bridges():
-    """Customers with the highest betweenness, computed in the background."""
-    arguments({})
-    found = _background("bridges")
-    return reply(
-        {
-            "ready": found is not None,
-            "computed_at": _computed_at() if found else None,
-            "sampled": (found or {}).get("sampled"),
-            "k": (found or {}).get("k"),
-            "seed": (found or {}).get("seed"),
-            "items": [
-                {"id": _external(row["customer_id"]), "score": row["score"]}
-                for row in (found or {}).get("bridges", [])
-            ],
-        }
-    )
-
-
-@blueprint.get("/seeds")
-def seeds():
-    """The k customers that together spread word of mouth furthest (CELF), and
-    what simply taking the top k starters would reach."""
-    asked = arguments({"k": integer(1, 10)})
-    found = _background("seeds") or {}
-    k = asked.get("k", 10)
-    chosen = found.get("seeds", [])[:k]
-    top = found.get("top_starters") or {}
-    return reply(
-        {
-            "ready": bool(found),
-            "computed_at": _computed_at() if found else None,
-            "k": k,
-            "method": found.get("method"),
-            "runs": found.get("runs"),
-            "items": [
-                {"id": _external(row["customer_id"]), "marginal_gain": row["gain"]}
-                for row in chosen
-            ],
-            "expected_spread": sum(row["gain"] for row in chosen) if found else None,
-            "top_starters": {
-                "ids": [_external(u) for u in top.get("customer_ids", [])],
-                "expected_spread": top.get("total"),
-            }
-            if top
-            else None,
-        }
-    )
-
-
-FLAG_KINDS = ("self_referral", "held", *flags.ANALYTICS_KINDS)
-
-
-@blueprint.get("/flags")
-def list_flags():
-    """Review flags (attribution's and the graph checks'), with their status."""
-    asked = arguments(
-        {
-            "kind": choice(*FLAG_KINDS),
-            "status": choice("open", "approved", "voided"),
-            "limit": integer(1, 1000),
-            "cursor": str,
-        }
-    )
-    limit = asked.get("limit", 100)
-    page = flags.list_flags(
-        store().reader(),
-        kind=asked.get("kind"),
-        status=asked.get("status"),
-        after=asked.get("cursor"),
-        limit=limit + 1,
-    )
-    items = [row | {"raised_at": iso(row["raised_at"])} for row in page[:limit]]
-    return reply(
-        {
-            "items": items,
-            "next_cursor": items[-1]["id"] if len(page) > limit else None,
-            "computed_at": _computed_at(),
-        }
-    )
-
-
-@blueprint.post("/flags/<flag_id>")
-@idempotent
-def decide_flag(flag_id: str):
-    """Approve or void the credit a flag is about."""
-    arguments({})
-    body = json_body()
-    decision = body.get("decision") if isinstance(body, dict) else None
-    if decision not in DECISIONS or set(body) != {"decision"}:
-        raise InvalidInput(
-            [
-                {
-                    "index": None,
-                    "field": "decision",
-                    "message": 'give {"decision": "approve"} or {"decision": "void"}',
-                }
-            ]
-        )
-    with store().write() as db:
-        pid, customer = people.flag_customer(db, flag_id)
-        changes = decide(db, flag_id, DECISIONS[decision], now_micros())
-        credit = people.credit_of(db, pid)
-        found = {
-            "id": flag_id,
-            "status": DECISIONS[decision],
-            "customer": customer,
-            "credited_referrer": credit and credited_referrer(credit),
-        }
-        payload = keep(db, 200, found)
-    store().notify(changes)
-    return Response(payload, 200, mimetype="application/json")

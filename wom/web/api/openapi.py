@@ -12,6 +12,7 @@ from flask import Response
 
 from . import blueprint
 from .events import MAX_EVENTS, NDJSON
+from .examples import EXAMPLES
 from .graph import EDGE_KINDS, FORMATS
 from .idempotency import HEADER
 from .schemas import ERRORS, EXTERNAL_ID, SCHEMAS, TIME
@@ -567,7 +568,12 @@ def document() -> dict:
                     "description": "A token from `flask --app wom create-token`.",
                 }
             },
-            "schemas": SCHEMAS,
+            "schemas": {
+                name: {"examples": [EXAMPLES[name]]} | schema
+                if name in EXAMPLES
+                else schema
+                for name, schema in SCHEMAS.items()
+            },
             "responses": _error_responses(),
         },
     }

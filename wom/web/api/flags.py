@@ -1,0 +1,80 @@
+"""Review flags: list them, and approve or void the credit one is about."""
+
+from __future__ import annotations
+
+from flask import Response
+
+from ...store import InvalidInput, flags, now_micros, people
+from ...store.reviews import decide
+from .. import store
+from . import blueprint
+from .idempotency import idempotent, keep
+from .people import credited_referrer
+from .structure import computed_at
+from .wire import arguments, choice, integer, iso, json_body, reply
+
+__all__ = ["DECISIONS", "FLAG_KINDS"]
+
+DECISIONS = {"approve": "approved", "void": "voided"}
+FLAG_KINDS = ("self_referral", "held", *flags.ANALYTICS_KINDS)
+
+
+@blueprint.get("/flags")
+def list_flags():
+    """Review flags (attribution's and the graph checks'), with their status."""
+    asked = arguments(
+        {
+            "kind": choice(*FLAG_KINDS),
+            "status": choice("open", "approved", "voided"),
+            "limit": integer(1, 1000),
+            "cursor": str,
+        }
+    )
+    limit = asked.get("limit", 100)
+    page = flags.list_flags(
+        store().reader(),
+        kind=asked.get("kind"),
+        status=asked.get("status"),
+        after=asked.get("cursor"),
+        limit=limit + 1,
+    )
+    items = [row | {"raised_at": iso(row["raised_at"])} for row in page[:limit]]
+    return reply(
+        {
+            "items": items,
+            "next_cursor": items[-1]["id"] if len(page) > limit else None,
+            "computed_at": computed_at(),
+        }
+    )
+
+
+@blueprint.post("/flags/<flag_id>")
+@idempotent
+def decide_flag(flag_id: str):
+    """Approve or void the credit a flag is about."""
+    arguments({})
+    body = json_body()
+    decision = body.get("decision") if isinstance(body, dict) else None
+    if decision not in DECISIONS or set(body) != {"decision"}:
+        raise InvalidInput(
+            [
+                {
+                    "index": None,
+                    "field": "decision",
+                    "message": 'give {"decision": "approve"} or {"decision": "void"}',
+                }
+            ]
+        )
+    with store().write() as db:
+        pid, customer = people.flag_customer(db, flag_id)
+        changes = decide(db, flag_id, DECISIONS[decision], now_micros())
+        credit = people.credit_of(db, pid)
+        found = {
+            "id": flag_id,
+            "status": DECISIONS[decision],
+            "customer": customer,
+            "credited_referrer": credit and credited_referrer(credit),
+        }
+        payload = keep(db, 200, found)
+    store().notify(changes)
+    return Response(payload, 200, mimetype="application/json")
