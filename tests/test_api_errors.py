@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 import wom.web.api.events as events_view
@@ -65,27 +63,6 @@ def test_409_for_a_taken_code(api):
     api.post("/customers", json={"id": "ann"})
     api.post("/customers/ann/links", json={"code": "taken"})
     assert_problem(api.post("/customers/ann/links", json={"code": "taken"}), 409)
-
-
-def test_409_for_a_key_in_flight(app, api, monkeypatch):
-    entered, release = threading.Event(), threading.Event()
-    real = events_view.ingest
-
-    def held(*args, **kwargs):
-        entered.set()
-        release.wait(10)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(events_view, "ingest", held)
-    worker = threading.Thread(
-        target=api.events, args=(MENTION,), kwargs={"headers": {"Idempotency-Key": "k"}}
-    )
-    worker.start()
-    assert entered.wait(10)
-    again = ApiClient(app.test_client(), api.token)
-    assert_problem(again.events(MENTION, headers={"Idempotency-Key": "k"}), 409)
-    release.set()
-    worker.join(10)
 
 
 def test_413_for_a_large_body(app, api):

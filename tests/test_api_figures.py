@@ -199,13 +199,20 @@ def test_flags_list_what_awaits_review(self_referral):
     assert self_referral.get("/flags?kind=ring").json["items"] == []
 
 
-def test_approving_a_held_credit_makes_it_count(api):
+@pytest.fixture
+def held(api):
+    """ben signs up on the visitor cookie of ann, who told him: a held credit."""
     api.events(
         {"type": "signup", "customer": "ann", "visitor": "v-shared", "at": day(1)},
         {"type": "mention", "from": "ann", "to": "ben", "at": day(2)},
         {"type": "signup", "customer": "ben", "visitor": "v-shared", "at": day(3)},
     )
     (flag,) = api.get("/flags?kind=held").json["items"]
+    return flag
+
+
+def test_approving_a_held_credit_makes_it_count(api, held):
+    flag = held
     assert api.get("/customers/ben").json["credited_referrer"]["status"] == "held"
     reply = api.post(f"/flags/{flag['id']}", json={"decision": "approve"})
     assert reply.status == 200
@@ -215,14 +222,8 @@ def test_approving_a_held_credit_makes_it_count(api):
     assert api.get("/flags?status=open").json["items"] == []
 
 
-def test_voiding_a_held_credit_removes_it(api):
-    api.events(
-        {"type": "signup", "customer": "ann", "visitor": "v-shared", "at": day(1)},
-        {"type": "mention", "from": "ann", "to": "ben", "at": day(2)},
-        {"type": "signup", "customer": "ben", "visitor": "v-shared", "at": day(3)},
-    )
-    (flag,) = api.get("/flags?kind=held").json["items"]
-    reply = api.post(f"/flags/{flag['id']}", json={"decision": "void"})
+def test_voiding_a_held_credit_removes_it(api, held):
+    reply = api.post(f"/flags/{held['id']}", json={"decision": "void"})
     assert reply.json["credited_referrer"] is None
     assert api.get("/customers/ben").json["acquired_via"] == "root"
 

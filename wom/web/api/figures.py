@@ -14,6 +14,7 @@ from ...analytics.forest import as_forest, subtree_sum
 from ...store import NotFound, people
 from .. import analytics, store
 from . import blueprint
+from .people import PERSON_FIGURES
 from .wire import (
     BadParameters,
     arguments,
@@ -41,16 +42,6 @@ SINCE_RANKINGS = {
     "conversations": ("conversations_started", "reach"),
     "direct": ("direct_referrals", "reach"),
 }
-_PERSON_FIGURES = (
-    "conversations_started",
-    "direct_referrals",
-    "reach",
-    "generations",
-    "referred_value",
-    "influence",
-    "conversation_reach",
-    "expected_spread",
-)
 
 
 @blueprint.get("/starters")
@@ -71,7 +62,7 @@ def starters():
     ranked = analytics().starters(by, limit, include_prospects=include)
     items = [
         {"id": row["external_id"], "status": row["status"]}
-        | {name: row.get(name) for name in _PERSON_FIGURES}
+        | {name: row.get(name) for name in PERSON_FIGURES}
         for row in ranked["items"]
     ]
     return reply(

@@ -24,9 +24,20 @@ from .wire import (
     reply,
 )
 
-__all__ = ["credited_referrer", "customer_summary"]
+__all__ = ["PERSON_FIGURES", "credited_referrer", "customer_summary"]
 
 ACQUIRED_VIA = ("root", "referred", "mention")
+# The METRICS.md figures about one person, as the API names them.
+PERSON_FIGURES = (
+    "conversations_started",
+    "direct_referrals",
+    "reach",
+    "generations",
+    "referred_value",
+    "influence",
+    "conversation_reach",
+    "expected_spread",
+)
 JSON = "application/json"
 
 
@@ -151,19 +162,7 @@ def customer(external_id: str):
             "value": value,
             "credited_referrer": credit and credited_referrer(credit),
             "cascade_root": figures.get("cascade_root"),
-            "figures": {
-                name: figures.get(name)
-                for name in (
-                    "conversations_started",
-                    "direct_referrals",
-                    "reach",
-                    "generations",
-                    "referred_value",
-                    "influence",
-                    "conversation_reach",
-                    "expected_spread",
-                )
-            },
+            "figures": {name: figures.get(name) for name in PERSON_FIGURES},
             "computed_at": figures.get("computed_at"),
             "links": [_link(link) for link in people.links_of(db, pid)],
             "touches": [

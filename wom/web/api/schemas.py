@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ...store.ingest import API_FIELDS
 from .events import MAX_EVENTS
+from .people import PERSON_FIGURES
 
 __all__ = [
     "CASCADE_EXAMPLE",
@@ -144,27 +145,13 @@ _FIELD_ERROR = _object(
     ("index", "field", "message"),
 )
 
+_INTEGER_FIGURES = {"conversations_started", "direct_referrals", "reach", "generations"}
 _PERSON_FIGURES = _object(
     {
-        "conversations_started": _nullable({"type": "integer"}),
-        "direct_referrals": _nullable({"type": "integer"}),
-        "reach": _nullable({"type": "integer"}),
-        "generations": _nullable({"type": "integer"}),
-        "referred_value": _nullable({"type": "number"}),
-        "influence": _nullable({"type": "number"}),
-        "conversation_reach": _nullable({"type": "number"}),
-        "expected_spread": _nullable({"type": "number"}),
+        name: _nullable({"type": "integer" if name in _INTEGER_FIGURES else "number"})
+        for name in PERSON_FIGURES
     },
-    (
-        "conversations_started",
-        "direct_referrals",
-        "reach",
-        "generations",
-        "referred_value",
-        "influence",
-        "conversation_reach",
-        "expected_spread",
-    ),
+    PERSON_FIGURES,
     "METRICS.md figures. influence, conversation_reach and expected_spread are "
     "computed in the background: null until the first run.",
 )
