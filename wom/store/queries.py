@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 from sqlite_utils import Database
 
 from .errors import NotFound
@@ -19,6 +20,10 @@ __all__ = [
     "busiest_link",
     "derived_snapshot",
     "credit_evidence",
+    "people_arrays",
+    "touch_arrays",
+    "credit_arrays",
+    "credit_evidence_arrays",
 ]
 
 _US = 1_000_000.0
@@ -258,3 +263,101 @@ def credit_evidence(db: Database) -> Iterator[dict]:
             "ip_hmac": ip_hmac,
             "visitor": visitor,
         }
+
+
+# -- column arrays for the background worker ---------------------------------------
+# A million rows as dicts cost seconds and gigabytes; these read the same rows as
+# numpy columns, chunk by chunk, with the string columns decoded in SQL.
+
+_KIND_BITS = {"link": 1, "mention": 2, "heard_from": 4, "referral": 8}
+_VIA_CODES = {"root": 1, "referred": 2, "mention": 3}
+
+
+def _columns(cursor, dtypes: tuple, chunk: int = 200_000) -> list:
+    """The rows of ``cursor`` as one array per column (dtype None: a list)."""
+    parts: list[list] = [[] for _ in dtypes]
+    while rows := cursor.fetchmany(chunk):
+        for part, column, dtype in zip(
+            parts, zip(*rows, strict=True), dtypes, strict=True
+        ):
+            part.append(list(column) if dtype is None else np.array(column, dtype))
+    return [
+        [x for p in part for x in p]
+        if dtype is None
+        else (np.concatenate(part) if part else np.zeros(0, dtype))
+        for part, dtype in zip(parts, dtypes, strict=True)
+    ]
+
+
+def people_arrays(db: Database) -> dict:
+    """Every person by ascending id, as columns.
+
+    ``id`` (int64), ``customer`` (bool), ``acquired_via`` (int8: 0 for none, then
+    ``VIA_CODES``) and ``external_id`` (a list of str).
+    """
+    via = " ".join(f"WHEN '{k}' THEN {v}" for k, v in _VIA_CODES.items())
+    cursor = db.execute(
+        f"SELECT id, status = 'customer', CASE acquired_via {via} ELSE 0 END, "
+        "external_id FROM people ORDER BY id"
+    )
+    ids, customer, acquired_via, external_id = _columns(
+        cursor, (np.int64, np.bool_, np.int8, None)
+    )
+    return {
+        "id": ids,
+        "customer": customer,
+        "acquired_via": acquired_via,
+        "external_id": external_id,
+    }
+
+
+def touch_arrays(db: Database) -> dict:
+    """Every talker -> listener pair, in key order, as columns.
+
+    ``talker_id``, ``listener_id`` (int64), ``kinds`` (uint8 bits, ``KIND_BITS``)
+    and ``converted`` (bool).
+    """
+    bits = " + ".join(
+        f"{bit} * (instr(kinds, '{kind}') > 0)" for kind, bit in _KIND_BITS.items()
+    )
+    cursor = db.execute(
+        f"SELECT talker_id, listener_id, {bits}, converted != 0 FROM touches "
+        "ORDER BY talker_id, listener_id"
+    )
+    talker, listener, kinds, converted = _columns(
+        cursor, (np.int64, np.int64, np.uint8, np.bool_)
+    )
+    return {
+        "talker_id": talker,
+        "listener_id": listener,
+        "kinds": kinds,
+        "converted": converted,
+    }
+
+
+def credit_arrays(db: Database) -> dict:
+    """Credited (not held) referrers: ``customer_id`` and ``referrer_id`` columns."""
+    cursor = db.execute(
+        "SELECT customer_id, referrer_id FROM credits WHERE status = 'credited'"
+    )
+    customer, referrer = _columns(cursor, (np.int64, np.int64))
+    return {"customer_id": customer, "referrer_id": referrer}
+
+
+def credit_evidence_arrays(db: Database) -> dict:
+    """:func:`credit_evidence` as columns: ids (int64), ``at`` (float seconds) and
+    ``ip_hmac``/``visitor`` (lists, None where unknown), in the same order."""
+    cursor = db.execute(
+        "SELECT listener_id, talker_id, at, ip_hmac, visitor FROM events "
+        "WHERE type = 'signup' AND talker_id IS NOT NULL"
+    )
+    customer, referrer, at, ip_hmac, visitor = _columns(
+        cursor, (np.int64, np.int64, np.int64, None, None)
+    )
+    return {
+        "customer_id": customer,
+        "referrer_id": referrer,
+        "at": at / _US,
+        "ip_hmac": ip_hmac,
+        "visitor": visitor,
+    }
