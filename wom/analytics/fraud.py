@@ -11,10 +11,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 import networkx as nx
+import numpy as np
+
+from wom.analytics.arrays import KIND_BITS, GraphArrays
 
 from ..emails import normalise_email
 
-__all__ = ["rings", "reciprocal_pairs", "bursts", "self_referral_evidence", "flags"]
+__all__ = [
+    "rings",
+    "reciprocal_pairs",
+    "bursts",
+    "self_referral_evidence",
+    "flags",
+    "flags_from_arrays",
+]
 
 # Mentions and "heard from" answers are just talking; only these can be gamed.
 RING_KINDS = frozenset({"link", "referral"})
@@ -74,8 +84,13 @@ def rings(G: nx.DiGraph, limit: int = 1000) -> dict:
     >>> rings(G, limit=0)["truncated"]
     True
     """
+    return _rings_of(_referral_graph(G), limit)
+
+
+def _rings_of(H: nx.DiGraph, limit: int) -> dict:
+    """:func:`rings` of the referral graph ``H`` itself."""
     found, truncated = [], False
-    for cycle in nx.simple_cycles(_referral_graph(G), length_bound=4):
+    for cycle in nx.simple_cycles(H, length_bound=4):
         if len(found) >= limit:
             truncated = True
             break
@@ -95,7 +110,10 @@ def reciprocal_pairs(G: nx.DiGraph) -> list[tuple]:
     >>> reciprocal_pairs(G)
     [(1, 2)]
     """
-    H = _referral_graph(G)
+    return _reciprocal_of(_referral_graph(G))
+
+
+def _reciprocal_of(H: nx.DiGraph) -> list[tuple]:
     return sorted((u, v) for u, v in H.edges() if u < v and H.has_edge(v, u))
 
 
@@ -276,11 +294,131 @@ def flags(
     ...  for f in flags(G, F, [])]
     [('reciprocal', 2, 1, [1, 2])]
     """
+    rule = {"window": window, "threshold": threshold, "min_shared": min_shared}
+    H = _referral_graph(G)
+    return _assemble(H, F, bursts(credits, **rule), limit, window)
+
+
+def flags_from_arrays(
+    ga: GraphArrays,
+    evidence: Mapping,
+    *,
+    limit: int = 1000,
+    window: float = 600,
+    threshold: int = 10,
+    min_shared: int = 3,
+) -> list[dict]:
+    """:func:`flags` of the graphs that ``ga`` holds, with ``evidence`` as columns.
+
+    ``evidence`` has the columns of ``wom.store.queries.credit_evidence_arrays``
+    (``customer_id``, ``referrer_id``, ``at``, ``ip_hmac``, ``visitor``). Rings
+    are searched on the few ``link``/``referral`` edges among customers only, and
+    bursts are worked out in full only for referrers that an array pass finds
+    could have one.
+
+    >>> G = nx.DiGraph()
+    >>> G.add_edges_from([(1, 2), (2, 1)], kinds=frozenset({"link"}))
+    >>> ga = GraphArrays.from_graph(G, nx.DiGraph([(1, 2)]))
+    >>> no_evidence = {"customer_id": [], "referrer_id": [], "at": [],
+    ...                "ip_hmac": [], "visitor": []}
+    >>> [(f["kind"], f["customer_id"], f["referrer_id"], f["members"])
+    ...  for f in flags_from_arrays(ga, no_evidence)]
+    [('reciprocal', 2, 1, [1, 2])]
+    """
+    ids = ga.ids
+    ring_bits = KIND_BITS["link"] | KIND_BITS["referral"]
+    keep = (
+        (ga.kinds & ring_bits).astype(bool)
+        & ga.customer[ga.src]
+        & ga.customer[ga.dst]
+        & (ga.src != ga.dst)
+    )
+    H = nx.DiGraph()
+    H.add_edges_from(
+        zip(ids[ga.src[keep]].tolist(), ids[ga.dst[keep]].tolist(), strict=True)
+    )
+    # Only credits between members of H can lie along a ring or a pair.
+    inside = np.zeros(len(ga), bool)
+    inside[ga.src[keep]] = inside[ga.dst[keep]] = True
+    along = inside[ga.credit_referrer] & inside[ga.credit_customer]
+    F = nx.DiGraph()
+    F.add_edges_from(
+        zip(
+            ids[ga.credit_referrer[along]].tolist(),
+            ids[ga.credit_customer[along]].tolist(),
+            strict=True,
+        )
+    )
+    suspects = _burst_suspects(evidence, window, threshold, min_shared)
+    referrer = np.asarray(evidence["referrer_id"], np.int64)
+    rows = [
+        {
+            "customer_id": int(evidence["customer_id"][i]),
+            "referrer_id": int(referrer[i]),
+            "at": float(evidence["at"][i]),
+            "ip_hmac": evidence["ip_hmac"][i],
+            "visitor": evidence["visitor"][i],
+        }
+        for i in np.flatnonzero(np.isin(referrer, suspects)).tolist()
+    ]
+    rule = {"window": window, "threshold": threshold, "min_shared": min_shared}
+    return _assemble(H, F, bursts(rows, **rule), limit, window)
+
+
+def _burst_suspects(evidence: Mapping, window, threshold, min_shared) -> np.ndarray:
+    """Referrers that :func:`bursts` might list: a superset, found with arrays."""
+    referrer = np.asarray(evidence["referrer_id"], np.int64)
+    customer = np.asarray(evidence["customer_id"], np.int64)
+    at = np.asarray(evidence["at"], np.float64)
+    if not len(referrer):
+        return referrer
+    # A customer credited twice counts once, at the first time.
+    order = np.lexsort((np.arange(len(at)), at, customer, referrer))
+    first = np.r_[
+        True,
+        (referrer[order][1:] != referrer[order][:-1])
+        | (customer[order][1:] != customer[order][:-1]),
+    ]
+    kept = order[first]
+    group = np.unique(referrer[kept], return_inverse=True)[1]
+    suspects = []
+    # Bursts: after sorting by (referrer, time), shift each referrer's times
+    # past the previous one's so that one search finds every window's start.
+    # The slack keeps float rounding on the side of suspecting too many.
+    by_time = kept[np.lexsort((at[kept], group))]
+    g = np.unique(referrer[by_time], return_inverse=True)[1]
+    t = at[by_time] - at.min()
+    shifted = t + g * (t.max() + 2 * window + 1)
+    starts = np.searchsorted(shifted, shifted - window - 1e-3, side="right")
+    busy = np.arange(len(shifted)) - starts + 1 > threshold
+    suspects.append(referrer[by_time][busy])
+    for field in ("ip_hmac", "visitor"):
+        values = evidence[field]
+        codes: dict = {}
+        code = np.fromiter(
+            (
+                codes.setdefault(values[i], len(codes)) if values[i] else -1
+                for i in kept.tolist()
+            ),
+            np.int64,
+            len(kept),
+        )
+        known = code >= 0
+        pairs, counts = np.unique(
+            group[known] * (len(codes) + 1) + code[known], return_counts=True
+        )
+        shared_groups = pairs[counts >= min_shared] // (len(codes) + 1)
+        suspects.append(np.unique(referrer[kept])[shared_groups])
+    return np.unique(np.concatenate(suspects))
+
+
+def _assemble(H, F, found_bursts, limit, window) -> list[dict]:
+    """Review flags from the referral graph ``H``, ``F`` and :func:`bursts`."""
     found = []
-    for pair in reciprocal_pairs(G):
+    for pair in _reciprocal_of(H):
         reason = "two customers refer each other (link/referral edges both ways)"
         found += _cycle_flags("reciprocal", list(pair), F, reason)
-    listed = rings(G, limit=limit)
+    listed = _rings_of(H, limit)
     for ring in listed["rings"]:
         if len(ring) > 2:
             reason = f"{len(ring)} customers refer each other in a directed cycle"
@@ -289,8 +427,7 @@ def flags(
         found.append(
             _flag("ring", [], f"more than {limit} rings; only {limit} flagged")
         )
-    rule = {"window": window, "threshold": threshold, "min_shared": min_shared}
-    for burst in bursts(credits, **rule):
+    for burst in found_bursts:
         referrer, w = burst["referrer_id"], burst["window"]
         if "burst" in burst["reasons"]:
             reason = f"{w['count']} credited sign-ups within {window:g} s"

@@ -17,7 +17,14 @@ from collections.abc import Callable, Mapping
 import networkx as nx
 import numpy as np
 
-__all__ = ["edge_probabilities", "expected_spread", "seed_set"]
+from wom.analytics.arrays import GraphArrays
+
+__all__ = [
+    "edge_probabilities",
+    "expected_spread",
+    "seed_set",
+    "seed_set_from_arrays",
+]
 
 PRIOR = (1, 9)
 
@@ -248,8 +255,71 @@ def seed_set(
         pool = list(dict.fromkeys(pool + top))
     else:
         pool = [u for u in dict.fromkeys(candidates) if u in G]
+    return _choose(_successors(succ, q), pool, top, external, k, runs, seed, lazy)
+
+
+def seed_set_from_arrays(
+    ga: GraphArrays,
+    k: int = 10,
+    runs: int = 200,
+    seed: int = 0,
+    max_candidates: int = 300,
+    *,
+    prior: tuple = PRIOR,
+    lazy: bool = True,
+) -> dict:
+    """:func:`seed_set` with the default pool and edge probabilities, on arrays.
+
+    The same worlds, the same pool and the same choice, without networkx.
+
+    >>> import networkx as nx
+    >>> G = nx.DiGraph([(1, 2), (1, 3), (4, 2), (4, 3), (5, 6)])
+    >>> found = seed_set_from_arrays(GraphArrays.from_graph(G), k=2)
+    >>> [s["customer_id"] for s in found["seeds"]]
+    [1, 5]
+    >>> found["top_starters"]["customer_ids"]
+    [1, 4]
+    """
+    runs = max(1, runs)
+    n, a, b = len(ga), *prior
+    talking = ga.src != ga.dst
+    # Listeners of each talker in the store's order, which is G's: the worlds
+    # flip coins in that order.
+    src, dst = ga.src[talking], ga.dst[talking]
+    order = np.argsort(src, kind="stable")
+    ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=ptr[1:])
+    listeners, ptr = dst[order].tolist(), ptr.tolist()
+    converted = np.bincount(src, ga.converted[talking], minlength=n)
+    share = ((converted + a) / (ga.talks + a + b)).tolist()
+
+    def successors(u):
+        q = share[u]
+        return [(v, q) for v in listeners[ptr[u] : ptr[u + 1]]]
+
+    customers = np.flatnonzero(ga.customer)
+    rank, talks = ga.external_rank[customers], ga.talks[customers]
+    one_hop = talks * np.asarray(share)[customers]
+    top = customers[np.lexsort((rank, -talks))[:k]].tolist()
+    pool = customers[np.lexsort((rank, -talks, -one_hop))[:max_candidates]].tolist()
+    pool = list(dict.fromkeys(pool + top))
+    found = _choose(
+        successors, pool, top, ga.external_id.__getitem__, k, runs, seed, lazy
+    )
+    ids = ga.ids.tolist()
+    for s in found["seeds"]:
+        s["customer_id"] = ids[s["customer_id"]]
+    found["top_starters"]["customer_ids"] = [ids[u] for u in top]
+    found["candidate_spread"] = {
+        ids[u]: spread for u, spread in found["candidate_spread"].items()
+    }
+    return found
+
+
+def _choose(successors, pool, top, external, k, runs, seed, lazy) -> dict:
+    """CELF (or greedy) over ``pool`` in shared worlds; the top starters' total."""
     extra = [u for u in top if u not in frozenset(pool)]
-    reach, size = _worlds(_successors(succ, q), pool + extra, runs, seed)
+    reach, size = _worlds(successors, pool + extra, runs, seed)
     covered = np.zeros(size, bool)
 
     def gain(j):  # people newly reached, summed over worlds, minus the seed itself
