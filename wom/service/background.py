@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import sqlite3
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..graph import build_conversation_graph, build_referral_forest, gc_paused
-from ..store import open_database, queries
+from sqlite_utils import Database
+
+from ..graph import gc_paused
+from ..store import queries
 
 __all__ = ["compute", "BackgroundFigures"]
 
@@ -32,44 +35,84 @@ def _timed(timings: dict, name: str, fn, *args, **kwargs):
     return result
 
 
-def compute(db_path: str, *, seed_k: int = 10) -> dict:
-    """Every background figure of the database at ``db_path``, as plain data."""
-    from ..analytics import fraud, seeding, structure
-    from ..analytics.conversation_reach import conversation_reach_all
-    from ..analytics.influence import influence_all
+def _read_only(db_path: str):
+    """A read-only connection: the worker never writes, and cannot by mistake."""
+    uri = f"{Path(db_path).resolve().as_uri()}?mode=ro"
+    return sqlite3.connect(uri, uri=True, check_same_thread=False)
 
-    timings: dict = {}
-    db = open_database(db_path)
+
+def _load(db_path: str):
+    """``(GraphArrays of G and F, sign-up evidence columns)`` read from the store."""
+    from ..analytics.arrays import GraphArrays
+
+    db = Database(_read_only(db_path))
     try:
-        with gc_paused():
-            G = build_conversation_graph(
-                queries.people_rows(db), queries.touch_rows(db)
-            )
-            F = build_referral_forest(G, queries.credit_rows(db))
-            credits = list(queries.credit_evidence(db))
+        ga = GraphArrays.from_columns(
+            queries.people_arrays(db),
+            queries.touch_arrays(db),
+            queries.credit_arrays(db),
+        )
+        evidence = queries.credit_evidence_arrays(db)
     finally:
         db.conn.close()
+    return ga, evidence
+
+
+def _by_id(ga, values) -> dict:
+    """Scores by position -> the ``{person id: score}`` dict the server reads."""
+    return dict(zip(ga.ids.tolist(), values.tolist(), strict=True))
+
+
+def compute(db_path: str, *, seed_k: int = 10) -> dict:
+    """Every background figure of the database at ``db_path``, as plain data.
+
+    The worker never builds networkx graphs: it reads the store as columns and
+    runs each figure's array entry point, which equals the networkx one.
+    """
+    from ..analytics import fraud, seeding, structure
+    from ..analytics.betweenness import bridges_from_arrays
+    from ..analytics.conversation_reach import _reach_counts
+    from ..analytics.influence import influence_from_arrays
+
+    timings: dict = {}
     results = {
         "computed_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
         "timings": timings,
     }
-    results["influence"] = {"scores": _timed(timings, "influence", influence_all, G)}
-    results["conversation_reach"] = {
-        "scores": _timed(timings, "conversation_reach", conversation_reach_all, G)
-    }
-    results["communities"] = _timed(
-        timings, "communities", structure.communities, G, F=F, seed=0
-    )
-    results["bridges"] = _timed(timings, "bridges", structure.bridges, G, seed=0)
-    seeds = _timed(timings, "seed_set", seeding.seed_set, G, k=seed_k, seed=0)
-    results["seeds"] = seeds
-    # Expected spread is estimated (Monte Carlo, Independent Cascade) for the
-    # bounded candidate set that seeding considers, not for every customer.
-    results["expected_spread"] = {
-        "scores": seeds.pop("candidate_spread", {}),
-        "candidates": seeds["candidates"],
-    }
-    results["flags"] = _timed(timings, "fraud", fraud.flags, G, F, credits)
+    with gc_paused():
+        ga, evidence = _timed(timings, "build", _load, db_path)
+        n, talking = len(ga), ga.src != ga.dst
+        results["influence"] = {
+            "scores": _timed(
+                timings,
+                "influence",
+                lambda: _by_id(ga, influence_from_arrays(n, ga.src, ga.dst)),
+            )
+        }
+        results["conversation_reach"] = {
+            "scores": _timed(
+                timings,
+                "conversation_reach",
+                lambda: _by_id(ga, _reach_counts(n, ga.src[talking], ga.dst[talking])),
+            )
+        }
+        results["communities"] = _timed(
+            timings, "communities", structure.communities_from_arrays, ga, seed=0
+        )
+        results["bridges"] = _timed(timings, "bridges", bridges_from_arrays, ga, seed=0)
+        seeds = _timed(
+            timings, "seed_set", seeding.seed_set_from_arrays, ga, k=seed_k, seed=0
+        )
+        results["seeds"] = seeds
+        # Expected spread is estimated (Monte Carlo, Independent Cascade) for the
+        # bounded candidate set that seeding considers, not for every customer.
+        results["expected_spread"] = {
+            "scores": seeds.pop("candidate_spread", {}),
+            "candidates": seeds["candidates"],
+        }
+        results["flags"] = _timed(
+            timings, "fraud", fraud.flags_from_arrays, ga, evidence
+        )
     return results
 
 
