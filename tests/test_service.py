@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.wom_events import events, resolve_links
+from wom.analytics import influence
 from wom.service import AnalyticsService
 from wom.store import Store, ingest
 
@@ -141,3 +142,27 @@ def test_background_figures_run_in_another_process(store, chatty):
     result = service.background_result("influence")
     service.background.stop()
     assert result is not None and set(result["scores"]) == {1, 2, 3, 4}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.lists(events(), min_size=1, max_size=8), min_size=1, max_size=4),
+    st.sampled_from(sorted(influence.RANKINGS)),
+    st.integers(1, 6),
+)
+def test_rankings_equal_the_pure_reference(batches, by, limit):
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(Path(folder) / "wom.db")
+        store.migrate()
+        for batch in batches:
+            ingest(store, resolve_links(store, batch), source="test")
+        service = AnalyticsService(store, background=False)
+        service.ensure_loaded()
+        service.refresh_background()
+        scores = service.background_result("influence")["scores"]
+        served = service.starters(by, limit=limit)["items"]
+        reference = influence.top_starters(
+            service.G, service.F, by, limit, influence_scores=scores
+        )
+        assert [row["node"] for row in served] == [row["node"] for row in reference]
+        store.close()

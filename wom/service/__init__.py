@@ -12,6 +12,7 @@ No Flask and no SQL here: rows come from ``wom.store.queries``.
 from __future__ import annotations
 
 import functools
+import heapq
 import logging
 import threading
 import time
@@ -21,10 +22,11 @@ import networkx as nx
 import numpy as np
 
 from ..analytics import cascades as cascade_figures
-from ..analytics import spread
+from ..analytics import influence, spread
+from ..analytics.forest import forest_arrays
 from ..analytics.spread import spread_series
-from ..graph import build_conversation_graph, build_referral_forest, gc_paused
-from ..store import Changes, Store, now_micros, queries
+from ..graph import build_graphs, gc_paused
+from ..store import Changes, Store, graph_rows, now_micros, queries
 from ..store.flags import replace_analytics_flags
 from ..store.settings import read_settings
 from .forest_state import ForestState
@@ -33,15 +35,19 @@ __all__ = ["AnalyticsService", "RANKINGS", "CASCADE_SORTS"]
 
 log = logging.getLogger(__name__)
 
-# ?by= name -> (figure, tie-breaker); external id breaks the last tie.
+# ?by= name -> (figure, tie-breaker); external id breaks the last tie. The METRICS.md
+# rankings come from the pure reference (wom.analytics.influence.RANKINGS), and the
+# service adds the two background figures it can also rank by.
 RANKINGS = {
-    "reach": ("reach", "conversations_started"),
-    "conversations": ("conversations_started", "reach"),
-    "direct": ("direct_referrals", "reach"),
-    "value": ("referred_value", "reach"),
-    "influence": ("influence", "reach"),
+    **{by: tuple(pair) for by, pair in influence.RANKINGS.items()},
     "conversation_reach": ("conversation_reach", "reach"),
     "expected_spread": ("expected_spread", "reach"),
+}
+EMPTY_FOREST_FIGURES = {
+    "direct_referrals": 0,
+    "reach": 0,
+    "generations": 0,
+    "referred_value": 0.0,
 }
 CASCADE_SORTS = tuple(cascade_figures.CASCADE_SORTS)
 BACKGROUND_FIGURES = ("influence", "conversation_reach", "expected_spread")
@@ -67,6 +73,7 @@ class AnalyticsService:
         self._cache: dict = {}
         self._dirty_roots: set = set()
         self._cascades: dict = {}
+        self._arrays: tuple = (-1, None)
         self.background = None
         if background:
             from .background import BackgroundFigures
@@ -85,15 +92,18 @@ class AnalyticsService:
         db = self.store.reader()
         settings = read_settings(db)
         with gc_paused():
-            G = build_conversation_graph(
-                queries.people_rows(db), queries.touch_rows(db)
+            G, F = build_graphs(
+                graph_rows.people_table(db),
+                graph_rows.touch_table(db),
+                graph_rows.credit_table(db),
             )
-            F = build_referral_forest(G, queries.credit_rows(db))
-            state = ForestState(F, decay=settings["value_decay"])
-            every = cascade_figures.cascades(F)
-            clicks = queries.click_times(db)
+            arrays = forest_arrays(F)
+            state = ForestState(F, decay=settings["value_decay"], arrays=arrays)
+            every = cascade_figures.cascades(arrays)
+            clicks = graph_rows.click_seconds(db)
         with self._lock:
             self.G, self.F, self.state = G, F, state
+            self._arrays = (self.version + 1, arrays)
             self.clicks = clicks
             self.settings = settings
             self._cascades = {row["root"]: row for row in every}
@@ -209,12 +219,15 @@ class AnalyticsService:
                     referrer[customer] = row["referrer_id"] if row else None
             moving = [c for c, r in referrer.items() if state.referrer(c) != r]
             for customer in moving:
+                # Its old cascade, and the customer itself: a root may stop being one.
                 self._dirty_roots.add(state.root(customer))
+                self._dirty_roots.add(customer)
             for customer in moving:
                 state.set_parent(customer, None)
             for customer in moving:
                 if referrer[customer] is not None:
                     state.set_parent(customer, referrer[customer])
+                    self._dirty_roots.add(state.root(customer))
             for customer, row in credited.items():
                 if customer in referrer:
                     F.edges[row["referrer_id"], customer].update(
@@ -293,8 +306,11 @@ class AnalyticsService:
                     row["external_id"],
                 )
 
-            rows = sorted(self._cascades.values(), key=order)[:limit]
-            return [self._dated(row) for row in rows]
+            key = ("cascades", by, limit)
+            if key not in self._cache:
+                rows = heapq.nsmallest(limit, self._cascades.values(), key=order)
+                self._cache[key] = [self._dated(row) for row in rows]
+            return [dict(row) for row in self._cache[key]]
 
     def cascade(self, root, max_depth: int | None = None) -> dict | None:
         """One cascade's figures and its tree (nested), from its root."""
@@ -315,6 +331,7 @@ class AnalyticsService:
         key = ("spread", bucket, start, end)
         with self._lock:
             if key not in self._cache:
+                arrays = self._forest_arrays()
                 series = spread_series(
                     self.F,
                     self.G,
@@ -325,9 +342,9 @@ class AnalyticsService:
                 self._cache[key] = {
                     "bucket": bucket,
                     "time_zone": self.settings["time_zone"],
-                    "wom_share": spread.wom_share(self.F, start, end),
-                    "k_factor": spread.k_factor(self.F, self.G, start, end),
-                    "cycle_time": spread.cycle_time(self.F, start, end),
+                    "wom_share": spread.wom_share(arrays, start, end),
+                    "k_factor": spread.k_factor(arrays, self.G, start, end),
+                    "cycle_time": spread.cycle_time(arrays, start, end),
                     "series": [
                         row
                         for row in series
@@ -362,6 +379,14 @@ class AnalyticsService:
 
     # -- helpers ---------------------------------------------------------------
 
+    def _forest_arrays(self):
+        """Arrays of F for the whole-forest passes, rebuilt once per version."""
+        version, arrays = self._arrays
+        if version != self.version:
+            arrays = forest_arrays(self.F)
+            self._arrays = (self.version, arrays)
+        return arrays
+
     def _talks(self, node) -> int:
         succ = self.G._succ[node]
         return len(succ) - (node in succ)
@@ -373,14 +398,13 @@ class AnalyticsService:
         return scores.get(node, 0)
 
     def _refresh_cascades(self) -> None:
+        """Recompute the cascades that changed, and only those."""
+        if not self._dirty_roots:
+            return
         for root in self._dirty_roots:
             self._cascades.pop(root, None)
-        for root in self._dirty_roots:
             if root in self.state and self.state.referrer(root) is None:
                 self._cascades[root] = cascade_figures.cascade(self.F, root)
-        # A root that gained a referrer is no longer a cascade of its own.
-        for root in [r for r in self._cascades if self.state.referrer(r) is not None]:
-            del self._cascades[root]
         self._dirty_roots = set()
 
     def _dated(self, row: dict) -> dict:
@@ -391,64 +415,62 @@ class AnalyticsService:
     def _rank(self, by: str, limit: int, include_prospects: bool) -> dict:
         first, second = RANKINGS[by]
         G, state = self.G, self.state
-        people = [
-            u for u, a in G.nodes(data="status") if include_prospects or a == "customer"
-        ]
-        columns = {}
-        for name in {first, second}:
-            columns[name] = self._column(name, people)
-        if columns[first] is None:
+        if include_prospects:
+            people = list(G)
+        else:
+            # The forest's positions are exactly the customers.
+            people = state.nodes
+        primary = self._column(first, people)
+        if primary is None:
             return {
                 "by": by,
                 "items": [],
                 "computed_at": None,
                 "note": f"{by} is computed in the background and is not ready yet",
             }
-        primary, secondary = columns[first], columns[second]
-        if limit < len(people):
-            cut = np.partition(-primary, limit - 1)[limit - 1]
-            chosen = np.flatnonzero(-primary <= cut)
+        if 0 < limit < len(people):
+            cut = np.partition(primary, len(people) - limit)[len(people) - limit]
+            candidates = np.flatnonzero(primary >= cut).tolist()
         else:
-            chosen = np.arange(len(people))
-        chosen = sorted(
-            chosen.tolist(),
-            key=lambda i: (
-                -primary[i],
-                -secondary[i],
-                G.nodes[people[i]]["external_id"],
+            candidates = list(range(len(people)))
+        # Tie-breakers are needed for the candidates only.
+        chosen = [people[i] for i in candidates]
+        tie = self._column(second, chosen)
+        if tie is None:  # a background tie-breaker not computed yet
+            tie = np.zeros(len(chosen))
+        nodes = G._node
+        order = sorted(
+            range(len(chosen)),
+            key=lambda k: (
+                -primary[candidates[k]],
+                -tie[k],
+                nodes[chosen[k]]["external_id"],
             ),
         )[:limit]
         items = []
-        for i in chosen:
-            node = people[i]
+        for k in order:
+            node = chosen[k]
             row = {
                 "node": node,
-                "external_id": G.nodes[node]["external_id"],
-                "status": G.nodes[node]["status"],
+                "external_id": nodes[node]["external_id"],
+                "status": nodes[node]["status"],
                 "conversations_started": self._talks(node),
             }
-            row.update(
-                state.figures(node)
-                or {
-                    "direct_referrals": 0,
-                    "reach": 0,
-                    "generations": 0,
-                    "referred_value": 0.0,
-                }
-            )
+            row.update(state.figures(node) or dict(EMPTY_FOREST_FIGURES))
             for name in BACKGROUND_FIGURES:
                 row[name] = self._background_value(name, node)
             items.append(row)
         computed = (
-            self.results.get("computed_at") if first in BACKGROUND_FIGURES else None
+            self.results.get("computed_at")
+            if {first, second} & set(BACKGROUND_FIGURES)
+            else None
         )
         return {"by": by, "items": items, "computed_at": computed}
 
     def _column(self, name: str, people: list) -> np.ndarray | None:
+        """One figure for each of ``people``, as floats (None: not computed yet)."""
         if name == "conversations_started":
-            return np.fromiter(
-                (self._talks(u) for u in people), np.float64, len(people)
-            )
+            return np.fromiter(map(self._talks, people), np.float64, len(people))
         if name in BACKGROUND_FIGURES:
             scores = self.results.get(name, {}).get("scores")
             if scores is None:
@@ -462,6 +484,8 @@ class AnalyticsService:
             "referred_value": self.state.rv,
             "generations": self.state.height,
         }[name]
+        if people is self.state.nodes:
+            return array[: len(people)].astype(np.float64)
         pos = self.state.pos
         return np.fromiter(
             (array[pos[u]] if u in pos else 0 for u in people), np.float64, len(people)

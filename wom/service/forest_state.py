@@ -32,10 +32,10 @@ class ForestState:
     {'direct_referrals': 1, 'reach': 2, 'generations': 2, 'referred_value': 12.0}
     """
 
-    def __init__(self, F: nx.DiGraph, decay: float = 0.5):
+    def __init__(self, F: nx.DiGraph, decay: float = 0.5, arrays=None):
         self.F = F
         self.decay = decay
-        fa = as_forest(F)
+        fa = as_forest(F) if arrays is None else arrays
         n = len(fa)
         self.nodes: list = list(fa.nodes)
         self.pos: dict = dict(fa.index)
