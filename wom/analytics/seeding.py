@@ -11,13 +11,13 @@ live-edge worlds: world ``r`` flips every edge's coin once, with
 from __future__ import annotations
 
 import heapq
-import random
 from collections.abc import Callable, Mapping
 
 import networkx as nx
 import numpy as np
 
 from wom.analytics.arrays import GraphArrays
+from wom.analytics.celf import choose, worlds
 
 __all__ = [
     "edge_probabilities",
@@ -85,38 +85,6 @@ def _tree_spread(successors: Callable, u) -> float | None:
     return total
 
 
-def _worlds(successors: Callable, sources: list, runs: int, seed: int):
-    """Who each source reaches in each live-edge world, as flat ids, and their count.
-
-    World ``r`` flips the coin of each edge met by a search from all sources at once,
-    in a fixed order; each source is then searched in that same world.
-    """
-    reach, offset, cache = [[] for _ in sources], 0, {}
-    for run in range(runs):
-        rng = random.Random(f"{seed}:{run}")
-        local = {s: i for i, s in enumerate(dict.fromkeys(sources))}
-        queue, live = list(local), {}
-        for v in queue:  # the list grows as it is read
-            if v not in cache:
-                cache[v] = successors(v)
-            live[v] = kept = [w for w, q in cache[v] if rng.random() < q]
-            for w in kept:
-                if w not in local:
-                    local[w] = len(local)
-                    queue.append(w)
-        for j, s in enumerate(sources):
-            seen, stack = {s}, [s]
-            while stack:
-                for w in live[stack.pop()]:
-                    if w not in seen:
-                        seen.add(w)
-                        stack.append(w)
-            ids = np.fromiter(map(local.__getitem__, seen), np.int64, len(seen))
-            reach[j].append(ids + offset)
-        offset += len(local)
-    return [np.concatenate(r) if r else np.zeros(0, np.int64) for r in reach], offset
-
-
 def expected_spread(
     G: nx.DiGraph, u, p=None, runs: int = 200, seed: int = 0, prior: tuple = PRIOR
 ) -> dict:
@@ -160,7 +128,7 @@ def expected_spread(
     if exact is not None:
         return {"expected_spread": exact, "method": "exact", "runs": None, "seed": None}
     runs = max(1, runs)
-    reach, _ = _worlds(successors, [u], runs, seed)
+    reach, _ = worlds(successors, [u], runs, seed)
     spread = (reach[0].size - runs) / runs
     return {
         "expected_spread": spread,
@@ -255,7 +223,7 @@ def seed_set(
         pool = list(dict.fromkeys(pool + top))
     else:
         pool = [u for u in dict.fromkeys(candidates) if u in G]
-    return _choose(_successors(succ, q), pool, top, external, k, runs, seed, lazy)
+    return choose(_successors(succ, q), pool, top, external, k, runs, seed, lazy)
 
 
 def seed_set_from_arrays(
@@ -303,7 +271,7 @@ def seed_set_from_arrays(
     top = customers[np.lexsort((rank, -talks))[:k]].tolist()
     pool = customers[np.lexsort((rank, -talks, -one_hop))[:max_candidates]].tolist()
     pool = list(dict.fromkeys(pool + top))
-    found = _choose(
+    found = choose(
         successors, pool, top, ga.external_id.__getitem__, k, runs, seed, lazy
     )
     ids = ga.ids.tolist()
@@ -314,58 +282,3 @@ def seed_set_from_arrays(
         ids[u]: spread for u, spread in found["candidate_spread"].items()
     }
     return found
-
-
-def _choose(successors, pool, top, external, k, runs, seed, lazy) -> dict:
-    """CELF (or greedy) over ``pool`` in shared worlds; the top starters' total."""
-    extra = [u for u in top if u not in frozenset(pool)]
-    reach, size = _worlds(successors, pool + extra, runs, seed)
-    covered = np.zeros(size, bool)
-
-    def gain(j):  # people newly reached, summed over worlds, minus the seed itself
-        return int(np.count_nonzero(~covered[reach[j]])) - runs
-
-    chosen, evaluations = [], len(pool)
-    # Nothing is covered yet, so each first gain is that candidate's own spread.
-    singles = [gain(j) for j in range(len(pool))]
-    if lazy:
-        heap = [(-singles[j], j, 0) for j in range(len(pool))]
-        heapq.heapify(heap)
-        while heap and len(chosen) < k:
-            neg, j, stamp = heapq.heappop(heap)
-            if stamp == len(chosen):  # fresh: nothing left can beat it
-                chosen.append((j, -neg))
-                covered[reach[j]] = True
-            else:
-                evaluations += 1
-                heapq.heappush(heap, (-gain(j), j, len(chosen)))
-    else:
-        left = list(range(len(pool)))
-        evaluations = 0
-        while left and len(chosen) < k:
-            evaluations += len(left)
-            neg, j = min((-gain(j), j) for j in left)
-            chosen.append((j, -neg))
-            covered[reach[j]] = True
-            left.remove(j)
-    covered[:] = False
-    index = {u: j for j, u in enumerate(pool + extra)}
-    for u in top:
-        covered[reach[index[u]]] = True
-    return {
-        "seeds": [
-            {"customer_id": pool[j], "external_id": external(pool[j]), "gain": g / runs}
-            for j, g in chosen
-        ],
-        "total": sum(g for _, g in chosen) / runs,
-        "top_starters": {
-            "customer_ids": top,
-            "total": (int(covered.sum()) - runs * len(top)) / runs,
-        },
-        "method": "celf" if lazy else "greedy",
-        "runs": runs,
-        "seed": seed,
-        "candidates": len(pool),
-        "evaluations": evaluations,
-        "candidate_spread": {pool[j]: g / runs for j, g in enumerate(singles)},
-    }
