@@ -23,7 +23,12 @@ from wom.analytics.forest import ForestArrays, positions_of
 from wom.analytics.passes import preorder, subtree_sum
 from wom.graph import gc_paused
 
-__all__ = ["conversation_reach", "conversation_reach_all", "edge_arrays"]
+__all__ = [
+    "conversation_reach",
+    "conversation_reach_all",
+    "conversation_reach_from_arrays",
+    "edge_arrays",
+]
 
 
 def edge_arrays(G: nx.DiGraph):
@@ -92,6 +97,19 @@ def conversation_reach_all(G: nx.DiGraph) -> dict:
     nodes, src, dst = edge_arrays(G)
     counts = _reach_counts(len(nodes), src, dst)
     return dict(zip(nodes, counts.tolist(), strict=True))
+
+
+def conversation_reach_from_arrays(n: int, src, dst) -> np.ndarray:
+    """:func:`conversation_reach_all` by position, for ``n`` people and edges.
+
+    Self-loops are dropped here, as :func:`edge_arrays` drops them.
+
+    >>> conversation_reach_from_arrays(4, [0, 0, 1, 2, 3], [1, 2, 3, 3, 3]).tolist()
+    [3, 1, 1, 0]
+    """
+    src, dst = np.asarray(src, np.int64), np.asarray(dst, np.int64)
+    talk = src != dst
+    return _reach_counts(n, src[talk], dst[talk])
 
 
 def _reach_counts(n: int, src, dst) -> np.ndarray:

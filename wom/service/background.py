@@ -66,12 +66,13 @@ def _by_id(ga, values) -> dict:
 def compute(db_path: str, *, seed_k: int = 10) -> dict:
     """Every background figure of the database at ``db_path``, as plain data.
 
-    The worker never builds networkx graphs: it reads the store as columns and
-    runs each figure's array entry point, which equals the networkx one.
+    The worker never builds ``G`` or ``F`` as networkx graphs: it reads the store
+    as columns and runs each figure's array entry point, which equals the networkx
+    one (tests/test_background_arrays.py).
     """
     from ..analytics import fraud, seeding, structure
     from ..analytics.betweenness import bridges_from_arrays
-    from ..analytics.conversation_reach import _reach_counts
+    from ..analytics.conversation_reach import conversation_reach_from_arrays
     from ..analytics.influence import influence_from_arrays
 
     timings: dict = {}
@@ -81,7 +82,11 @@ def compute(db_path: str, *, seed_k: int = 10) -> dict:
     }
     with gc_paused():
         ga, evidence = _timed(timings, "build", _load, db_path)
-        n, talking = len(ga), ga.src != ga.dst
+        # Fraud first: its referral graph and the sign-up evidence are the
+        # largest things built, and are gone before the score dicts exist.
+        flags = _timed(timings, "fraud", fraud.flags_from_arrays, ga, evidence)
+        del evidence
+        n = len(ga)
         results["influence"] = {
             "scores": _timed(
                 timings,
@@ -93,7 +98,7 @@ def compute(db_path: str, *, seed_k: int = 10) -> dict:
             "scores": _timed(
                 timings,
                 "conversation_reach",
-                lambda: _by_id(ga, _reach_counts(n, ga.src[talking], ga.dst[talking])),
+                lambda: _by_id(ga, conversation_reach_from_arrays(n, ga.src, ga.dst)),
             )
         }
         results["communities"] = _timed(
@@ -110,9 +115,7 @@ def compute(db_path: str, *, seed_k: int = 10) -> dict:
             "scores": seeds.pop("candidate_spread", {}),
             "candidates": seeds["candidates"],
         }
-        results["flags"] = _timed(
-            timings, "fraud", fraud.flags_from_arrays, ga, evidence
-        )
+        results["flags"] = flags
     return results
 
 
