@@ -79,12 +79,6 @@ def test_429_with_an_integer_retry_after(app, api):
     assert reply.headers["Retry-After"].isdigit()
 
 
-@pytest.mark.xfail(
-    raises=AttributeError,
-    strict=True,
-    reason="wom/errors.py:_unexpected passes InternalServerError.name, a property "
-    "on the class, as the title; its owner is asked to pass the string",
-)
 def test_an_unexpected_failure_is_a_500_without_a_traceback(app, api, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("secret path /work/main/wom.db")

@@ -106,3 +106,18 @@ def test_security_headers(client, header, value):
 def test_pages_reached_with_ref_send_no_referrer(client):
     with client.get("/?ref=abc") as response:
         assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_an_unexpected_failure_is_an_html_500_without_details(client, monkeypatch):
+    from wom.web import home
+
+    def broken():
+        raise RuntimeError("secret path /work/main/instance/wom.db")
+
+    monkeypatch.setattr(home, "home_figures", broken)
+    with client.get("/") as response:
+        html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert response.mimetype == "text/html"
+    assert "secret" not in html and "Traceback" not in html
+    assert "Something went wrong on our side" in html

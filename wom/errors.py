@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, json, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from .store import Conflict, InvalidInput, NotFound, StoreError, StoreLocked
 
@@ -101,7 +101,7 @@ def _unexpected(exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
     return _render(
         500,
-        InternalServerError.name,
+        "Internal Server Error",
         "Something went wrong on our side. It has been logged.",
     )
 

@@ -12,6 +12,7 @@ No Flask and no SQL here: rows come from ``wom.store.queries``.
 from __future__ import annotations
 
 import functools
+import gc
 import heapq
 import logging
 import threading
@@ -101,6 +102,11 @@ class AnalyticsService:
             state = ForestState(F, decay=settings["value_decay"], arrays=arrays)
             every = cascade_figures.cascades(arrays)
             clicks = graph_rows.click_seconds(db)
+        # A million nodes' dicts are long-lived: move them out of the collector's
+        # sight, so later collections (unpickling background results, requests) do
+        # not walk the whole graph again and again.
+        gc.collect()
+        gc.freeze()
         with self._lock:
             self.G, self.F, self.state = G, F, state
             self._arrays = (self.version + 1, arrays)
