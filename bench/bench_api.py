@@ -210,16 +210,17 @@ class Server:
         return status, body
 
 
-def server_cpu_seconds(server: Server) -> float:
-    """CPU time (user + system) used so far by gunicorn's worker processes."""
+def server_cpu_seconds(server: Server) -> tuple[float, float]:
+    """CPU time (user, system) used so far by gunicorn's worker processes."""
     master = server.process.pid
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    user = system = 0.0
     for pid in children:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+        user += int(fields[11]) / ticks
+        system += int(fields[12]) / ticks
+    return user, system
 
 
 def _ndjson(batch: list[dict]) -> bytes:
@@ -363,9 +364,15 @@ def main() -> None:
             # Load the analytics service now, so that it follows every batch.
             status, _ = server.request("GET", "/api/v1/starters?limit=1", None, auth)
             assert status == 200
-            cpu = server_cpu_seconds(server)
+            user, system = server_cpu_seconds(server)
             elapsed = through_api(server, token, events)
-            cpu = server_cpu_seconds(server) - cpu
+            user, system = (
+                after - before
+                for after, before in zip(
+                    server_cpu_seconds(server), (user, system), strict=True
+                )
+            )
+            cpu = user + system
             started = time.perf_counter()
             status, body = server.request(
                 "GET", "/api/v1/starters?by=reach&limit=1", None, auth
@@ -386,8 +393,9 @@ def main() -> None:
         f"{raw_rate:>10,.0f} events/s"
     )
     print(
-        f"server CPU time        : {cpu:6.2f}s = {EVENTS / cpu:>10,.0f} events per "
-        f"CPU-second ({cpu / elapsed:.2f} cores busy on {os.cpu_count()})"
+        f"server CPU time        : {cpu:6.2f}s ({user:.1f}s user, {system:.1f}s "
+        f"system) = {EVENTS / cpu:,.0f} events per CPU-second "
+        f"({cpu / elapsed:.2f} cores busy on {os.cpu_count()})"
     )
     print(
         f"ratio API / raw        : {api_rate / raw_rate:.3f} "
