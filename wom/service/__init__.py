@@ -105,7 +105,6 @@ class AnalyticsService:
         # A million nodes' dicts are long-lived: move them out of the collector's
         # sight, so later collections (unpickling background results, requests) do
         # not walk the whole graph again and again.
-        gc.collect()
         gc.freeze()
         with self._lock:
             self.G, self.F, self.state = G, F, state
