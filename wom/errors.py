@@ -8,6 +8,8 @@ or a secret.
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from flask import Flask, Response, json, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -71,9 +73,8 @@ def _http_error(exc: HTTPException):
     headers = {}
     if exc.code == 405 and exc.valid_methods:
         headers["Allow"] = ", ".join(sorted(exc.valid_methods))
-    retry = getattr(exc, "retry_after", None)
     if exc.code == 429:
-        headers["Retry-After"] = str(int(retry or 60))
+        headers["Retry-After"] = str(_retry_after())
     return _render(
         exc.code or 500,
         exc.name,
@@ -81,6 +82,16 @@ def _http_error(exc: HTTPException):
         errors=getattr(exc, "errors", None),
         headers=headers,
     )
+
+
+def _retry_after() -> int:
+    """Whole seconds until the breached rate limit's window lets a request in."""
+    from .web.limits import limiter
+
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
 
 
 def _store_error(exc: StoreError):

@@ -17,6 +17,7 @@ import heapq
 import logging
 import threading
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import networkx as nx
@@ -381,6 +382,17 @@ class AnalyticsService:
         with self._lock:
             self.results = results
             self._cache = {}
+
+    @contextmanager
+    def graphs(self):
+        """``(G, F, forest arrays)`` held still: no batch is applied meanwhile.
+
+        For readers that walk the whole graphs (exports, filtered rankings);
+        they must not keep references after the block.
+        """
+        self.ensure_loaded()
+        with self._lock:
+            yield self.G, self.F, self._forest_arrays()
 
     # -- helpers ---------------------------------------------------------------
 

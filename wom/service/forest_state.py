@@ -126,7 +126,7 @@ class ForestState:
         if old >= 0:
             self.F.remove_edge(self.nodes[old], node)
             self.direct[old] -= 1
-            self._walk(old, -size, -contribution, detached=True)
+            self._walk(old, -size, -contribution, detached=True, below=self.height[i])
         self.parent[i] = new
         if new >= 0:
             self.F.add_edge(referrer, node)
@@ -138,16 +138,27 @@ class ForestState:
     ) -> None:
         weight = 1.0
         distance = 1
+        # On a detach, an ancestor's height can only drop if the subtree that left
+        # was on its longest path; once one is unchanged, none above changes.
+        heights_settled = False
         while j >= 0:
             self.reach[j] += size
             self.rv[j] += weight * contribution
-            if detached:
-                self.height[j] = max(
-                    (self.height[self.pos[c]] + 1 for c in self.F._succ[self.nodes[j]]),
-                    default=0,
-                )
-            else:
+            if not detached:
                 self.height[j] = max(self.height[j], below + distance)
+            elif not heights_settled:
+                if self.height[j] != below + distance:
+                    heights_settled = True
+                else:
+                    before = self.height[j]
+                    self.height[j] = max(
+                        (
+                            self.height[self.pos[c]] + 1
+                            for c in self.F._succ[self.nodes[j]]
+                        ),
+                        default=0,
+                    )
+                    heights_settled = self.height[j] == before
             weight *= self.decay
             distance += 1
             j = self.parent[j]

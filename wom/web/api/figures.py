@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from flask import Response
 
-from ...analytics.forest import as_forest, subtree_sum
+from ...analytics.forest import subtree_sum
 from ...store import NotFound, people
 from .. import analytics, store
 from . import blueprint
@@ -89,12 +89,9 @@ def _starters_since(by: str, limit: int, since: int, include: bool) -> Response:
                 }
             ]
         )
-    service = analytics()
-    service.ensure_loaded()
     seconds = since / 1_000_000
-    # A consistent view of G and F: the service changes them under this lock.
-    with service._lock:
-        G, fa = service.G, as_forest(service.F)
+    # A consistent view of G and F: no batch is applied while we read.
+    with analytics().graphs() as (G, _, fa):
         fresh = (fa.acquired_at >= seconds).astype(np.int64)
         reach = subtree_sum(fa, fresh) - fresh
         has_parent = fa.parent >= 0

@@ -40,12 +40,9 @@ def conversation_graph(since: float | None = None, kinds=None) -> nx.DiGraph:
     people they join or who converted then or later; ``kinds`` keeps edges of
     those kinds.
     """
-    service = analytics()
-    service.ensure_loaded()
     nodes, edges = [], []
-    # Copy under the service's lock: G changes while events arrive.
-    with service._lock:
-        G, F = service.G, service.F
+    # Copy while the service holds still: G changes while events arrive.
+    with analytics().graphs() as (G, F, _):
         for u, v, attrs in G.edges(data=True):
             if since is not None and attrs["first_at"] < since:
                 continue
