@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from tests.payloads import LONG_TEXT, XSS_CORPUS
 from wom.store import ingest
 from wom.store.ingest import upsert_identities
 from wom.store.settings import write_setting
@@ -19,15 +20,6 @@ BROWSER = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/124.0 Safari/537.36"
 )
 OTHER_BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) Version/17.4 Safari/605.1"
-XSS_CORPUS = [
-    "<script>alert(1)</script>",
-    '"><img src=x onerror=alert(1)>',
-    "</script><script>alert(1)</script>",
-    "javascript:alert(1)",
-    "Zoë\u2028alert(1)\u2029",
-    "'-alert(1)-'",
-]
-LONG_TEXT = "A" * 10_240
 
 
 # -- fixtures and helpers -------------------------------------------------------

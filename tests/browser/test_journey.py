@@ -11,15 +11,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.payloads import XSS_CORPUS
+
 pytestmark = pytest.mark.browser
 
-XSS_CORPUS = [
-    "<script>alert(1)</script>",
-    '"><img src=x onerror=alert(1)>',
-    "</script><script>alert(1)</script>",
-    "javascript:alert(1)",
-    "Zoë\u2028alert(1)\u2029",
-]
 
 
 def decode_qr(png: bytes) -> list[str]:

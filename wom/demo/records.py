@@ -8,6 +8,7 @@ read-only sequences: index them, slice them, iterate them, or ``list()`` them.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
@@ -147,8 +148,9 @@ class _Columns(Sequence):
     def _key(self) -> tuple:
         return (self._length,)
 
+    @abstractmethod
     def _rows(self, start: int, stop: int) -> list[dict]:
-        raise NotImplementedError
+        """Rows ``start`` to ``stop``, built from the columns."""
 
 
 class People(_Columns):
