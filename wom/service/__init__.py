@@ -25,7 +25,7 @@ import numpy as np
 
 from ..analytics import cascades as cascade_figures
 from ..analytics import influence, spread
-from ..analytics.forest import forest_arrays
+from ..analytics.forest import forest_arrays, subtree_sum
 from ..analytics.spread import spread_series
 from ..graph import build_graphs, gc_paused
 from ..store import Changes, Store, graph_rows, now_micros, queries
@@ -382,6 +382,54 @@ class AnalyticsService:
         with self._lock:
             self.results = results
             self._cache = {}
+
+    def starters_since(
+        self, figure: str, limit: int, since: float, *, include_prospects: bool = False
+    ) -> list[dict]:
+        """Top starters counting only what happened since ``since`` (POSIX seconds).
+
+        ``figure`` is ``reach`` (referees acquired since), ``direct_referrals`` or
+        ``conversations_started`` (conversations begun since); ties go to reach,
+        then to conversations started, then to the external id.
+        """
+        with self.graphs() as (G, _, arrays):
+            fresh = (arrays.acquired_at >= since).astype(np.int64)
+            reach = subtree_sum(arrays, fresh) - fresh
+            has_parent = arrays.parent >= 0
+            direct = np.bincount(
+                arrays.parent[has_parent],
+                weights=fresh[has_parent],
+                minlength=len(arrays),
+            ).astype(np.int64)
+            position = arrays.index
+            rows = []
+            for node, attrs in G.nodes(data=True):
+                if not include_prospects and attrs.get("status") != "customer":
+                    continue
+                i = position.get(node)
+                talks = sum(
+                    1
+                    for listener, edge in G._succ[node].items()
+                    if listener != node and edge["first_at"] >= since
+                )
+                rows.append(
+                    {
+                        "id": attrs["external_id"],
+                        "status": attrs["status"],
+                        "conversations_started": talks,
+                        "reach": 0 if i is None else int(reach[i]),
+                        "direct_referrals": 0 if i is None else int(direct[i]),
+                    }
+                )
+        rows.sort(
+            key=lambda row: (
+                -row[figure],
+                -row["reach"],
+                -row["conversations_started"],
+                row["id"],
+            )
+        )
+        return rows[:limit]
 
     @contextmanager
     def graphs(self):

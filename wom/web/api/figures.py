@@ -7,10 +7,8 @@ background process computes are in ``structure.py``, the review flags in
 
 from __future__ import annotations
 
-import numpy as np
 from flask import Response
 
-from ...analytics.forest import subtree_sum
 from ...store import NotFound, people
 from .. import analytics, store
 from . import blueprint
@@ -36,11 +34,11 @@ STARTER_RANKINGS = (
     "direct",
     "expected_spread",
 )
-# Rankings that can count only what happened since a time, and their figures.
+# Rankings that can count only what happened since a time: ?by= -> the figure.
 SINCE_RANKINGS = {
-    "reach": ("reach", "conversations_started"),
-    "conversations": ("conversations_started", "reach"),
-    "direct": ("direct_referrals", "reach"),
+    "reach": "reach",
+    "conversations": "conversations_started",
+    "direct": "direct_referrals",
 }
 
 
@@ -89,44 +87,16 @@ def _starters_since(by: str, limit: int, since: int, include: bool) -> Response:
                 }
             ]
         )
-    seconds = since / 1_000_000
-    # A consistent view of G and F: no batch is applied while we read.
-    with analytics().graphs() as (G, _, fa):
-        fresh = (fa.acquired_at >= seconds).astype(np.int64)
-        reach = subtree_sum(fa, fresh) - fresh
-        has_parent = fa.parent >= 0
-        direct = np.bincount(
-            fa.parent[has_parent], weights=fresh[has_parent], minlength=len(fa)
-        ).astype(np.int64)
-        forest = {node: i for i, node in enumerate(fa.nodes)}
-        figures = []
-        for node, attrs in G.nodes(data=True):
-            if not include and attrs.get("status") != "customer":
-                continue
-            i = forest.get(node)
-            talks = sum(
-                1
-                for listener, edge in G._succ[node].items()
-                if listener != node and edge["first_at"] >= seconds
-            )
-            figures.append(
-                {
-                    "id": attrs["external_id"],
-                    "status": attrs["status"],
-                    "conversations_started": talks,
-                    "reach": 0 if i is None else int(reach[i]),
-                    "direct_referrals": 0 if i is None else int(direct[i]),
-                }
-            )
-    first, second = SINCE_RANKINGS[by]
-    figures.sort(key=lambda row: (-row[first], -row[second], row["id"]))
+    figures = analytics().starters_since(
+        SINCE_RANKINGS[by], limit, since / 1_000_000, include_prospects=include
+    )
     return reply(
         {
             "by": by,
             "since": iso(since),
             "ready": True,
             "computed_at": None,
-            "items": figures[:limit],
+            "items": figures,
         }
     )
 
