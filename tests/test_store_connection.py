@@ -118,3 +118,21 @@ def test_start_up_logs_the_sqlite_version(db_path, caplog):
         app = create_app({"TESTING": True, "DATABASE": str(db_path)})
     assert sqlite3.sqlite_version in caplog.text
     app.extensions["wom.store"].close()
+
+
+def test_the_name_index_migration_fills_existing_identities(db_path):
+    partial = Store(db_path)
+    with partial.write() as db:
+        migrations.apply(db, stop_before="0005_identity_name_index")
+        db.execute("INSERT INTO people(external_id, created_at) VALUES ('z', 0)")
+        db.execute(
+            "INSERT INTO identities(person_id, name) VALUES (1, '  Zoë  DUPONT')"
+        )
+    partial.migrate()
+    row = (
+        partial.reader()
+        .execute("SELECT name, name_normalised FROM identities")
+        .fetchone()
+    )
+    partial.close()
+    assert tuple(row) == ("  Zoë  DUPONT", "zoë dupont")

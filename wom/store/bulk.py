@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from ..emails import normalise_email
+from ..names import normalise_name
 from ..privacy import hmac_ip, user_agent_class
 from .connection import Store
 from .derive import rebuild
@@ -75,14 +76,15 @@ def load_history(
         )
         ids = dict(db.execute("SELECT external_id, id FROM people").fetchall())
         db.conn.executemany(
-            "INSERT INTO identities(person_id, name, email, email_normalised) "
-            "VALUES (?, ?, ?, ?)",
+            "INSERT INTO identities(person_id, name, email, email_normalised, "
+            "name_normalised) VALUES (?, ?, ?, ?, ?)",
             (
                 (
                     ids[p["external_id"]],
                     p.get("name"),
                     p.get("email"),
                     normalise_email(p["email"]) if p.get("email") else None,
+                    normalise_name(p["name"]) if p.get("name") else None,
                 )
                 for p in people
                 if p.get("name") or p.get("email")

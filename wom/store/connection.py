@@ -167,13 +167,16 @@ class Store:
 
     def close(self) -> None:
         """Close the writer, this thread's reader and release the lock file."""
-        if self._writer is not None:
-            self._writer.conn.close()
-            self._writer = None
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.conn.close()
-            self._local.db = None
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        # Under the writer lock: a background thread (a scrub, a batch) may be in
+        # the middle of a transaction, and closing a connection under it can crash.
+        with self._write_lock:
+            if self._writer is not None:
+                self._writer.conn.close()
+                self._writer = None
+            db = getattr(self._local, "db", None)
+            if db is not None:
+                db.conn.close()
+                self._local.db = None
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None

@@ -19,6 +19,7 @@ import orjson
 from sqlite_utils import Database
 
 from ..emails import looks_like_email, normalise_email
+from ..names import normalise_name
 from .connection import Store
 from .derive import Changes, derive_batch
 from .errors import InvalidInput
@@ -706,13 +707,19 @@ def upsert_identities(
             email if email is not None else old_email,
         )
     written = [
-        (person, name, email, normalise_email(email) if email else None)
+        (
+            person,
+            name,
+            email,
+            normalise_email(email) if email else None,
+            normalise_name(name) if name else None,
+        )
         for person, (name, email) in stored.items()
         if stored[person] != before.get(person)
     ]
     db.conn.executemany(
-        "INSERT OR REPLACE INTO identities(person_id, name, email, email_normalised) "
-        "VALUES (?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO identities(person_id, name, email, email_normalised, "
+        "name_normalised) VALUES (?, ?, ?, ?, ?)",
         written,
     )
     return {

@@ -244,3 +244,20 @@ def _share_pages(db: Database) -> None:
         );
         """
     )
+
+
+@migrations(name="0005_identity_name_index")
+def _identity_name_index(db: Database) -> None:
+    from ..names import normalise_name
+
+    # "Who told you" answers match customers by name: keep the loose form indexed
+    # instead of normalising every identity for every answer.
+    db.execute("ALTER TABLE identities ADD COLUMN name_normalised TEXT")
+    rows = db.execute(
+        "SELECT person_id, name FROM identities WHERE name IS NOT NULL"
+    ).fetchall()
+    db.conn.executemany(
+        "UPDATE identities SET name_normalised = ? WHERE person_id = ?",
+        [(normalise_name(name), person) for person, name in rows],
+    )
+    db.execute("CREATE INDEX identities_name ON identities(name_normalised)")

@@ -9,11 +9,11 @@ that write (``share_secret``, ``record_answer``) run inside the caller's
 from __future__ import annotations
 
 import secrets
-import unicodedata
 
 from sqlite_utils import Database
 
 from ..emails import looks_like_email, normalise_email
+from ..names import normalise_name
 
 __all__ = [
     "landing_link",
@@ -26,7 +26,6 @@ __all__ = [
     "share_secret",
     "share_secret_of",
     "person_by_share_secret",
-    "normalise_name",
 ]
 
 
@@ -97,37 +96,20 @@ def person_by_email(db: Database, email: str) -> dict | None:
     return dict(zip(("id", "external_id", "status", "name"), row, strict=True))
 
 
-def normalise_name(text: str) -> str:
-    """A name as people type it loosely: NFKC, case-folded, single spaces.
-
-    >>> normalise_name("  Zoë   DUPONT ")
-    'zoë dupont'
-    """
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
 def customer_named(db: Database, text: str) -> dict | None:
     """The one customer whose full name matches ``text`` loosely; None if none or
     several (an ambiguous answer stays for the owner to resolve)."""
     wanted = normalise_name(text)
     if not wanted:
         return None
-    # No index on names, so this scans the identities once per answer (the
-    # sign-up rate limit keeps answers rare). SQLite's lower() folds ASCII only:
-    # it settles plain ASCII names in C, and any name it cannot judge (other
-    # characters, stray spaces) goes to Python's full normalisation.
-    candidates = db.execute(
-        "SELECT p.id, p.external_id, i.name FROM identities i "
-        "JOIN people p ON p.id = i.person_id "
-        "WHERE p.status = 'customer' AND i.name IS NOT NULL "
-        "AND (lower(i.name) = ? OR i.name GLOB '*[^ -~]*' "
-        "OR instr(i.name, '  ') > 0 OR i.name != trim(i.name))",
-        [wanted],
-    )
     found = [
         {"id": pid, "external_id": external_id}
-        for pid, external_id, name in candidates
-        if normalise_name(name) == wanted
+        for pid, external_id in db.execute(
+            "SELECT p.id, p.external_id FROM identities i "
+            "JOIN people p ON p.id = i.person_id "
+            "WHERE i.name_normalised = ? AND p.status = 'customer' LIMIT 2",
+            [wanted],
+        )
     ]
     return found[0] if len(found) == 1 else None
 
