@@ -128,6 +128,7 @@ def spread_series(
     top: int = 10,
     *,
     window: float = K_WINDOW,
+    starters: list | None = None,
 ) -> list[dict]:
     """Per-bucket spread figures, oldest bucket first, gaps included.
 
@@ -140,7 +141,8 @@ def spread_series(
     ``listener_conversion``; ``cycle_time``; and ``top_reach``, the reach of
     the top ``top`` starters (by reach today) counting customers acquired up to
     the bucket's end, in total and each (``top_reach_each``, in
-    :func:`~wom.analytics.influence.top_starters` order). The series runs up
+    :func:`~wom.analytics.influence.top_starters` order; a caller that already
+    ranked them passes ``starters``). The series runs up
     to ``now``, by default the latest conversion or click.
 
     >>> F = nx.DiGraph([("a", "b")])
@@ -190,7 +192,7 @@ def spread_series(
         "conversions": per_bucket(table["listened"]),
         "cycle_time": bucket_medians(slot, _first_referee_delay(fa), count),
     }
-    each = _top_reach(fa, G, top, per_bucket)
+    each = _top_reach(fa, G, top, per_bucket, starters)
     rows = []
     for b, label in enumerate(labels):
         n, talked = int(new[b]), int(talks[b])
@@ -296,9 +298,11 @@ def _conversations(fa, G: nx.DiGraph) -> dict:
     }
 
 
-def _top_reach(fa, G, top, per_bucket) -> list[np.ndarray]:
-    """Cumulative reach per bucket of each of the top ``top`` starters."""
-    starters = [row["node"] for row in top_starters(G, fa, limit=top)]
+def _top_reach(fa, G, top, per_bucket, starters=None) -> list[np.ndarray]:
+    """Cumulative reach per bucket of each of the top ``top`` starters (or of
+    ``starters``, when the caller already ranked them)."""
+    if starters is None:
+        starters = [row["node"] for row in top_starters(G, fa, limit=top)]
     where = positions_of(fa.nodes, starters)
     each = []
     for chunk in range(0, len(where), 64):
