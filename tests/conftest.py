@@ -62,3 +62,17 @@ def record(store):
         return ingest(store, list(events), source=source)
 
     return record
+
+
+@pytest.fixture
+def api(app):
+    """An API client with a read-write token, on the app (see tests/api_client.py)."""
+    from tests.api_client import ApiClient
+
+    return ApiClient.for_app(app)
+
+
+@pytest.fixture
+def db(app):
+    """A read connection to the app's database."""
+    return app.extensions["wom.store"].reader()

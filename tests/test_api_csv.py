@@ -39,11 +39,6 @@ def write(tmp_path):
     return write
 
 
-@pytest.fixture
-def db(app):
-    return app.extensions["wom.store"].reader()
-
-
 def count(db, sql: str) -> int:
     return db.execute(f"SELECT count(*) FROM {sql}").fetchone()[0]
 

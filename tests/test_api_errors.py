@@ -11,11 +11,6 @@ from wom.store.settings import write_setting
 MENTION = {"type": "mention", "from": "ann", "to": "bob", "at": "2026-01-01T00:00:00Z"}
 
 
-@pytest.fixture
-def api(app):
-    return ApiClient.for_app(app)
-
-
 def assert_problem(reply, status: int):
     assert reply.status == status
     assert reply.content_type == "application/problem+json"

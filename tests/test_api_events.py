@@ -42,16 +42,6 @@ EVERY_TYPE = [
 ]
 
 
-@pytest.fixture
-def api(app):
-    return ApiClient.for_app(app)
-
-
-@pytest.fixture
-def db(app):
-    return app.extensions["wom.store"].reader()
-
-
 def count(db, table: str = "events") -> int:
     return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 

@@ -4,13 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api_client import ApiClient
-
-
-@pytest.fixture
-def api(app):
-    return ApiClient.for_app(app)
-
 
 def day(n: int) -> str:
     return f"2026-01-{n:02d}T00:00:00Z"

@@ -16,16 +16,6 @@ MENTION = {"type": "mention", "from": "ann", "to": "bob", "at": "2026-01-01T00:0
 OTHER = MENTION | {"to": "cat"}
 
 
-@pytest.fixture
-def api(app):
-    return ApiClient.for_app(app)
-
-
-@pytest.fixture
-def db(app):
-    return app.extensions["wom.store"].reader()
-
-
 def stored_events(db) -> int:
     return db.execute("SELECT count(*) FROM events").fetchone()[0]
 

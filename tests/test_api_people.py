@@ -5,19 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api_client import ApiClient
-
 AT = "2026-02-01T09:00:00Z"
-
-
-@pytest.fixture
-def api(app):
-    return ApiClient.for_app(app)
-
-
-@pytest.fixture
-def db(app):
-    return app.extensions["wom.store"].reader()
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 
 from sqlite_utils import Database
 
+from .schema import DERIVED_TABLES
+
 __all__ = [
     "PEOPLE_COLUMNS",
     "TOUCH_COLUMNS",
@@ -21,15 +23,7 @@ __all__ = [
 ]
 
 PEOPLE_COLUMNS = ("id", "external_id", "status", "acquired_at", "acquired_via", "value")
-TOUCH_COLUMNS = (
-    "talker_id",
-    "listener_id",
-    "kinds",
-    "touches",
-    "first_at",
-    "last_at",
-    "converted",
-)
+TOUCH_COLUMNS = DERIVED_TABLES["touches"]
 CREDIT_COLUMNS = ("customer_id", "referrer_id", "kind", "at")
 
 
