@@ -136,3 +136,54 @@ def test_the_name_index_migration_fills_existing_identities(db_path):
     )
     partial.close()
     assert tuple(row) == ("  Zoë  DUPONT", "zoë dupont")
+
+
+def test_the_leaner_index_migration_keeps_the_log_and_its_uniqueness(db_path):
+    partial = Store(db_path)
+    with partial.write() as db:
+        migrations.apply(db, stop_before="0006_leaner_event_indexes")
+        db.execute("INSERT INTO people(external_id, created_at) VALUES ('z', 0)")
+        db.conn.executemany(
+            "INSERT INTO events(type, at, listener_id, source, event_id, "
+            "received_at) VALUES ('signup', ?, 1, 'api', ?, 0)",
+            [(1, "e1"), (2, None), (3, None)],
+        )
+    partial.migrate()
+    db = partial.reader()
+    rows = db.execute("SELECT seq, at, event_id FROM events ORDER BY seq").fetchall()
+    assert [tuple(row) for row in rows] == [(1, 1, "e1"), (2, 2, None), (3, 3, None)]
+    with pytest.raises(sqlite3.IntegrityError):
+        with partial.write() as writer:
+            writer.execute(
+                "INSERT INTO events(type, at, listener_id, source, event_id, "
+                "received_at) VALUES ('signup', 4, 1, 'api', 'e1', 0)"
+            )
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with partial.write() as writer:
+            writer.execute("DELETE FROM events")
+    partial.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        (
+            "SELECT seq FROM events WHERE source = 'api' AND event_id IN ('a', 'b')",
+            "events_event_id",
+        ),
+        (
+            "SELECT seq FROM events WHERE listener_id = 1 AND talker_id = 2",
+            "events_touches",
+        ),
+        (
+            "SELECT seq FROM events INDEXED BY events_click "
+            "WHERE link_id = 1 AND visitor = 'v' AND type = 'click'",
+            "events_click",
+        ),
+    ],
+)
+def test_the_log_is_searched_through_its_lean_indexes(store, query, index):
+    plan = " ".join(
+        row[3] for row in store.reader().execute(f"EXPLAIN QUERY PLAN {query}")
+    )
+    assert f"INDEX {index}" in plan

@@ -261,3 +261,56 @@ def _identity_name_index(db: Database) -> None:
         [(normalise_name(name), person) for person, name in rows],
     )
     db.execute("CREATE INDEX identities_name ON identities(name_normalised)")
+
+
+@migrations(name="0006_leaner_event_indexes")
+def _leaner_event_indexes(db: Database) -> None:
+    # Every index on the log costs a B-tree insert per event, and a random one
+    # dirties a page per event that the commit must write. Keep only what a query
+    # reads: replays look up (source, event_id) only where there is an id, touches
+    # and credits look up a listener's events that have a talker (not purchases),
+    # repeat clicks look up (link, visitor) only among clicks, and nothing looks
+    # events up by talker. The UNIQUE constraint lives in the table's definition,
+    # so the table is rebuilt (https://sqlite.org/lang_altertable.html#otheralter).
+    columns = (
+        "seq, type, at, talker_id, listener_id, link_id, visitor, value, currency, "
+        "channel, source, event_id, ip_hmac, ua_class, received_at"
+    )
+    db.executescript(
+        f"""
+        CREATE TABLE events_new (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            type TEXT NOT NULL CHECK (type IN
+                ('click', 'signup', 'purchase', 'mention', 'heard_from', 'referral')),
+            at INTEGER NOT NULL,
+            talker_id INTEGER REFERENCES people(id),
+            listener_id INTEGER REFERENCES people(id),
+            link_id INTEGER REFERENCES links(id),
+            visitor TEXT,
+            value REAL CHECK (value IS NULL OR value >= 0),
+            currency TEXT,
+            channel TEXT,
+            source TEXT NOT NULL,
+            event_id TEXT,
+            ip_hmac TEXT,
+            ua_class TEXT CHECK (ua_class IS NULL OR ua_class IN ('human', 'bot')),
+            received_at INTEGER NOT NULL,
+            CHECK (talker_id IS NULL OR talker_id IS NOT listener_id)
+        );
+        INSERT INTO events_new({columns}) SELECT {columns} FROM events ORDER BY seq;
+        DROP TABLE events;
+        ALTER TABLE events_new RENAME TO events;
+        CREATE UNIQUE INDEX events_event_id ON events(source, event_id)
+            WHERE event_id IS NOT NULL;
+        CREATE INDEX events_touches ON events(listener_id, at)
+            WHERE talker_id IS NOT NULL;
+        CREATE INDEX events_click ON events(link_id, visitor, at)
+            WHERE type = 'click';
+        CREATE INDEX events_type_at ON events(type, at);
+
+        CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+        CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+        """
+    )
