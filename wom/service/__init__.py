@@ -175,45 +175,45 @@ class AnalyticsService:
             )
             # Whose cascade figures can change: conversions, credits, new customers.
             moved = changes.people | changes.credits
-            for row in queries.people_rows(db, ids=people):
-                node = row["id"]
+            add_node = G.add_node
+            for node, external_id, status, acquired_at, via, value in (
+                graph_rows.people_of(db, people)
+            ):
                 attrs = {
-                    key: row[key]
-                    for key in (
-                        "external_id",
-                        "status",
-                        "acquired_at",
-                        "acquired_via",
-                        "value",
-                    )
+                    "external_id": external_id,
+                    "status": status,
+                    "acquired_at": acquired_at,
+                    "acquired_via": via,
+                    "value": value,
                 }
                 if node in nodes:
                     nodes[node].update(attrs)
                 else:
-                    G.add_node(node, **attrs)
-                if row["status"] == "customer":
+                    add_node(node, **attrs)
+                if status == "customer":
                     if node not in state:
                         state.add(node)
                         moved.add(node)
                     F.nodes[node].update(attrs)
-                    state.set_value(node, row["value"])
+                    state.set_value(node, value)
             G.add_edges_from(
                 (
-                    row["talker_id"],
-                    row["listener_id"],
+                    talker,
+                    listener,
                     {
-                        "kinds": _kinds(row["kinds"]),
-                        "touches": row["touches"],
-                        "first_at": row["first_at"],
-                        "last_at": row["last_at"],
-                        "converted": bool(row["converted"]),
+                        "kinds": _kinds(kinds),
+                        "touches": count,
+                        "first_at": first,
+                        "last_at": last,
+                        "converted": bool(converted),
                     },
                 )
-                for row in queries.touch_rows(db, pairs=changes.pairs)
+                for talker, listener, kinds, count, first, last, converted in (
+                    graph_rows.touches_of(db, changes.pairs)
+                )
             )
             credited = {
-                row["customer_id"]: row
-                for row in queries.credit_rows(db, customers=changes.credits)
+                row[0]: row for row in graph_rows.credits_of(db, changes.credits)
             }
             # Detach every moved credit first, then attach the new ones: applied
             # one by one, a batch that swaps two credits would pass through a cycle.
@@ -222,7 +222,7 @@ class AnalyticsService:
             for customer in changes.credits:
                 if customer in state:
                     row = credited.get(customer)
-                    referrer[customer] = row["referrer_id"] if row else None
+                    referrer[customer] = row[1] if row else None
             moving = [c for c, r in referrer.items() if state.referrer(c) != r]
             for customer in moving:
                 # Its old cascade, and the customer itself: a root may stop being one.
@@ -234,11 +234,9 @@ class AnalyticsService:
                 if referrer[customer] is not None:
                     state.set_parent(customer, referrer[customer])
                     self._dirty_roots.add(state.root(customer))
-            for customer, row in credited.items():
+            for customer, (_, by, kind, at) in credited.items():
                 if customer in referrer:
-                    F.edges[row["referrer_id"], customer].update(
-                        kind=row["kind"], at=row["at"]
-                    )
+                    F.edges[by, customer].update(kind=kind, at=at)
             for node in moved:
                 if node in state:
                     self._dirty_roots.add(state.root(node))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import orjson
 from sqlite_utils import Database
 
 from .schema import DERIVED_TABLES
@@ -20,6 +21,9 @@ __all__ = [
     "touch_table",
     "credit_table",
     "click_seconds",
+    "people_of",
+    "touches_of",
+    "credits_of",
 ]
 
 PEOPLE_COLUMNS = ("id", "external_id", "status", "acquired_at", "acquired_via", "value")
@@ -66,3 +70,36 @@ def click_seconds(db: Database) -> list[float]:
             "SELECT at / 1e6 FROM events WHERE type = 'click' AND ua_class = 'human'"
         )
     ]
+
+
+# The readers below take the keys as one JSON parameter read by json_each: one
+# statement, with no temp table to fill row by row first.
+
+
+def people_of(db: Database, ids) -> Iterator[tuple]:
+    """The people in ``ids`` as ``PEOPLE_COLUMNS`` tuples (unknown ids are skipped)."""
+    return db.execute(
+        "SELECT p.id, p.external_id, p.status, p.acquired_at / 1e6, p.acquired_via, "
+        "coalesce((SELECT sum(value) FROM purchases u WHERE u.person_id = p.id), 0.0) "
+        "FROM json_each(?) j CROSS JOIN people p ON p.id = j.value",
+        [orjson.dumps(list(ids))],
+    )
+
+
+def touches_of(db: Database, pairs) -> Iterator[tuple]:
+    """The (talker, listener) ``pairs`` as ``TOUCH_COLUMNS`` tuples."""
+    return db.execute(
+        "SELECT t.talker_id, t.listener_id, t.kinds, t.touches, t.first_at / 1e6, "
+        "t.last_at / 1e6, t.converted FROM json_each(?) j CROSS JOIN touches t "
+        "ON t.talker_id = j.value ->> 0 AND t.listener_id = j.value ->> 1",
+        [orjson.dumps(list(pairs))],
+    )
+
+
+def credits_of(db: Database, customers) -> Iterator[tuple]:
+    """The counted (not held) credits of ``customers`` as ``CREDIT_COLUMNS`` tuples."""
+    return db.execute(
+        "SELECT c.customer_id, c.referrer_id, c.kind, c.at / 1e6 FROM json_each(?) j "
+        "CROSS JOIN credits c ON c.customer_id = j.value WHERE c.status = 'credited'",
+        [orjson.dumps(list(customers))],
+    )

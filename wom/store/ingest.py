@@ -497,9 +497,10 @@ def ingest(
     return result
 
 
-_EVENT_COLUMNS = (
+# What each event brings; the source and the arrival time are the batch's own.
+_STAGED_COLUMNS = (
     "type, at, talker_id, listener_id, link_id, visitor, value, currency, channel, "
-    "source, event_id, ip_hmac, ua_class, received_at"
+    "event_id, ip_hmac, ua_class"
 )
 
 
@@ -545,25 +546,23 @@ def append_events(
                 event.value,
                 event.currency,
                 event.channel,
-                source,
                 event.event_id,
                 event.ip_hmac,
                 event.ua_class,
-                now,
             )
         )
     before = db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
-    # Staged in a bare temp table, then appended by one statement: the log's
-    # indexes and sequence are maintained once per batch, not per bound row, and
-    # the statement runs without the GIL.
-    db.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_events ({_EVENT_COLUMNS})")
+    # Staged in a bare temp table, then appended by one statement: measured
+    # faster than binding straight into the indexed log, or than json_each.
+    db.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_events ({_STAGED_COLUMNS})")
     db.execute("DELETE FROM staged_events")
     db.conn.executemany(
-        f"INSERT INTO staged_events VALUES ({', '.join('?' * 14)})", rows
+        f"INSERT INTO staged_events VALUES ({', '.join('?' * 12)})", rows
     )
     db.execute(
-        f"INSERT INTO events({_EVENT_COLUMNS}) "
-        "SELECT * FROM staged_events ORDER BY rowid"
+        f"INSERT INTO events({_STAGED_COLUMNS}, source, received_at) "
+        "SELECT *, ?, ? FROM staged_events ORDER BY rowid",
+        [source, now],
     )
     result.first_seq, result.last_seq = before + 1, before + len(rows)
     last = db.execute("SELECT max(seq) FROM events").fetchone()[0]
