@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 
@@ -138,6 +139,37 @@ def test_a_batch_commits_once_for_many_waiters(store, batcher, codes):
     assert batcher.batches == 2, "the first one, then the nine that waited"
     assert batcher.largest_batch == 9
     assert in_file(store, "SELECT count(*) FROM events")[0][0] == 3 + 10
+
+
+def test_clicks_appended_together_each_get_their_own_row(store, batcher, codes):
+    results = {}
+
+    def send(n):
+        results[f"v-{n}"] = batcher.submit(click(codes[n % 3], f"v-{n}"))
+
+    queue_behind_the_writer(store, batcher, [lambda n=n: send(n) for n in range(6)])
+    assert batcher.largest_batch == 5
+    for visitor, result in results.items():
+        assert (result.accepted, result.first_seq) == (1, result.last_seq)
+        rows = in_file(
+            store, "SELECT visitor FROM events WHERE seq = ?", [result.first_seq]
+        )
+        assert rows == [(visitor,)]
+
+
+def test_a_batch_with_a_sign_up_is_not_wrapped_as_clicks_only(store, codes):
+    wrapped = []
+
+    @contextmanager
+    def clicks_only():
+        wrapped.append(True)
+        yield
+
+    batcher = Batcher(store, clicks_only=clicks_only)
+    batcher.submit(click(codes[0], "v-1"))
+    raw = {"type": "signup", "customer": "new", "visitor": "v-1", "at": T0}
+    batcher.submit(check_events([raw], currency="EUR"))
+    assert wrapped == [True]
 
 
 def test_a_bad_submission_fails_alone(store, batcher, codes):
