@@ -264,6 +264,28 @@ def test_a_disabled_link_gets_the_404(client, store, alice):
     assert link_counts(store, alice) == (0, 0, 0)
 
 
+def test_a_link_switched_off_after_a_visit_gets_the_404_at_once(client, store, alice):
+    assert get(client, f"/r/{alice}")[0].status_code == 200
+    with store.write() as db:
+        db.execute("UPDATE links SET disabled = 1 WHERE code = ?", [alice])
+    assert get(client, f"/r/{alice}")[0].status_code == 404
+    assert link_counts(store, alice) == (1, 0, 0)
+
+
+def test_a_new_business_name_shows_at_once(client, store, alice):
+    get(client, f"/r/{alice}")
+    set_setting(store, "business_name", "Bean & Leaf")
+    _, html = get(client, f"/r/{alice}")
+    assert "invited you to Bean &amp; Leaf" in html
+
+
+def test_a_renamed_referrer_shows_at_once(client, store, alice):
+    get(client, f"/r/{alice}")
+    customer(store, "alice", "Alicia Martin", "alice@gmail.com")
+    _, html = get(client, f"/r/{alice}")
+    assert '<span class="lp-name">Alicia</span> invited you' in html
+
+
 def test_the_referrer_opening_their_own_link_sees_their_share_page(client, store):
     response = sign_up(client, consent=True, name="Dee", email="dee@example.org")
     share_page = response.headers["Location"]

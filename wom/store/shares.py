@@ -8,6 +8,7 @@ that write (``share_secret``, ``record_answer``) run inside the caller's
 
 from __future__ import annotations
 
+import json
 import secrets
 
 from sqlite_utils import Database
@@ -32,30 +33,27 @@ __all__ = [
 def landing_link(db: Database, code: str, visitor: str | None = None) -> dict | None:
     """The enabled link with ``code`` and its owner's name; None if unknown or off.
 
-    ``opened_by_owner`` says whether ``visitor`` (a consented cookie) is one the
-    owner signed up or bought with: one query for the hot path of every click.
+    ``owner_visitors`` are the consented cookies the owner signed up or bought
+    with, and ``opened_by_owner`` says whether ``visitor`` is one of them: one
+    query for the hot path of every click.
     """
     row = db.execute(
         "SELECT l.id, l.code, l.owner_id, p.external_id, i.name, "
-        "EXISTS (SELECT 1 FROM devices d WHERE d.person_id = l.owner_id "
-        "AND d.kind = 'visitor' AND d.value = ?) "
+        "(SELECT json_group_array(d.value) FROM devices d "
+        "WHERE d.person_id = l.owner_id AND d.kind = 'visitor') "
         "FROM links l JOIN people p ON p.id = l.owner_id "
         "LEFT JOIN identities i ON i.person_id = l.owner_id "
         "WHERE l.code = ? AND l.disabled = 0",
-        [visitor, code],
+        [code],
     ).fetchone()
     if row is None:
         return None
-    keys = (
-        "id",
-        "code",
-        "owner_id",
-        "owner_external_id",
-        "owner_name",
-        "opened_by_owner",
+    keys = ("id", "code", "owner_id", "owner_external_id", "owner_name")
+    found = dict(zip(keys, row[:5], strict=True))
+    found["owner_visitors"] = frozenset(json.loads(row[5]))
+    found["opened_by_owner"] = (
+        visitor is not None and visitor in found["owner_visitors"]
     )
-    found = dict(zip(keys, row, strict=True))
-    found["opened_by_owner"] = bool(found["opened_by_owner"])
     return found
 
 

@@ -9,6 +9,7 @@ form's fields through WTForms is otherwise most of the cost of a click.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from functools import lru_cache
 
 from flask import Flask, Response, current_app, make_response, render_template, url_for
@@ -25,7 +26,7 @@ _SLOT = "slot" + secrets.token_hex(12)
 _INVITER, _INITIAL, _CODE, _CSRF = (f"{_SLOT}{part}" for part in "ABCD")
 
 
-def business_url(settings: dict) -> str:
+def business_url(settings: Mapping) -> str:
     """Where "visit the business" goes: the owner's destination, or our home page."""
     return settings["destination_url"] or url_for("home.index")
 
@@ -56,7 +57,7 @@ def register(app: Flask) -> None:
 
 
 def invitation_page(
-    settings: dict,
+    settings: Mapping,
     link: dict | None,
     *,
     form: SignupForm | None = None,

@@ -9,6 +9,7 @@ on that link and keeps the code for the sign-up form of the same visit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     make_response,
     redirect,
     render_template,
@@ -26,9 +28,8 @@ from flask import (
 
 from ..store import now_micros
 from ..store.batcher import Batcher
-from ..store.settings import read_settings
+from ..store.link_cache import LinkCache
 from ..store.shares import (
-    landing_link,
     person_by_share_secret,
     share_secret,
     share_secret_of,
@@ -62,12 +63,32 @@ _NO_REF_CLICK = {"landing.link", "landing.signup", "landing.healthz", "static"}
 @blueprint.record_once
 def _setup(state) -> None:
     app = state.app
-    app.extensions["wom.batcher"] = Batcher(app.extensions["wom.store"])
+    cache = LinkCache(app.extensions["wom.store"])
+    app.extensions["wom.link_cache"] = cache
+    app.extensions["wom.batcher"] = Batcher(
+        app.extensions["wom.store"], clicks_only=cache.clicks_only
+    )
     invitations.register(app)
     # The sign-up form checks its own CSRF token (see ``signup``), because
     # CSRFProtect's HTTPS referrer check cannot pass on a page whose
     # Referrer-Policy is no-referrer.
     app.extensions["wom.csrf"].exempt(signup)
+
+
+def _settings() -> Mapping:
+    """The business's settings (read-only; kept in memory between writes)."""
+    return current_app.extensions["wom.link_cache"].settings()
+
+
+def _landing_link(code: str, visitor: str | None = None) -> dict | None:
+    """The enabled link ``code`` with its owner, and ``opened_by_owner`` for
+    ``visitor``; None if unknown, off, or too long to be a code."""
+    if not 0 < len(code) <= _CODE_MAX:
+        return None
+    found = current_app.extensions["wom.link_cache"].link(code)
+    if found is None:
+        return None
+    return {**found, "opened_by_owner": visitor in found["owner_visitors"]}
 
 
 def _private(response: Response) -> Response:
@@ -97,17 +118,16 @@ def _ref_parameter() -> None:
         or request.path.startswith("/api/")
     ):
         return
-    db = store().reader()
-    found = landing_link(db, code, consented_visitor())
+    found = _landing_link(code, consented_visitor())
     if found is None or found["opened_by_owner"]:
         return
-    record_click(code, currency=read_settings(db)["currency"])
+    record_click(code, currency=_settings()["currency"])
     # The session cookie is the strictly necessary one (it carries the CSRF
     # token); the code lives there only for this browser session.
     session["ref"] = code
 
 
-def _missing(settings: dict, *, what: str) -> Response:
+def _missing(settings: Mapping, *, what: str) -> Response:
     html = render_template(
         "landing/missing.html",
         settings=settings,
@@ -129,11 +149,8 @@ def _share_address(person_id: int) -> str:
 @blueprint.get("/r/<code>")
 def link(code: str):
     """A referral link: record the click, then the invitation and sign-up form."""
-    db = store().reader()
-    settings = read_settings(db)
-    found = (
-        landing_link(db, code, consented_visitor()) if len(code) <= _CODE_MAX else None
-    )
+    settings = _settings()
+    found = _landing_link(code, consented_visitor())
     if found is None:
         return _missing(settings, what="link")
     if found["opened_by_owner"]:
@@ -147,10 +164,8 @@ def link(code: str):
 @blueprint.get("/join")
 def join():
     """The sign-up form without a link in the path (a ``?ref=`` visit, or direct)."""
-    db = store().reader()
     code = request.args.get("ref") or session.get("ref") or ""
-    found = landing_link(db, code) if 0 < len(code) <= _CODE_MAX else None
-    return invitation_page(read_settings(db), found)
+    return invitation_page(_settings(), _landing_link(code))
 
 
 def _same_origin_or_none() -> bool:
@@ -182,10 +197,8 @@ def signup():
             "This form has expired or did not come from our page. "
             "Go back, reload the page and send it again.",
         )
-    db = store().reader()
-    code = form.ref.data or ""
-    found = landing_link(db, code) if 0 < len(code) <= _CODE_MAX else None
-    settings = read_settings(db)
+    found = _landing_link(form.ref.data or "")
+    settings = _settings()
     if not valid:
         return invitation_page(settings, found, form=form, status=422)
     known = consented_visitor()
@@ -218,7 +231,7 @@ def signup():
 @blueprint.get("/join/known")
 def known():
     """Where an email that already belongs to a customer lands."""
-    settings = read_settings(store().reader())
+    settings = _settings()
     return render_template(
         "landing/known.html", settings=settings, business_url=business_url(settings)
     )
@@ -228,7 +241,7 @@ def known():
 def share(secret: str):
     """A customer's share page: their link, share buttons, QR code, their count."""
     db = store().reader()
-    settings = read_settings(db)
+    settings = _settings()
     person = person_by_share_secret(db, secret) if len(secret) <= _CODE_MAX else None
     if person is None:
         return _private(_missing(settings, what="share page"))
