@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.api_client import ApiClient
+from wom.store.decode import decode_event_list, decode_events_body
 from wom.store.ingest import API_FIELDS, FIELDS, _QuickChecker, check_event
 from wom.web.api.events import MAX_EVENTS, NDJSON
 
@@ -306,3 +307,50 @@ def test_the_fast_checker_takes_ordinary_events(raw):
     now = 1_800_000_000_000_000
     quick = _QuickChecker(currency="EUR", now=now, fields=API_FIELDS).check(raw, 0)
     assert quick == check_event(raw, 0, currency="EUR", now=now, fields=API_FIELDS)[0]
+
+
+# The one-pass decoder must agree with the thorough checker on what it accepts.
+@settings(max_examples=400, deadline=None)
+@given(st.lists(raw_events, min_size=1, max_size=3))
+def test_the_decoder_agrees_with_the_thorough_checker(batch):
+    now = 1_800_000_000_000_000
+    body = orjson.dumps(batch)
+    decoded = decode_event_list(body, currency="EUR", now=now)
+    checked = [
+        check_event(raw, index, currency="EUR", now=now, fields=API_FIELDS)
+        for index, raw in enumerate(orjson.loads(body))
+    ]
+    if decoded is not None:
+        assert all(problems == [] for _, problems in checked)
+        assert decoded == [event for event, _ in checked]
+
+
+def test_the_decoder_takes_every_ordinary_event_in_both_forms():
+    now = 1_800_000_000_000_000
+    expected = [
+        check_event(raw, index, currency="EUR", now=now, fields=API_FIELDS)[0]
+        for index, raw in enumerate(EVERY_TYPE)
+    ]
+    as_list = decode_event_list(orjson.dumps(EVERY_TYPE), currency="EUR", now=now)
+    as_body = decode_events_body(
+        orjson.dumps({"events": EVERY_TYPE}), currency="EUR", now=now
+    )
+    assert as_list == as_body == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"type": "purchase", "customer": "ann", "value": 5, "at": AT, "currency": None},
+        {"type": "purchase", "customer": "ann", "value": True, "at": AT},
+        {"type": "mention", "from": "ann", "to": "ann", "at": AT},
+        {"type": "mention", "from": "ann\n", "to": "bob", "at": AT},
+        {"type": "signup", "customer": "ann", "at": AT, "event_id": "  "},
+        {"type": "signup", "customer": "ann", "at": "2026-01-05T10:00:00"},
+        {"type": "click", "link": "abc", "visitor": "v", "at": AT, "ua_class": "bot"},
+        {"type": "signup", "customer": "ann", "at": AT, "channel": "x"},
+    ],
+)
+def test_the_decoder_leaves_every_problem_to_the_thorough_checker(raw):
+    assert decode_event_list(orjson.dumps([raw]), currency="EUR", now=10**17) is None
+    assert check_event(raw, 0, currency="EUR", now=10**17, fields=API_FIELDS)[1]

@@ -32,6 +32,7 @@ __all__ = [
     "IngestResult",
     "check_events",
     "ingest",
+    "ingest_checked",
     "parse_time",
     "to_micros",
     "now_micros",
@@ -489,6 +490,18 @@ def ingest(
     # Checking needs no lock: only the append and derivation hold the writer.
     currency = read_settings(store.reader())["currency"]
     events = check_events(raw_events, currency=currency, now=now, fields=fields)
+    return ingest_checked(store, events, source=source, now=now, within=within)
+
+
+def ingest_checked(
+    store: Store,
+    events: list[CheckedEvent],
+    *,
+    source: str,
+    now: int,
+    within: Callable[[Database, IngestResult], None] | None = None,
+) -> IngestResult:
+    """``ingest`` for events already checked (by ``check_events`` or ``decode``)."""
     with store.write() as db:
         result = append_events(db, events, source=source, now=now)
         if within is not None:

@@ -10,8 +10,10 @@ import orjson
 from flask import Response, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
-from ...store import InvalidInput, ingest
-from ...store.ingest import API_FIELDS
+from ...store import InvalidInput, now_micros
+from ...store.decode import decode_event_list, decode_events_body
+from ...store.ingest import API_FIELDS, check_events, ingest_checked
+from ...store.settings import read_settings
 from .. import store
 from . import blueprint
 from .auth import current_token
@@ -31,17 +33,24 @@ def _too_many(count: int) -> RequestEntityTooLarge:
     )
 
 
-def _from_ndjson(data: bytes) -> list:
+def _ndjson_array(data: bytes) -> tuple[bytes, int]:
+    """The NDJSON body as one JSON array, and its number of lines."""
     lines = [line for line in data.split(b"\n") if line.strip()]
     if len(lines) > MAX_EVENTS:
         raise _too_many(len(lines))
+    # A JSON string never holds a raw newline, so the lines join safely; one parse
+    # of the whole batch is several times faster than one per line.
+    return b"[" + b",".join(lines) + b"]", len(lines)
+
+
+def _from_ndjson(data: bytes) -> list:
+    array, count = _ndjson_array(data)
     try:
-        # One parse of the whole batch is several times faster than one per line;
-        # a JSON string never holds a raw newline, so the lines join safely.
-        events = orjson.loads(b"[" + b",".join(lines) + b"]")
+        events = orjson.loads(array)
     except orjson.JSONDecodeError:
         events = None
-    if events is None or len(events) != len(lines):
+    if events is None or len(events) != count:
+        lines = [line for line in data.split(b"\n") if line.strip()]
         for index, line in enumerate(lines):
             try:
                 orjson.loads(line)
@@ -89,13 +98,34 @@ def events_of_request() -> list:
     )
 
 
+def _decoded(currency: str, now: int) -> list | None:
+    """The request's events checked in one pass, when the batch is wholly good."""
+    data = request.get_data(cache=True)
+    if request.mimetype == NDJSON:
+        array, _ = _ndjson_array(data)
+        return decode_event_list(array, currency=currency, now=now)
+    if request.mimetype == "application/json":
+        events = decode_events_body(data, currency=currency, now=now)
+        if events is not None and len(events) > MAX_EVENTS:
+            raise _too_many(len(events))
+        return events
+    return None
+
+
 @blueprint.post("/events")
 @idempotent
 def post_events():
     """Record events: all of them, or none and a 422 naming each problem."""
     arguments({})
-    raw = events_of_request()
-    if not raw:
+    currency, now = read_settings(store().reader())["currency"], now_micros()
+    events = _decoded(currency, now)
+    if events is None:
+        # Something is amiss, or the body has another form: the thorough road
+        # parses it and names every problem.
+        events = check_events(
+            events_of_request(), currency=currency, now=now, fields=API_FIELDS
+        )
+    if not events:
         raise InvalidInput(
             [{"index": None, "field": "events", "message": "send at least one event"}]
         )
@@ -106,7 +136,7 @@ def post_events():
             db,
             200,
             {
-                "received": len(raw),
+                "received": len(events),
                 "accepted": result.accepted,
                 "replayed": result.replayed,
                 "new_people": len(result.created_people),
@@ -115,7 +145,7 @@ def post_events():
             },
         )
 
-    ingest(
-        store(), raw, source=current_token()["name"], fields=API_FIELDS, within=finish
+    ingest_checked(
+        store(), events, source=current_token()["name"], now=now, within=finish
     )
     return Response(answer["payload"], 200, mimetype="application/json")
