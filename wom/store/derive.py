@@ -233,9 +233,9 @@ def _mark_dirty_credits(db: Database, moved: set[int], identities: set[int]) -> 
     _temp(db, "dirty_credits", "id INTEGER PRIMARY KEY")
     db.execute("INSERT OR IGNORE INTO dirty_credits SELECT listener FROM dirty_pairs")
     _temp(db, "moved_talkers", "id INTEGER PRIMARY KEY")
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO moved_talkers VALUES (?)",
-        [(i,) for i in moved | set(identities)],
+    db.execute(
+        "INSERT OR IGNORE INTO moved_talkers SELECT value FROM json_each(?)",
+        [orjson.dumps(sorted(moved | set(identities)))],
     )
     db.execute("INSERT OR IGNORE INTO dirty_credits SELECT id FROM moved_talkers")
     db.execute(
@@ -343,11 +343,20 @@ def _derive_credits(db: Database, changes: Changes) -> None:
             "FROM dirty_credits d CROSS JOIN credits c ON c.customer_id = d.id"
         )
     )
+    new = set(credit_rows)
+    # Most dirty customers keep their credit: write only what differs, so that
+    # unchanged rows cost no index update and no page for the commit to write.
+    gone, made = old - new, new - old
     db.execute(
-        "DELETE FROM credits WHERE customer_id IN (SELECT id FROM dirty_credits)"
+        "DELETE FROM credits WHERE customer_id IN (SELECT value FROM json_each(?))",
+        [orjson.dumps([row[0] for row in gone])],
     )
-    db.conn.executemany("INSERT INTO credits VALUES (?, ?, ?, ?, ?, ?)", credit_rows)
-    changes.credits |= {row[0] for row in old ^ set(credit_rows)}
+    db.execute(
+        "INSERT INTO credits SELECT value ->> 0, value ->> 1, value ->> 2, "
+        "value ->> 3, value ->> 4, value ->> 5 FROM json_each(?)",
+        [orjson.dumps(sorted(made))],
+    )
+    changes.credits |= {row[0] for row in gone | made}
     moved_via = [(via, c) for via, c in via_rows if via_before[c] != via]
     db.conn.executemany("UPDATE people SET acquired_via = ? WHERE id = ?", moved_via)
     changes.people |= {customer for _, customer in moved_via}
