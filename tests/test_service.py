@@ -37,6 +37,8 @@ def snapshot(service: AnalyticsService) -> dict:
             row["referred_value"] = round(row["referred_value"], 9)
     return {
         "people": people,
+        # The series counts clicks, which a batch of clicks alone moves.
+        "spread": service.spread("day"),
         "cascades": cascades,
         "edges": edges,
         "forest": forest,
@@ -166,3 +168,32 @@ def test_rankings_equal_the_pure_reference(batches, by, limit):
         )
         assert [row["node"] for row in served] == [row["node"] for row in reference]
         store.close()
+
+
+def test_a_batch_of_clicks_moves_the_spread_and_keeps_the_forest(service, record):
+    record(
+        {"type": "signup", "customer": "a", "at": "2026-01-01T00:00:00Z"},
+        {"type": "referral", "from": "a", "to": "b", "at": "2026-01-02T00:00:00Z"},
+    )
+    code = service.store.reader().execute("SELECT code FROM links").fetchone()[0]
+    before = service.spread("day")
+    starters = service.starters("reach", 5)
+    version = service.version
+    browser = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
+    record(
+        *(
+            {
+                "type": "click",
+                "link": code,
+                "visitor": visitor,
+                "at": "2026-01-02T10:00:00Z",
+                "user_agent": browser,
+            }
+            for visitor in ("v1", "v2")
+        )
+    )
+    after = service.spread("day")
+    assert sum(row["clicks"] for row in after["series"]) == 2
+    assert sum(row["clicks"] for row in before["series"]) == 0
+    assert service.version == version
+    assert service.starters("reach", 5) == starters

@@ -153,13 +153,11 @@ class AnalyticsService:
                 self._follow(_merged(waiting))
 
     def _follow(self, changes: Changes) -> None:
-        if not (
-            changes.people
-            or changes.pairs
-            or changes.credits
-            or changes.purchasers
-            or changes.links
+        if not (changes.people or changes.pairs or changes.credits) and not (
+            changes.purchasers
         ):
+            if changes.links:
+                self._follow_clicks(changes)
             return
         db = self.store.reader()
         with self._lock:
@@ -176,9 +174,14 @@ class AnalyticsService:
             # Whose cascade figures can change: conversions, credits, new customers.
             moved = changes.people | changes.credits
             add_node = G.add_node
-            for node, external_id, status, acquired_at, via, value in (
-                graph_rows.people_of(db, people)
-            ):
+            for (
+                node,
+                external_id,
+                status,
+                acquired_at,
+                via,
+                value,
+            ) in graph_rows.people_of(db, people):
                 attrs = {
                     "external_id": external_id,
                     "status": status,
@@ -246,6 +249,19 @@ class AnalyticsService:
                 self.clicks = queries.click_times(db)
             self.version += 1
             self._cache = {}
+
+    def _follow_clicks(self, changes: Changes) -> None:
+        """Follow a batch that moved link counts alone: only the spread series
+        (which counts clicks) can change; the forest and the other cached
+        figures stand."""
+        with self._lock:
+            if changes.clicks is not None:
+                self.clicks.extend(changes.clicks)
+            else:
+                self.clicks = queries.click_times(self.store.reader())
+            self._cache = {
+                key: value for key, value in self._cache.items() if key[0] != "spread"
+            }
 
     # -- reading ---------------------------------------------------------------
 

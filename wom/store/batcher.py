@@ -167,6 +167,8 @@ class Batcher:
                         lo,
                         hi,
                         identities=_signed_up(db, lo, hi) if signups else set(),
+                        # Of every submission, appended or not: never too few.
+                        kinds={e.type for s in batch for e in s.events},
                     )
         except BaseException as exc:  # every waiter must learn, whatever happened
             log.exception("group commit of %d submissions failed", len(batch))

@@ -75,16 +75,23 @@ def derive_batch(
     *,
     identities: set[int] = frozenset(),
     make_links: bool = True,
+    kinds: set[str] | None = None,
 ) -> Changes:
     """Bring the derived tables up to date after events ``lo..hi`` (seq) were appended.
 
     ``identities`` names people whose email changed, since self-referral checks
-    depend on it. New customers without a link get one when ``make_links``.
+    depend on it. ``kinds``, the event types in the range when the caller knows
+    them, lets a range of clicks alone skip what clicks cannot change. New
+    customers without a link get one when ``make_links``.
 
     Each step reads the batch's own rows, and the log only where a row the batch
     touched depends on older events; deriving one range twice changes nothing.
     """
     changes = Changes()
+    if kinds is not None and kinds <= {"click"} and not identities:
+        # Clicks convert nobody and touch nobody: only the link counts move.
+        _derive_links(db, lo, hi, changes)
+        return changes
     changed = _derive_people(db, lo, hi, changes)
     new_devices = _derive_devices(db, lo, hi)
     _derive_touches(db, lo, hi, changes)

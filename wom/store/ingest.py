@@ -585,7 +585,11 @@ def append_events(
     result.accepted = len(rows)
     if derive:
         result.changes = derive_batch(
-            db, result.first_seq, result.last_seq, identities=identities
+            db,
+            result.first_seq,
+            result.last_seq,
+            identities=identities,
+            kinds={event.type for event in events},
         )
     return result
 
