@@ -112,6 +112,22 @@ class Store:
                     )
         return self._writer
 
+    @property
+    def holds_lock(self) -> bool:
+        """Whether this process holds the lock file: no other process writes."""
+        return self._lock_fd is not None
+
+    def open_writer(self) -> Database | None:
+        """The writer connection if it is open (never opens it)."""
+        return self._writer
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the writer lock (re-entrant): no other thread's write can start or
+        end inside the block, and ``write()`` may be entered within it."""
+        with self._write_lock:
+            yield
+
     def reader(self) -> Database:
         """A read connection for this thread (WAL readers never block the writer)."""
         db = getattr(self._local, "db", None)

@@ -59,10 +59,10 @@ class LinkCache:
     def _current_epoch(self) -> int | None:
         """The epoch whose entries hold now, or None: read the file, keep nothing."""
         store = self.store
-        # Private to the store, on purpose: the lock file and the one writer are
-        # what make the change count see every write.
-        writer = store._writer
-        if writer is None or store._lock_fd is None:
+        # The lock file and the one writer are what make the change count see
+        # every write.
+        writer = store.open_writer()
+        if writer is None or not store.holds_lock:
             return None
         conn = writer.conn
         with self._lock:
@@ -124,7 +124,7 @@ class LinkCache:
         store = self.store
         # The writer's lock (re-entrant) is held from before BEGIN to after
         # COMMIT, so no other write can fall inside the bracket.
-        with store._write_lock:
+        with store.writing():
             conn = store.writer.conn
             with self._lock:
                 start = conn.total_changes
