@@ -78,7 +78,7 @@ def test_an_unexpected_failure_is_a_500_without_a_traceback(app, api, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("secret path /work/main/wom.db")
 
-    monkeypatch.setattr(events_view, "ingest_checked", broken)
+    monkeypatch.setattr(events_view, "commit_events", broken)
     problem = assert_problem(api.events(MENTION), 500)
     assert "secret" not in problem["detail"]
 

@@ -54,14 +54,14 @@ def test_keys_belong_to_their_token(app, db):
 
 def test_a_key_still_running_is_409(app, api, monkeypatch):
     entered, release = threading.Event(), threading.Event()
-    real_ingest = events_view.ingest_checked
+    real_ingest = events_view.commit_events
 
     def slow_ingest(*args, **kwargs):
         entered.set()
         release.wait(10)
         return real_ingest(*args, **kwargs)
 
-    monkeypatch.setattr(events_view, "ingest_checked", slow_ingest)
+    monkeypatch.setattr(events_view, "commit_events", slow_ingest)
     replies = {}
     first = threading.Thread(
         target=lambda: replies.setdefault(

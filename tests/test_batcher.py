@@ -264,3 +264,47 @@ def test_a_caller_that_waits_too_long_is_told_and_never_written(store, codes):
     assert outcome == {"first": 1}
     visitors = in_file(store, "SELECT visitor FROM events WHERE type = 'click'")
     assert visitors == [("v-1",)], "the caller gave up before its batch began"
+
+
+def test_within_runs_in_each_submissions_transaction_and_fails_it_alone(
+    store, batcher, codes
+):
+    outcomes = {}
+
+    def keep(name):
+        def within(db, result):
+            if name == "refused":
+                raise InvalidInput([{"index": None, "field": "x", "message": "no"}])
+            db.execute(
+                "INSERT INTO settings(key, value) VALUES (?, ?)",
+                [f"kept-{name}", str(result.first_seq)],
+            )
+
+        return within
+
+    def send(name, visitor):
+        try:
+            result = batcher.submit(click(codes[0], visitor), within=keep(name))
+            outcomes[name] = result.first_seq
+        except InvalidInput:
+            outcomes[name] = "refused"
+
+    queue_behind_the_writer(
+        store,
+        batcher,
+        [
+            lambda: send("first", "v-0"),
+            lambda: send("a", "v-1"),
+            lambda: send("refused", "v-2"),
+            lambda: send("b", "v-3"),
+        ],
+    )
+    assert batcher.largest_batch == 3, "the three shared one transaction"
+    assert outcomes["refused"] == "refused"
+    kept = dict(
+        in_file(store, "SELECT key, value FROM settings WHERE key LIKE 'kept-%'")
+    )
+    # Each saw its own result, and what it wrote committed with its events.
+    assert kept == {f"kept-{name}": str(outcomes[name]) for name in ("first", "a", "b")}
+    visitors = in_file(store, "SELECT visitor FROM events WHERE type = 'click'")
+    assert sorted(v for (v,) in visitors) == ["v-0", "v-1", "v-3"]

@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
+from sqlite_utils import Database
+
 from .connection import Store
 from .derive import Changes, derive_batch
 from .errors import StoreLocked
@@ -45,6 +47,9 @@ class _Submission:
     events: Sequence[CheckedEvent]
     source: str
     now: int
+    # Runs in the submission's savepoint after its append (the API keeps its
+    # idempotent response there, so that both commit or neither does).
+    within: Callable[[Database, IngestResult], None] | None = None
     wake: threading.Event = field(default_factory=threading.Event)
     lead: bool = False
     done: bool = False
@@ -93,9 +98,16 @@ class Batcher:
         *,
         source: str = "web",
         now: int | None = None,
+        within: Callable[[Database, IngestResult], None] | None = None,
     ) -> IngestResult:
-        """Append checked events durably with others'; return once committed."""
-        mine = _Submission(list(events), source, now_micros() if now is None else now)
+        """Append checked events durably with others'; return once committed.
+
+        ``within(db, result)`` runs inside the transaction, with this
+        submission's own result, and fails the submission alone if it raises.
+        """
+        mine = _Submission(
+            list(events), source, now_micros() if now is None else now, within
+        )
         with self._lock:
             self._queue.append(mine)
             if not self._committing:
@@ -231,6 +243,8 @@ class Batcher:
                 now=submission.now,
                 derive=False,
             )
+            if submission.within is not None:
+                submission.within(db, submission.result)
         except Exception as exc:
             db.execute("ROLLBACK TO submission")
             db.execute("RELEASE submission")
@@ -240,8 +254,9 @@ class Batcher:
 
 
 def _plain_clicks(submission: _Submission) -> bool:
-    """Clicks without a client ``event_id``: each one becomes exactly one row."""
-    return bool(submission.events) and all(
+    """Clicks without a client ``event_id`` or a ``within``: each one becomes
+    exactly one row, and nothing else is written for them."""
+    return bool(submission.events) and submission.within is None and all(
         event.type == "click" and event.event_id is None for event in submission.events
     )
 

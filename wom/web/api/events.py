@@ -7,12 +7,13 @@ documented shape, appended and derived in one transaction, answered after COMMIT
 from __future__ import annotations
 
 import orjson
-from flask import Response, request
+from flask import Response, current_app, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
-from ...store import InvalidInput, now_micros
+from ...store import IngestResult, InvalidInput, now_micros
+from ...store.batcher import Batcher
 from ...store.decode import decode_event_list, decode_events_body
-from ...store.ingest import API_FIELDS, check_events, ingest_checked
+from ...store.ingest import API_FIELDS, CheckedEvent, check_events
 from ...store.settings import read_settings
 from .. import store
 from . import blueprint
@@ -24,6 +25,24 @@ __all__ = ["MAX_EVENTS", "NDJSON"]
 
 MAX_EVENTS = 10_000
 NDJSON = "application/x-ndjson"
+
+
+@blueprint.record_once
+def _setup(state) -> None:
+    # Its own group committer, apart from the landing pages' clicks: a click
+    # waits for no bulk batch, and concurrent batches share one commit.
+    state.app.extensions["wom.api_batcher"] = Batcher(
+        state.app.extensions["wom.store"], max_batch=8
+    )
+
+
+def commit_events(
+    events: list[CheckedEvent], *, source: str, now: int, within
+) -> IngestResult:
+    """Append and derive ``events`` with the other requests' of the moment, and
+    return once their transaction has committed (it runs ``within`` inside)."""
+    batcher: Batcher = current_app.extensions["wom.api_batcher"]
+    return batcher.submit(events, source=source, now=now, within=within)
 
 
 def _too_many(count: int) -> RequestEntityTooLarge:
@@ -145,7 +164,5 @@ def post_events():
             },
         )
 
-    ingest_checked(
-        store(), events, source=current_token()["name"], now=now, within=finish
-    )
+    commit_events(events, source=current_token()["name"], now=now, within=finish)
     return Response(answer["payload"], 200, mimetype="application/json")
