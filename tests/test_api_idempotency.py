@@ -141,3 +141,33 @@ def test_the_unique_constraint_refuses_a_second_store_of_a_key(app):
         idempotency.remember(db, token_id, "k", "sha", 200, b"{}", now_micros())
     with pytest.raises(Conflict), store.write() as db:
         idempotency.remember(db, token_id, "k", "sha", 200, b"{}", now_micros())
+
+
+def test_keys_of_requests_committed_together_each_keep_their_own_response(app, api):
+    # Requests that arrive while the writer is busy share one transaction, which
+    # one of their threads commits: each key must still store its own response.
+    store, batcher = app.extensions["wom.store"], app.extensions["wom.api_batcher"]
+    bodies = {
+        f"k{n}": MENTION | {"to": f"friend-{n}", "event_id": f"e{n}"} for n in range(4)
+    }
+    replies = {}
+
+    def send(key):
+        client = ApiClient(app.test_client(), api.token)
+        replies[key] = client.events(bodies[key], headers={"Idempotency-Key": key})
+
+    threads = [threading.Thread(target=send, args=(key,)) for key in bodies]
+    with store.write():
+        for thread in threads:
+            thread.start()
+        deadline = now_micros() + 10_000_000
+        while batcher.pending() < len(bodies) - 1 and now_micros() < deadline:
+            threading.Event().wait(0.005)
+    for thread in threads:
+        thread.join(10)
+    assert batcher.largest_batch >= 2, "some requests shared a transaction"
+    for key, body in bodies.items():
+        assert replies[key].status == 200
+        again = api.events(body, headers={"Idempotency-Key": key})
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert again.body == replies[key].body

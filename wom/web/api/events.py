@@ -18,7 +18,7 @@ from ...store.settings import read_settings
 from .. import store
 from . import blueprint
 from .auth import current_token
-from .idempotency import idempotent, keep
+from .idempotency import idempotent, keeper
 from .wire import arguments
 
 __all__ = ["MAX_EVENTS", "NDJSON"]
@@ -149,6 +149,8 @@ def post_events():
             [{"index": None, "field": "events", "message": "send at least one event"}]
         )
     answer: dict = {}
+    # The group commit may run this in another request's thread.
+    keep = keeper()
 
     def finish(db, result) -> None:
         answer["payload"] = keep(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from functools import wraps
+from functools import partial, wraps
 
 import orjson
 from flask import Response, g, request
@@ -23,7 +23,7 @@ from ...store.idempotency import StoredResponse
 from .. import store
 from .auth import current_token
 
-__all__ = ["idempotent", "keep", "HEADER"]
+__all__ = ["idempotent", "keep", "keeper", "HEADER"]
 
 HEADER = "Idempotency-Key"
 _running: set[tuple[int, str]] = set()
@@ -103,8 +103,17 @@ def keep(db, status: int, body) -> bytes:
 
     Call inside the write transaction, just before it commits.
     """
+    return keeper()(db, status, body)
+
+
+def keeper():
+    """``keep`` bound to this request's key: for a transaction that another
+    thread commits (a group commit), where this request's ``g`` is not seen."""
+    return partial(_keep, g.get("idempotency"))
+
+
+def _keep(found, db, status: int, body) -> bytes:
     payload = b"" if body is None else orjson.dumps(body)
-    found = g.get("idempotency")
     if found is not None:
         token_id, key, fingerprint = found
         idempotency.remember(
