@@ -36,7 +36,11 @@ __all__ = [
     "build_conversation_graph",
     "build_referral_forest",
     "build_graphs",
+    "forget_views",
     "gc_paused",
+    "person_attrs",
+    "put_node",
+    "put_touches",
 ]
 
 
@@ -142,6 +146,78 @@ def build_referral_forest(G: nx.DiGraph, credits: Iterable[dict]) -> nx.DiGraph:
     return F
 
 
+def person_attrs(external_id, status, acquired_at, via, value) -> dict:
+    """A person's node attributes in ``G`` (and ``F``), from a people tuple."""
+    return {
+        "external_id": external_id,
+        "status": status,
+        "acquired_at": acquired_at,
+        "acquired_via": via,
+        "value": value or 0.0,
+    }
+
+
+def put_node(graph: nx.DiGraph, node, attrs: dict) -> dict:
+    """Add ``node`` with ``attrs`` as its attribute dict, or update the one it has;
+    return the node's dict. Adjacency is filled directly, as networkx itself does.
+
+    >>> G = nx.DiGraph()
+    >>> put_node(G, 1, {"status": "prospect"}) is put_node(G, 1, {"status": "x"})
+    True
+    >>> G.nodes[1], list(G.successors(1))
+    ({'status': 'x'}, [])
+    """
+    found = graph._node.get(node)
+    if found is None:
+        graph._node[node] = found = attrs
+        graph._succ[node] = {}
+        graph._pred[node] = {}
+    elif found is not attrs:
+        found.update(attrs)
+    return found
+
+
+_KINDS: dict[str, frozenset] = {}
+
+
+def put_touches(G: nx.DiGraph, touches: Iterable[tuple]) -> None:
+    """Add or replace the talker -> listener edges of ``touches`` tuples (both ends
+    already nodes); each distinct set of kinds is one shared frozenset."""
+    succ, pred = G._succ, G._pred
+    for talker, listener, kinds, count, first, last, converted in touches:
+        shared = _KINDS.get(kinds)
+        if shared is None:
+            shared = _KINDS[kinds] = frozenset(kinds.split(","))
+        data = {
+            "kinds": shared,
+            "touches": count,
+            "first_at": first,
+            "last_at": last,
+            "converted": bool(converted),
+        }
+        succ[talker][listener] = data
+        pred[listener][talker] = data
+
+
+def forget_views(*graphs: nx.DiGraph) -> None:
+    """Drop networkx's cached views and backend caches after a direct fill."""
+    for graph in graphs:
+        for name in (
+            "adj",
+            "succ",
+            "pred",
+            "nodes",
+            "edges",
+            "in_edges",
+            "out_edges",
+            "degree",
+            "in_degree",
+            "out_degree",
+        ):
+            graph.__dict__.pop(name, None)
+        graph.__networkx_cache__.clear()
+
+
 def build_graphs(
     people: Iterable[tuple], touches: Iterable[tuple], credits: Iterable[tuple]
 ) -> tuple[nx.DiGraph, nx.DiGraph]:
@@ -170,8 +246,8 @@ def build_graphs(
     G, F = nx.DiGraph(), nx.DiGraph()
     g_node, g_succ, g_pred = G._node, G._succ, G._pred
     f_node, f_succ, f_pred = F._node, F._succ, F._pred
-    kinds_of: dict[str, frozenset] = {}
     with gc_paused():
+        # put_node inlined: a million calls are worth saving on a cold start.
         for pid, external_id, status, acquired_at, via, value in people:
             attrs = {
                 "external_id": external_id,
@@ -187,36 +263,10 @@ def build_graphs(
                 f_node[pid] = attrs
                 f_succ[pid] = {}
                 f_pred[pid] = {}
-        for talker, listener, kinds, count, first, last, converted in touches:
-            shared = kinds_of.get(kinds)
-            if shared is None:
-                shared = kinds_of[kinds] = frozenset(kinds.split(","))
-            data = {
-                "kinds": shared,
-                "touches": count,
-                "first_at": first,
-                "last_at": last,
-                "converted": bool(converted),
-            }
-            g_succ[talker][listener] = data
-            g_pred[listener][talker] = data
+        put_touches(G, touches)
         for customer, referrer, kind, at in credits:
             data = {"kind": kind, "at": at}
             f_succ[referrer][customer] = data
             f_pred[customer][referrer] = data
-    # Adjacency was filled behind networkx's back: drop its cached views.
-    for graph in (G, F):
-        for name in (
-            "adj",
-            "succ",
-            "pred",
-            "nodes",
-            "edges",
-            "in_edges",
-            "out_edges",
-            "degree",
-            "in_degree",
-            "out_degree",
-        ):
-            graph.__dict__.pop(name, None)
+    forget_views(G, F)
     return G, F

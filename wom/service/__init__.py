@@ -11,7 +11,6 @@ No Flask and no SQL here: rows come from ``wom.store.queries``.
 
 from __future__ import annotations
 
-import functools
 import gc
 import heapq
 import logging
@@ -27,7 +26,14 @@ from ..analytics import cascades as cascade_figures
 from ..analytics import influence, spread
 from ..analytics.forest import forest_arrays, subtree_sum
 from ..analytics.spread import spread_series
-from ..graph import build_graphs, gc_paused
+from ..graph import (
+    build_graphs,
+    forget_views,
+    gc_paused,
+    person_attrs,
+    put_node,
+    put_touches,
+)
 from ..store import Changes, Store, graph_rows, now_micros, queries
 from ..store.flags import replace_analytics_flags
 from ..store.settings import read_settings
@@ -173,7 +179,6 @@ class AnalyticsService:
             )
             # Whose cascade figures can change: conversions, credits, new customers.
             moved = changes.people | changes.credits
-            add_node = G.add_node
             for (
                 node,
                 external_id,
@@ -182,39 +187,20 @@ class AnalyticsService:
                 via,
                 value,
             ) in graph_rows.people_of(db, people):
-                attrs = {
-                    "external_id": external_id,
-                    "status": status,
-                    "acquired_at": acquired_at,
-                    "acquired_via": via,
-                    "value": value,
-                }
-                if node in nodes:
-                    nodes[node].update(attrs)
-                else:
-                    add_node(node, **attrs)
+                attrs = put_node(
+                    G, node, person_attrs(external_id, status, acquired_at, via, value)
+                )
                 if status == "customer":
                     if node not in state:
+                        # F shares G's attribute dict, as a fresh load has it.
+                        put_node(F, node, attrs)
                         state.add(node)
                         moved.add(node)
-                    F.nodes[node].update(attrs)
+                    else:
+                        put_node(F, node, attrs)
                     state.set_value(node, value)
-            G.add_edges_from(
-                (
-                    talker,
-                    listener,
-                    {
-                        "kinds": _kinds(kinds),
-                        "touches": count,
-                        "first_at": first,
-                        "last_at": last,
-                        "converted": bool(converted),
-                    },
-                )
-                for talker, listener, kinds, count, first, last, converted in (
-                    graph_rows.touches_of(db, changes.pairs)
-                )
-            )
+            put_touches(G, graph_rows.touches_of(db, changes.pairs))
+            forget_views(G, F)
             credited = {
                 row[0]: row for row in graph_rows.credits_of(db, changes.credits)
             }
@@ -239,7 +225,7 @@ class AnalyticsService:
                     self._dirty_roots.add(state.root(customer))
             for customer, (_, by, kind, at) in credited.items():
                 if customer in referrer:
-                    F.edges[by, customer].update(kind=kind, at=at)
+                    F._succ[by][customer].update(kind=kind, at=at)
             for node in moved:
                 if node in state:
                     self._dirty_roots.add(state.root(node))
@@ -574,12 +560,6 @@ class AnalyticsService:
         return np.fromiter(
             (array[pos[u]] if u in pos else 0 for u in people), np.float64, len(people)
         )
-
-
-@functools.cache
-def _kinds(text: str) -> frozenset:
-    """An edge's kinds as a set (a handful of combinations, shared)."""
-    return frozenset(text.split(","))
 
 
 def _merged(batches: list[Changes]) -> Changes:
