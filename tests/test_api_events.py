@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.api_client import ApiClient
+from wom.store.checks import API_FIELDS, FIELDS, _QuickChecker, check_event
 from wom.store.decode import decode_event_list, decode_events_body
-from wom.store.ingest import API_FIELDS, FIELDS, _QuickChecker, check_event
 from wom.web.api.events import MAX_EVENTS, NDJSON
 
 AT = "2026-01-05T10:00:00Z"

@@ -3,10 +3,11 @@
 The public surface is re-exported here; see each module for the details.
 """
 
+from .checks import new_external_id, now_micros, parse_time
 from .connection import BUSY_TIMEOUT_MS, Store, open_database
 from .derive import Changes, rebuild, rederive_credits
 from .errors import Conflict, InvalidInput, NotFound, StoreError, StoreLocked
-from .ingest import IngestResult, ingest, new_external_id, now_micros, parse_time
+from .ingest import IngestResult, ingest
 
 __all__ = [
     "BUSY_TIMEOUT_MS",

@@ -11,10 +11,11 @@ from collections.abc import Callable, Sequence
 from ..emails import normalise_email
 from ..names import normalise_name
 from ..privacy import hmac_ip, user_agent_class
+from .checks import CheckedEvent, now_micros, to_micros
 from .connection import Store
 from .derive import rebuild
 from .errors import InvalidInput
-from .ingest import CheckedEvent, append_events, now_micros, to_micros
+from .ingest import append_events
 
 __all__ = ["load_history"]
 

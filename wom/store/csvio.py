@@ -19,16 +19,11 @@ from typing import TextIO
 import orjson
 from sqlite_utils import Database
 
+from .checks import API_FIELDS, check_events, now_micros
 from .connection import Store
 from .derive import Changes, derive_batch
 from .errors import InvalidInput
-from .ingest import (
-    API_FIELDS,
-    append_events,
-    check_events,
-    now_micros,
-    upsert_identities,
-)
+from .ingest import append_events, upsert_identities
 from .settings import read_settings
 
 __all__ = ["COLUMNS", "REQUIRED", "Imported", "detect_kind", "export_csv", "import_csv"]

@@ -17,7 +17,7 @@ import msgspec
 
 from ..emails import looks_like_email
 from ..privacy import user_agent_class
-from .ingest import FUTURE_SLACK_US, CheckedEvent
+from .checks import FUTURE_SLACK_US, CheckedEvent
 
 __all__ = ["decode_event_list", "decode_events_body"]
 

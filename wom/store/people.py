@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from .checks import check_events
 from .connection import BUSY_TIMEOUT_MS, Store
 from .derive import Changes, derive_batch, new_link_code
 from .errors import Conflict, InvalidInput, NotFound
-from .ingest import append_events, check_events, upsert_identities
+from .ingest import append_events, upsert_identities
 from .settings import read_settings
 
 __all__ = [

@@ -12,8 +12,8 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMe
 
 from ...store import IngestResult, InvalidInput, now_micros
 from ...store.batcher import Batcher
+from ...store.checks import API_FIELDS, CheckedEvent, check_events
 from ...store.decode import decode_event_list, decode_events_body
-from ...store.ingest import API_FIELDS, CheckedEvent, check_events
 from ...store.settings import read_settings
 from .. import store
 from . import blueprint

@@ -5,7 +5,7 @@ JSON Schema 2020-12, as OpenAPI 3.1 takes it. ``openapi.py`` builds the paths.
 
 from __future__ import annotations
 
-from ...store.ingest import API_FIELDS
+from ...store.checks import API_FIELDS
 from .events import MAX_EVENTS
 from .people import PERSON_FIGURES
 
