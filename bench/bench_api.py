@@ -11,7 +11,8 @@ the same batches, WAL and ``synchronous=FULL``.
 The API's rate limit is a setting; this benchmark RAISES IT (``api_rate_limit``)
 so that loopback traffic is not throttled, and says so when it runs.
 
-``WOM_BENCH_EVENTS`` sets the event count (default 1,000,000).
+``WOM_BENCH_EVENTS`` sets the event count (default 1,000,000) and
+``WOM_BENCH_IN_FLIGHT`` the requests in flight (default 3).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 EVENTS = int(os.environ.get("WOM_BENCH_EVENTS", 1_000_000))
 BATCH = 10_000
-IN_FLIGHT = 3
+IN_FLIGHT = int(os.environ.get("WOM_BENCH_IN_FLIGHT", 3))  # requests at once
 SEED_CUSTOMERS = 1_000
 RATE_LIMIT = "1000000 per minute"
 START = datetime(2026, 1, 1, tzinfo=UTC)
