@@ -161,6 +161,13 @@ def test_the_leaner_index_migration_keeps_the_log_and_its_uniqueness(db_path):
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         with partial.write() as writer:
             writer.execute("DELETE FROM events")
+    with partial.write() as writer:
+        # The sequence goes on from where the old table left it.
+        added = writer.execute(
+            "INSERT INTO events(type, at, listener_id, source, received_at) "
+            "VALUES ('signup', 5, 1, 'api', 0)"
+        )
+        assert added.lastrowid == 4
     partial.close()
 
 
