@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
+from flask import template_rendered
 
 from tests.payloads import LONG_TEXT, XSS_CORPUS
 from wom.store import ingest
@@ -174,6 +175,81 @@ def test_the_page_follows_a_new_offer_and_a_renamed_inviter_at_once(
     _, html = get(client, f"/r/{alice}")
     assert "Two for one on Tuesdays." in html
     assert "Alicia</span> invited you" in html
+
+
+@pytest.fixture
+def renders(app):
+    """The templates rendered while the test runs, by name."""
+    names = []
+
+    def rendered(sender, template, context, **extra):
+        names.append(template.name)
+
+    template_rendered.connect(rendered, app)
+    yield names
+    template_rendered.disconnect(rendered, app)
+
+
+def without_token(html):
+    return re.sub(r'(name="csrf_token" type="hidden" value=")[^"]+', r"\1", html)
+
+
+def test_a_links_page_is_rendered_once_and_kept_across_clicks(
+    client, store, alice, renders
+):
+    _, first = get(client, f"/r/{alice}")
+    assert renders == ["landing/invite.html"]
+    for n in range(3):
+        _, html = get(browser(client.application, f"198.51.100.{n}"), f"/r/{alice}")
+        assert without_token(html) == without_token(first)
+    assert renders == ["landing/invite.html"], "clicks change nothing on the page"
+    assert link_counts(store, alice) == (4, 0, 0)
+
+
+def test_a_kept_page_follows_a_new_destination_at_once(client, store, alice):
+    get(client, f"/r/{alice}")
+    set_setting(store, "destination_url", "https://shop.example/")
+    _, html = get(client, f"/r/{alice}")
+    assert '<a class="lp-brand" href="https://shop.example/">' in html
+
+
+def test_every_visitor_gets_their_own_token_and_only_theirs_passes(app, store, alice):
+    ann, ben = browser(app, "198.51.100.1"), browser(app, "198.51.100.2")
+    tokens = {c: csrf_token(get(c, f"/r/{alice}")[1]) for c in (ann, ben)}
+    assert tokens[ann] != tokens[ben]
+    form = {"name": "Ann", "email": "ann@example.org", "ref": alice}
+    with ann.post("/join", data=form | {"csrf_token": tokens[ben]}) as stolen:
+        assert stolen.status_code == 400, "another visitor's token"
+    with ann.post("/join", data=form | {"csrf_token": tokens[ann]}) as own:
+        assert own.status_code == 303
+
+
+@pytest.mark.parametrize("payload", XSS_CORPUS + [LONG_TEXT[:100]])
+def test_a_kept_page_is_escaped_exactly_as_jinja_renders_it(
+    app, client, store, payload
+):
+    from wom.web.forms import SignupForm
+    from wom.web.sharing import first_name
+
+    code = customer(store, "mal", payload, "mal@example.org")
+    set_setting(store, "business_name", payload[:80])
+    set_setting(store, "offer_text", payload)
+    get(client, f"/r/{code}")
+    _, kept = get(client, f"/r/{code}")
+    inviter = first_name(payload)
+    with app.test_request_context(f"/r/{code}"):
+        from flask import render_template
+
+        fresh = render_template(
+            "landing/invite.html",
+            settings={"business_name": payload[:80], "offer_text": payload},
+            form=SignupForm(formdata=None, meta={"csrf": False}, ref=code),
+            csrf="",
+            inviter=inviter,
+            initial=inviter[:1].upper() if inviter else None,
+            business_url="/",
+        )
+    assert without_token(kept) == fresh
 
 
 def test_every_link_gets_its_own_code_and_inviter(client, store, alice):

@@ -141,3 +141,75 @@ def test_a_full_cache_starts_over(store, code, reads):
     for each in codes * 2:
         assert cache.link(each)["code"] == each
     assert len(reads) == 4
+
+
+# -- what the web layer makes of them (remember) ------------------------------------
+
+
+@pytest.fixture
+def builds(cache, code):
+    """A value made from Alice's link, and a list of every time it was made."""
+    made = []
+
+    def build():
+        made.append(1)
+        link = cache.link(code)
+        return link and f"{link['owner_name']} / {cache.settings()['business_name']}"
+
+    return build, made
+
+
+def test_a_remembered_value_is_made_once_and_kept_across_clicks(
+    store, cache, code, builds
+):
+    build, made = builds
+    batcher = Batcher(store, clicks_only=cache.clicks_only)
+    assert cache.remember("page", build) == "Alice Martin / My business"
+    for n in range(3):
+        batcher.submit(check_events([click(code, f"v-{n}")], currency="EUR"))
+        assert cache.remember("page", build) == "Alice Martin / My business"
+    assert len(made) == 1
+
+
+def test_a_remembered_value_is_made_again_after_any_other_write(
+    store, cache, code, builds
+):
+    build, made = builds
+    cache.remember("page", build)
+    with store.write() as db:
+        write_setting(db, "business_name", "Bean & Leaf")
+    assert cache.remember("page", build) == "Alice Martin / Bean & Leaf"
+    ingest(store, [signup("alice", "Alicia Martin")], source="test")
+    assert cache.remember("page", build) == "Alicia Martin / Bean & Leaf"
+    assert len(made) == 3
+
+
+def test_none_is_never_remembered(store, cache, code, builds):
+    build, made = builds
+    with store.write() as db:
+        db.execute("UPDATE links SET disabled = 1 WHERE code = ?", [code])
+    assert cache.remember("page", build) is None
+    assert cache.remember("page", build) is None
+    assert len(made) == 2
+
+
+def test_nothing_is_remembered_during_a_write_under_way(store, cache, code, builds):
+    build, made = builds
+    seen = {}
+    with store.write() as db:
+        db.execute("UPDATE identities SET name = 'Alicia Martin'")
+        reader = threading.Thread(
+            target=lambda: seen.update(during=cache.remember("page", build))
+        )
+        reader.start()
+        reader.join()
+    assert seen["during"] == "Alice Martin / My business", "not committed yet"
+    assert cache.remember("page", build) == "Alicia Martin / My business"
+
+
+def test_a_full_memory_starts_over(store, code):
+    cache = LinkCache(store, max_remembered=1)
+    made = []
+    for key in ["a", "b", "a", "b"]:
+        cache.remember(key, lambda key=key: made.append(key) or key)
+    assert made == ["a", "b", "a", "b"]

@@ -14,13 +14,16 @@ change nothing kept here (a click adds to the log and to counters, and may give 
 new customer a new link, which was never cached as missing). The batcher wraps
 those in ``clicks_only()``. Anything else written empties the cache; while another
 write is under way, or without the lock file (tests, a CLI), reads go to the file.
+
+What the web layer makes of these (a rendered landing page) can be kept under the
+same rule with ``remember``, so that it is dropped exactly when they are.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from types import MappingProxyType
 
@@ -41,11 +44,15 @@ class LinkCache:
     10
     """
 
-    def __init__(self, store: Store, *, max_links: int = 50_000):
+    def __init__(
+        self, store: Store, *, max_links: int = 50_000, max_remembered: int = 10_000
+    ):
         self.store = store
         self.max_links = max_links
+        self.max_remembered = max_remembered
         self._lock = threading.Lock()
         self._links: dict[str, Mapping] = {}
+        self._remembered: dict[Hashable, object] = {}
         self._settings: Mapping | None = None
         # The writer connection and its change count that the entries match.
         self._writer = None
@@ -81,6 +88,7 @@ class LinkCache:
             if conn.in_transaction:
                 return None
             self._links = {}
+            self._remembered = {}
             self._settings = None
             self._writer, self._count = conn, count
             self._epoch += 1
@@ -116,6 +124,27 @@ class LinkCache:
                         if len(self._links) >= self.max_links:
                             self._links = {}
                         self._links[code] = found
+        return found
+
+    def remember(self, key: Hashable, build: Callable[[], object]) -> object:
+        """``build()``, kept under ``key`` for as long as the settings and links are.
+
+        ``build`` must read what it shows through ``settings`` and ``link``, which
+        it calls after this took the epoch: then a value kept was made from data
+        at least as new as the epoch it is kept under. A None is never kept.
+        """
+        epoch = self._current_epoch()
+        if epoch is None:
+            return build()
+        found = self._remembered.get(key)
+        if found is None:
+            found = build()
+            if found is not None:
+                with self._lock:
+                    if self._epoch == epoch:
+                        if len(self._remembered) >= self.max_remembered:
+                            self._remembered = {}
+                        self._remembered[key] = found
         return found
 
     @contextmanager

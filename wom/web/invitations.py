@@ -2,8 +2,10 @@
 
 It is the hot path (every click renders it), so it is rendered once per brand,
 with slots where the inviter's first name, the link's code and the visitor's CSRF
-token go, and every request fills the slots with escaped values. Rendering the
-form's fields through WTForms is otherwise most of the cost of a click.
+token go, and filled with escaped values. Rendering the form's fields through
+WTForms is otherwise most of the cost of a click. The page of each link, its
+slots filled but the token's, is then kept by the link cache, which drops it
+whenever the settings or links may have changed; a click only adds its token.
 """
 
 from __future__ import annotations
@@ -12,11 +14,20 @@ import secrets
 from collections.abc import Mapping
 from functools import lru_cache
 
-from flask import Flask, Response, current_app, make_response, render_template, url_for
-from flask_wtf.csrf import generate_csrf
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from markupsafe import escape
 
+from ..store.link_cache import LinkCache
 from .forms import SignupForm
+from .sessions import csrf_token
 from .sharing import first_name
 
 __all__ = ["business_url", "invitation_page", "register"]
@@ -56,23 +67,18 @@ def register(app: Flask) -> None:
     app.extensions["wom.invitation_pages"] = lru_cache(maxsize=64)(_blank_page)
 
 
-def invitation_page(
-    settings: Mapping,
-    link: dict | None,
-    *,
-    form: SignupForm | None = None,
-    status: int = 200,
-) -> Response:
-    """The page for ``link`` (or none): blank, or ``form`` sent back with errors."""
+def _templates_reload() -> bool:
+    # Templates change under `make run`: never serve an old rendering.
+    return current_app.debug or bool(current_app.config.get("TEMPLATES_AUTO_RELOAD"))
+
+
+def _filled_page(settings: Mapping, link: Mapping | None) -> str:
+    """The page for ``link`` with every slot filled but the CSRF token's."""
     inviter = first_name(link["owner_name"]) if link else None
     initial = inviter[:1].upper() if inviter else None
     brand = (settings["business_name"], settings["offer_text"])
     home = business_url(settings)
-    if form is not None:
-        html = _render(form, inviter, initial, brand, home, generate_csrf())
-        return make_response(html, status)
-    if current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD"):
-        # Templates change under `make run`: never serve an old rendering.
+    if _templates_reload():
         blank = _blank_page
     else:
         blank = current_app.extensions["wom.invitation_pages"]
@@ -83,4 +89,48 @@ def invitation_page(
         (_CODE, link["code"] if link else ""),
     ):
         html = html.replace(slot, str(escape(value or "")))
-    return make_response(html.replace(_CSRF, generate_csrf()), status)
+    return html
+
+
+def _link_page(cache: LinkCache, code: str) -> tuple[str, str] | None:
+    """The page of link ``code`` split where the token goes; None if it is off."""
+    # Read again through the cache, after it took its epoch (see remember).
+    link = cache.link(code)
+    if link is None:
+        return None
+    head, _, tail = _filled_page(cache.settings(), link).partition(_CSRF)
+    return head, tail
+
+
+def invitation_page(
+    settings: Mapping,
+    link: Mapping | None,
+    *,
+    form: SignupForm | None = None,
+    status: int = 200,
+) -> Response:
+    """The page for ``link`` (or none): blank, or ``form`` sent back with errors."""
+    if form is not None:
+        inviter = first_name(link["owner_name"]) if link else None
+        html = _render(
+            form,
+            inviter,
+            inviter[:1].upper() if inviter else None,
+            (settings["business_name"], settings["offer_text"]),
+            business_url(settings),
+            csrf_token(),
+        )
+        return make_response(html, status)
+    if link is not None and not _templates_reload():
+        cache: LinkCache = current_app.extensions["wom.link_cache"]
+        code = link["code"]
+        # The page's addresses start with the script root: part of the key.
+        page = cache.remember(
+            ("invitation", code, request.script_root),
+            lambda: _link_page(cache, code),
+        )
+        if page is not None:
+            head, tail = page
+            return make_response(head + csrf_token() + tail, status)
+    html = _filled_page(settings, link)
+    return make_response(html.replace(_CSRF, csrf_token()), status)
