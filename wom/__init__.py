@@ -86,7 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import cli, errors
     from .service import AnalyticsService
     from .store import Store
-    from .web import api, home, landing, limits, security
+    from .web import api, home, landing, limits, security, sessions
 
     store = Store(app.config["DATABASE"])
     app.extensions["wom.store"] = store
@@ -98,6 +98,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         store, background=app.config["WOM_ANALYTICS_BACKGROUND"]
     )
 
+    app.session_interface = sessions.ReusedSerializerSessions()
     errors.register(app)
     security.register(app)
     limits.register(app)
