@@ -169,12 +169,14 @@ class AnalyticsService:
         with self._lock:
             G, F, state = self.G, self.F, self.state
             # Read again only the people whose attributes can have changed; the
-            # others that a pair names need only exist as nodes.
+            # others that a pair names need only exist as nodes. A moved credit
+            # changes a followed customer's attributes only with their acquisition
+            # (then they are among changes.people).
             nodes = G._node
             people = (
                 changes.people
                 | changes.purchasers
-                | changes.credits
+                | {node for node in changes.credits if node not in state}
                 | {node for pair in changes.pairs for node in pair if node not in nodes}
             )
             # Whose cascade figures can change: conversions, credits, new customers.
