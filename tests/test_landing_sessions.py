@@ -73,3 +73,20 @@ def test_a_token_follows_a_new_csrf_key(app):
         with pytest.raises(ValidationError, match="invalid"):
             validate_csrf(token)
         validate_csrf(csrf_token())
+
+
+@pytest.mark.parametrize("size", [20, 255, 256, 5000])
+def test_small_payloads_are_left_uncompressed_and_any_size_reads_back(app, size):
+    ours, flasks = app.session_interface, SecureCookieSessionInterface()
+    payload = {"ref": "a" * (size - len('{"ref":""}'))}  # JSON of `size` bytes
+    cookie = ours.get_signing_serializer(app).dumps(payload)
+    # zlib lets go of the GIL; a leading "." marks a compressed payload.
+    assert cookie.startswith(".") == (size >= 256)
+    assert flasks.get_signing_serializer(app).loads(cookie) == payload
+
+
+def test_the_raw_token_has_flask_wtfs_shape(app):
+    with app.test_request_context("/r/abc"):
+        csrf_token()
+        raw = session["csrf_token"]
+    assert len(raw) == 40 and int(raw, 16) >= 0
