@@ -66,6 +66,15 @@ def demo_database(customers: int) -> Path:
         partial.rename(path)
         for suffix in ("-wal", "-shm", ".lock"):
             Path(str(partial) + suffix).unlink(missing_ok=True)
+    # A database cached by an older wom gets the migrations it lacks, as the
+    # server would apply them at start-up.
+    from wom.store import Store
+
+    store = Store(path)
+    applied = store.migrate()
+    store.close()
+    if applied:
+        print(f"migrated the cached demo database: {', '.join(applied)}")
     return path
 
 
