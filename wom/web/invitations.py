@@ -23,11 +23,11 @@ from flask import (
     request,
     url_for,
 )
+from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
 from ..store.link_cache import LinkCache
 from .forms import SignupForm
-from .sessions import csrf_token
 from .sharing import first_name
 
 __all__ = ["business_url", "invitation_page", "register"]
@@ -118,7 +118,7 @@ def invitation_page(
             inviter[:1].upper() if inviter else None,
             (settings["business_name"], settings["offer_text"]),
             business_url(settings),
-            csrf_token(),
+            generate_csrf(),
         )
         return make_response(html, status)
     if link is not None and not _templates_reload():
@@ -131,6 +131,6 @@ def invitation_page(
         )
         if page is not None:
             head, tail = page
-            return make_response(head + csrf_token() + tail, status)
+            return make_response(head + generate_csrf() + tail, status)
     html = _filled_page(settings, link)
-    return make_response(html.replace(_CSRF, csrf_token()), status)
+    return make_response(html.replace(_CSRF, generate_csrf()), status)
