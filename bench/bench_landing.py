@@ -122,7 +122,7 @@ def one_click_commit_ms(path: Path, codes: list[str], clicks: int = 100) -> floa
     """Median time to append, derive and commit a batch of one click (FULL)."""
     from wom.store import Store
     from wom.store.batcher import Batcher
-    from wom.store.ingest import check_events
+    from wom.store.checks import check_events
 
     store = Store(path)
     batcher = Batcher(store)

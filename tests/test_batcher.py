@@ -11,8 +11,8 @@ import pytest
 
 from wom.store import InvalidInput, StoreLocked, ingest, now_micros
 from wom.store.batcher import Batcher
+from wom.store.checks import check_events
 from wom.store.derive import rebuild
-from wom.store.ingest import check_events
 from wom.store.queries import derived_snapshot
 
 T0 = "2026-01-01T00:00:00Z"

@@ -10,7 +10,7 @@ import pytest
 import wom.store.link_cache as link_cache_module
 from wom.store import Store, ingest
 from wom.store.batcher import Batcher
-from wom.store.ingest import check_events
+from wom.store.checks import check_events
 from wom.store.link_cache import LinkCache
 from wom.store.settings import write_setting
 

@@ -30,10 +30,11 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
+from .checks import CheckedEvent, now_micros
 from .connection import Store
 from .derive import Changes, derive_batch
 from .errors import StoreLocked
-from .ingest import CheckedEvent, IngestResult, append_events, now_micros
+from .ingest import IngestResult, append_events
 
 __all__ = ["Batcher"]
 
@@ -256,8 +257,13 @@ class Batcher:
 def _plain_clicks(submission: _Submission) -> bool:
     """Clicks without a client ``event_id`` or a ``within``: each one becomes
     exactly one row, and nothing else is written for them."""
-    return bool(submission.events) and submission.within is None and all(
-        event.type == "click" and event.event_id is None for event in submission.events
+    return (
+        bool(submission.events)
+        and submission.within is None
+        and all(
+            event.type == "click" and event.event_id is None
+            for event in submission.events
+        )
     )
 
 

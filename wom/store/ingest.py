@@ -17,14 +17,10 @@ from sqlite_utils import Database
 from ..emails import normalise_email
 from ..names import normalise_name
 from .checks import (
-    API_FIELDS,
     FIELDS,
     CheckedEvent,
     check_events,
-    new_external_id,
     now_micros,
-    parse_time,
-    to_micros,
 )
 from .connection import Store
 from .derive import Changes, derive_batch
@@ -37,15 +33,6 @@ __all__ = [
     "ingest",
     "ingest_checked",
     "upsert_identities",
-    # Re-exported from checks, where they live:
-    "API_FIELDS",
-    "FIELDS",
-    "CheckedEvent",
-    "check_events",
-    "new_external_id",
-    "now_micros",
-    "parse_time",
-    "to_micros",
 ]
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..store import Store, new_external_id
-from ..store.ingest import append_events, check_events, to_micros
+from ..store.checks import check_events, to_micros
+from ..store.ingest import append_events
 from ..store.settings import read_settings
 from ..store.shares import (
     is_own_visitor,

@@ -18,7 +18,7 @@ from flask import Response, current_app, request
 from ..privacy import hmac_ip
 from ..store import IngestResult
 from ..store.batcher import Batcher
-from ..store.ingest import check_events
+from ..store.checks import check_events
 
 __all__ = [
     "CONSENT_DAYS",
