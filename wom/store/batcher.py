@@ -18,6 +18,12 @@ call, since appending costs about as much for one click as for ten; if any of th
 fails, each is tried alone. A batch of nothing but clicks is wrapped in
 ``clicks_only()`` when given, so that what the landing pages keep in memory
 (``LinkCache``) knows the write changed none of it.
+
+The landing pages' clicks and the API's event batches each have a Batcher of their
+own, so a click never waits behind a bulk batch. A submission may bring a
+``within`` callback, run in its savepoint after its append: the API stores its
+idempotent response there. It runs in the committing thread, so it must carry
+everything it needs (nothing from the submitting request's thread-locals).
 """
 
 from __future__ import annotations
