@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import Response
 
+from ...analytics.buckets import BUCKETS
+from ...service import CASCADE_SORTS
 from ...store import NotFound, people
 from .. import analytics, store
 from . import blueprint
@@ -117,9 +119,7 @@ def _cascade_row(row: dict) -> dict:
 @blueprint.get("/cascades")
 def cascades():
     """The largest cascades by size, depth or structural virality."""
-    asked = arguments(
-        {"by": choice("size", "depth", "virality"), "limit": integer(1, 1000)}
-    )
+    asked = arguments({"by": choice(*CASCADE_SORTS), "limit": integer(1, 1000)})
     rows = analytics().cascades(asked.get("by", "size"), asked.get("limit", 10))
     return reply(
         {"by": asked.get("by", "size"), "items": [_cascade_row(r) for r in rows]}
@@ -165,9 +165,7 @@ def cascade(root_id: str):
 @blueprint.get("/spread")
 def spread():
     """The spread series, with wom_share, k_factor and cycle_time over the range."""
-    asked = arguments(
-        {"bucket": choice("day", "week", "month"), "from": moment, "to": moment}
-    )
+    asked = arguments({"bucket": choice(*BUCKETS), "from": moment, "to": moment})
     start, end = asked.get("from"), asked.get("to")
     found = analytics().spread(
         asked.get("bucket", "week"),

@@ -10,9 +10,12 @@ from functools import cache
 
 from flask import Response
 
+from ...analytics.buckets import BUCKETS
+from ...service import CASCADE_SORTS
 from . import blueprint
 from .events import MAX_EVENTS, NDJSON
 from .examples import EXAMPLES
+from .figures import STARTER_RANKINGS
 from .graph import EDGE_KINDS, FORMATS
 from .idempotency import HEADER
 from .schemas import ERRORS, EXTERNAL_ID, SCHEMAS, TIME
@@ -269,14 +272,7 @@ def _paths() -> dict:
                         "by",
                         {
                             "type": "string",
-                            "enum": [
-                                "reach",
-                                "conversations",
-                                "influence",
-                                "value",
-                                "direct",
-                                "expected_spread",
-                            ],
+                            "enum": list(STARTER_RANKINGS),
                             "default": "reach",
                         },
                         "The figure to rank by.",
@@ -302,7 +298,7 @@ def _paths() -> dict:
                         "by",
                         {
                             "type": "string",
-                            "enum": ["size", "depth", "virality"],
+                            "enum": list(CASCADE_SORTS),
                             "default": "size",
                         },
                         "The figure to sort by, largest first.",
@@ -344,7 +340,7 @@ def _paths() -> dict:
                         "bucket",
                         {
                             "type": "string",
-                            "enum": ["day", "week", "month"],
+                            "enum": list(BUCKETS),
                             "default": "week",
                         },
                         "Bucket size (weeks start on Monday).",
