@@ -30,6 +30,7 @@ __all__ = [
     "SavedCustomer",
     "create_link",
     "credit_of",
+    "purchase_value",
     "customer_page",
     "erase",
     "links_of",
@@ -244,6 +245,13 @@ def touches_of(db: Database, pid: int) -> list[dict]:
         }
         for talker, listener, kinds, count, first, last, converted in rows
     ]
+
+
+def purchase_value(db: Database, pid: int) -> float:
+    """The total of the person's purchases (0.0 if none)."""
+    return db.execute(
+        "SELECT coalesce(sum(value), 0.0) FROM purchases WHERE person_id = ?", [pid]
+    ).fetchone()[0]
 
 
 def credit_of(db: Database, pid: int) -> dict | None:

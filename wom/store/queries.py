@@ -73,35 +73,14 @@ def overview(db: Database) -> dict:
     }
 
 
-def _keys(db: Database, name: str, keys, columns: str) -> str:
-    """Load ``keys`` into a temp table ``name``; return the join to filter by it."""
-    db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns})")
-    db.execute(f"DELETE FROM {name}")
-    rows = [key if isinstance(key, tuple) else (key,) for key in keys]
-    if not rows:
-        return name
-    width = len(rows[0])
-    db.conn.executemany(
-        f"INSERT OR IGNORE INTO {name} VALUES ({', '.join('?' * width)})", rows
-    )
-    return name
-
-
-def people_rows(db: Database, ids=None) -> Iterator[dict]:
-    """People with the graph's node attributes (times in POSIX seconds).
-
-    Every person, or only those in ``ids``.
-    """
-    where = ""
-    if ids is not None:
-        _keys(db, "wanted_people", ids, "id INTEGER PRIMARY KEY")
-        where = "WHERE p.id IN (SELECT id FROM wanted_people)"
+def people_rows(db: Database) -> Iterator[dict]:
+    """Every person with the graph's node attributes (times in POSIX seconds)."""
     cursor = db.execute(
-        f"""
+        """
         SELECT p.id, p.external_id, p.status, p.acquired_at, p.acquired_via,
                coalesce((SELECT sum(value) FROM purchases u
                          WHERE u.person_id = p.id), 0.0)
-        FROM people p {where}
+        FROM people p
         """
     )
     for pid, external_id, status, acquired_at, via, value in cursor:
@@ -115,23 +94,11 @@ def people_rows(db: Database, ids=None) -> Iterator[dict]:
         }
 
 
-def touch_rows(db: Database, pairs=None) -> Iterator[dict]:
-    """Talker -> listener pairs (times in POSIX seconds): all, or those in ``pairs``."""
-    where = ""
-    if pairs is not None:
-        _keys(
-            db,
-            "wanted_pairs",
-            pairs,
-            "talker INTEGER, listener INTEGER, PRIMARY KEY (talker, listener)",
-        )
-        where = (
-            "WHERE (talker_id, listener_id) IN "
-            "(SELECT talker, listener FROM wanted_pairs)"
-        )
+def touch_rows(db: Database) -> Iterator[dict]:
+    """Every talker -> listener pair (times in POSIX seconds)."""
     cursor = db.execute(
         "SELECT talker_id, listener_id, kinds, touches, first_at, last_at, converted "
-        f"FROM touches {where}"
+        "FROM touches"
     )
     for talker, listener, kinds, count, first, last, converted in cursor:
         yield {
@@ -145,16 +112,12 @@ def touch_rows(db: Database, pairs=None) -> Iterator[dict]:
         }
 
 
-def credit_rows(db: Database, *, held: bool = False, customers=None) -> Iterator[dict]:
-    """Credited referrers (held ones too when ``held``); all, or of ``customers``."""
+def credit_rows(db: Database, *, held: bool = False) -> Iterator[dict]:
+    """Every credited referrer (held ones too when ``held``)."""
     statuses = "('credited', 'held')" if held else "('credited')"
-    where = ""
-    if customers is not None:
-        _keys(db, "wanted_customers", customers, "id INTEGER PRIMARY KEY")
-        where = "AND customer_id IN (SELECT id FROM wanted_customers)"
     cursor = db.execute(
-        f"SELECT customer_id, referrer_id, kind, at, status FROM credits "
-        f"WHERE status IN {statuses} {where}"
+        "SELECT customer_id, referrer_id, kind, at, status FROM credits "
+        f"WHERE status IN {statuses}"
     )
     for customer, referrer, kind, at, status in cursor:
         yield {

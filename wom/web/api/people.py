@@ -155,7 +155,7 @@ def customer(external_id: str):
     pid = found["id"]
     figures = analytics().person(pid) or {}
     credit = people.credit_of(db, pid)
-    value = next(queries.people_rows(db, ids=[pid]))["value"]
+    value = people.purchase_value(db, pid)
     return reply(
         {
             **customer_summary(found),
