@@ -193,13 +193,11 @@ class AnalyticsService:
                     G, node, person_attrs(external_id, status, acquired_at, via, value)
                 )
                 if status == "customer":
+                    # F shares G's attribute dict, as a fresh load has it.
+                    put_node(F, node, attrs)
                     if node not in state:
-                        # F shares G's attribute dict, as a fresh load has it.
-                        put_node(F, node, attrs)
                         state.add(node)
                         moved.add(node)
-                    else:
-                        put_node(F, node, attrs)
                     state.set_value(node, value)
             put_touches(G, graph_rows.touches_of(db, changes.pairs))
             forget_views(G, F)
