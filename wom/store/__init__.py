@@ -3,9 +3,11 @@
 The public surface is re-exported here; see each module for the details.
 """
 
+from .changes import Changes
 from .checks import new_external_id, now_micros, parse_time
 from .connection import BUSY_TIMEOUT_MS, Store, open_database
-from .derive import Changes, rebuild, rederive_credits
+from .credits import rederive_credits
+from .derive import rebuild
 from .errors import Conflict, InvalidInput, NotFound, StoreError, StoreLocked
 from .ingest import IngestResult, ingest
 

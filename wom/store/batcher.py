@@ -36,9 +36,10 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
+from .changes import Changes
 from .checks import CheckedEvent, now_micros
 from .connection import Store
-from .derive import Changes, derive_batch
+from .derive import derive_batch
 from .errors import StoreLocked
 from .ingest import IngestResult, append_events
 

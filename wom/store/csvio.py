@@ -19,9 +19,10 @@ from typing import TextIO
 import orjson
 from sqlite_utils import Database
 
+from .changes import Changes
 from .checks import API_FIELDS, check_events, now_micros
 from .connection import Store
-from .derive import Changes, derive_batch
+from .derive import derive_batch
 from .errors import InvalidInput
 from .ingest import append_events, upsert_identities
 from .settings import read_settings

@@ -9,32 +9,16 @@ same statements, so an incremental store and a rebuilt one agree by construction
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections import defaultdict
-from dataclasses import dataclass, field
-
-import numpy as np
 import orjson
 from sqlite_utils import Database
 
-from ..attribution import KIND_OF_EVENT, Touch, credit_for
-from .settings import read_settings
+from .changes import TOUCH_TYPES, Changes, temp_table
+from .credits import derive_dirty_credits, mark_dirty_credits
+from .link_codes import new_link_codes
 
-__all__ = [
-    "Changes",
-    "derive_batch",
-    "rebuild",
-    "rederive_credits",
-    "new_link_code",
-    "new_link_codes",
-    "derive_credits_of",
-]
+__all__ = ["derive_batch", "rebuild"]
 
-# Unambiguous: no 0/o, 1/l/i.
-CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 CLICK_REPEAT_US = 30 * 60 * 1_000_000
-TOUCH_TYPES = "('signup', 'mention', 'heard_from', 'referral')"
 # Two habits keep every statement proportional to the batch, not the database.
 # The planner has no statistics, so it would happily read a batch's events through
 # the (type, at) index, which lists every event of a type ever: `+type` keeps it on
@@ -42,30 +26,6 @@ TOUCH_TYPES = "('signup', 'mention', 'heard_from', 'referral')"
 # CROSS JOIN puts that table first, and updates filter by `id IN (temp table)`.
 # Repeat clicks are read through the clicks-only index, named with INDEXED BY since
 # the planner would otherwise take (type, at) for `type = 'click'`.
-
-
-def new_link_code(length: int = 8, rng=secrets) -> str:
-    """A short referral code that is hard to guess and has no ambiguous characters."""
-    return "".join(rng.choice(CODE_ALPHABET) for _ in range(length))
-
-
-@dataclass
-class Changes:
-    """What a batch changed, for the analytics service to follow."""
-
-    people: set[int] = field(default_factory=set)
-    credits: set[int] = field(default_factory=set)
-    pairs: set[tuple[int, int]] = field(default_factory=set)
-    purchasers: set[int] = field(default_factory=set)
-    links: set[int] = field(default_factory=set)
-    # When each new human click happened (POSIX seconds); None: not known, so a
-    # listener that follows clicks must read them all again.
-    clicks: list[float] | None = None
-
-
-def _temp(db: Database, name: str, columns: str) -> None:
-    db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns})")
-    db.execute(f"DELETE FROM {name}")
 
 
 def derive_batch(
@@ -95,8 +55,8 @@ def derive_batch(
     changed = _derive_people(db, lo, hi, changes)
     new_devices = _derive_devices(db, lo, hi)
     _derive_touches(db, lo, hi, changes)
-    _mark_dirty_credits(db, changed | new_devices, identities)
-    _derive_credits(db, changes)
+    mark_dirty_credits(db, changed | new_devices, identities)
+    derive_dirty_credits(db, changes)
     _derive_purchases(db, lo, hi, changes)
     _derive_links(db, lo, hi, changes)
     if make_links:
@@ -111,7 +71,7 @@ def _derive_people(db: Database, lo: int, hi: int, changes: Changes) -> set[int]
     ``(at, order)``. The log only grows, so the first conversion is the earlier of
     the stored one and the batch's first: no older events need reading.
     """
-    _temp(db, "conversions", "id INTEGER PRIMARY KEY, at INTEGER, ord INTEGER")
+    temp_table(db, "conversions", "id INTEGER PRIMARY KEY, at INTEGER, ord INTEGER")
     # A referral converts its talker just before its listener (order seq*2 < seq*2+1),
     # so an imported referral between two new people credits the talker.
     db.execute(
@@ -152,7 +112,7 @@ def _derive_people(db: Database, lo: int, hi: int, changes: Changes) -> set[int]
 def _derive_devices(db: Database, lo: int, hi: int) -> set[int]:
     """Store the visitor cookies and IP hashes of the batch's sign-ups and
     purchases; return the people who used one they had not used before."""
-    _temp(
+    temp_table(
         db,
         "new_devices",
         "person_id, kind, value, PRIMARY KEY (person_id, kind, value)",
@@ -181,7 +141,7 @@ def _derive_devices(db: Database, lo: int, hi: int) -> set[int]:
 
 def _derive_touches(db: Database, lo: int, hi: int, changes: Changes) -> None:
     """Recompute the touch rows of every pair the batch touched or re-timed."""
-    _temp(
+    temp_table(
         db,
         "dirty_pairs",
         "talker INTEGER, listener INTEGER, PRIMARY KEY (talker, listener)",
@@ -234,150 +194,6 @@ def _derive_touches(db: Database, lo: int, hi: int, changes: Changes) -> None:
     changes.pairs |= set(db.execute("SELECT talker, listener FROM dirty_pairs"))
 
 
-def _mark_dirty_credits(db: Database, moved: set[int], identities: set[int]) -> None:
-    """Customers whose credit the batch can move: the listeners of its touches,
-    anyone whose conversion, devices or email changed, and their listeners."""
-    _temp(db, "dirty_credits", "id INTEGER PRIMARY KEY")
-    db.execute("INSERT OR IGNORE INTO dirty_credits SELECT listener FROM dirty_pairs")
-    _temp(db, "moved_talkers", "id INTEGER PRIMARY KEY")
-    db.execute(
-        "INSERT OR IGNORE INTO moved_talkers SELECT value FROM json_each(?)",
-        [orjson.dumps(sorted(moved | set(identities)))],
-    )
-    db.execute("INSERT OR IGNORE INTO dirty_credits SELECT id FROM moved_talkers")
-    db.execute(
-        "INSERT OR IGNORE INTO dirty_credits SELECT t.listener_id "
-        "FROM moved_talkers m CROSS JOIN touches t ON t.talker_id = m.id"
-    )
-
-
-def _derive_credits(db: Database, changes: Changes) -> None:
-    """Ask attribution.py for the credit of every dirty customer, and store it."""
-    settings = read_settings(db)
-    # Only customers hold credits; prospects among the dirty have nothing to do.
-    db.execute(
-        "DELETE FROM dirty_credits WHERE (SELECT status FROM people p "
-        "WHERE p.id = dirty_credits.id) IS NOT 'customer'"
-    )
-    customers, via_before = {}, {}
-    for pid, at, order, via in db.execute(
-        "SELECT p.id, p.acquired_at, p.acquired_order, p.acquired_via "
-        "FROM dirty_credits d CROSS JOIN people p ON p.id = d.id "
-        "WHERE p.status = 'customer'"
-    ):
-        customers[pid] = (at, order)
-        via_before[pid] = via
-    touches: dict[int, list[Touch]] = defaultdict(list)
-    for row in db.execute(
-        f"""
-        SELECT e.listener_id, e.talker_id, e.at, e.seq, e.type,
-               t.acquired_at, t.acquired_order,
-               coalesce(li.email_normalised = ti.email_normalised, 0),
-               EXISTS (SELECT 1 FROM devices a JOIN devices b
-                       ON b.kind = a.kind AND b.value = a.value
-                       WHERE a.person_id = e.listener_id AND b.person_id = e.talker_id)
-        FROM dirty_credits d
-        CROSS JOIN events e ON e.listener_id = d.id
-        CROSS JOIN people t ON t.id = e.talker_id
-        LEFT JOIN identities li ON li.person_id = e.listener_id
-        LEFT JOIN identities ti ON ti.person_id = e.talker_id
-        WHERE +e.type IN {TOUCH_TYPES} AND t.status = 'customer'
-        """
-    ):
-        listener, talker, at, seq, type_, t_at, t_ord, same_email, same_device = row
-        touches[listener].append(
-            Touch(
-                talker,
-                at,
-                seq,
-                KIND_OF_EVENT[type_],
-                (t_at, t_ord),
-                bool(same_email),
-                bool(same_device),
-            )
-        )
-    reviews: dict[int, dict[int, str]] = defaultdict(dict)
-    for customer, referrer, decision in db.execute(
-        "SELECT r.customer_id, r.referrer_id, r.decision FROM dirty_credits d "
-        "CROSS JOIN reviews r ON r.customer_id = d.id"
-    ):
-        reviews[customer][referrer] = decision
-
-    credit_rows, flag_rows, via_rows = [], [], []
-    for customer, conversion in customers.items():
-        decision = credit_for(
-            conversion,
-            touches.get(customer, []),
-            rule=settings["attribution_rule"],
-            window_days=settings["attribution_window_days"],
-            reviews=reviews.get(customer),
-        )
-        credit = decision.credit
-        via = "root"
-        if credit is not None:
-            credit_rows.append(
-                (
-                    customer,
-                    credit.referrer,
-                    credit.touch_seq,
-                    credit.kind,
-                    credit.at,
-                    credit.status,
-                )
-            )
-            if credit.status == "credited":
-                via = (
-                    "mention"
-                    if credit.kind in ("mention", "heard_from")
-                    else "referred"
-                )
-        via_rows.append((via, customer))
-        for kind, referrer, reason in decision.flags:
-            flag_rows.append(
-                (
-                    f"{kind}:{customer}:{referrer}",
-                    kind,
-                    customer,
-                    referrer,
-                    reason,
-                    conversion[0],
-                )
-            )
-
-    old = set(
-        db.execute(
-            "SELECT c.customer_id, c.referrer_id, c.touch_seq, c.kind, c.at, c.status "
-            "FROM dirty_credits d CROSS JOIN credits c ON c.customer_id = d.id"
-        )
-    )
-    new = set(credit_rows)
-    # Most dirty customers keep their credit: write only what differs, so that
-    # unchanged rows cost no index update and no page for the commit to write.
-    gone, made = old - new, new - old
-    db.execute(
-        "DELETE FROM credits WHERE customer_id IN (SELECT value FROM json_each(?))",
-        [orjson.dumps([row[0] for row in gone])],
-    )
-    db.execute(
-        "INSERT INTO credits SELECT value ->> 0, value ->> 1, value ->> 2, "
-        "value ->> 3, value ->> 4, value ->> 5 FROM json_each(?)",
-        [orjson.dumps(sorted(made))],
-    )
-    changes.credits |= {row[0] for row in gone | made}
-    moved_via = [(via, c) for via, c in via_rows if via_before[c] != via]
-    db.conn.executemany("UPDATE people SET acquired_via = ? WHERE id = ?", moved_via)
-    changes.people |= {customer for _, customer in moved_via}
-    db.execute(
-        "DELETE FROM flags WHERE kind IN ('self_referral', 'held') "
-        "AND customer_id IN (SELECT id FROM dirty_credits)"
-    )
-    db.conn.executemany(
-        "INSERT OR REPLACE INTO flags(key, kind, customer_id, referrer_id, "
-        "reason, raised_at) VALUES (?, ?, ?, ?, ?, ?)",
-        flag_rows,
-    )
-
-
 def _derive_purchases(db: Database, lo: int, hi: int, changes: Changes) -> None:
     db.execute(
         "INSERT OR REPLACE INTO purchases SELECT seq, listener_id, value, currency, at "
@@ -402,13 +218,12 @@ def _derive_links(db: Database, lo: int, hi: int, changes: Changes) -> None:
     click can change whether a later one counts: for each (link, visitor) the
     batch clicked, the count over the whole log replaces the count before it.
     """
-    _temp(
-        db,
-        "link_counts",
-        "id INTEGER PRIMARY KEY, clicks INTEGER, bots INTEGER, signups INTEGER",
-    )
-    db.execute(
-        f"""
+    # One statement counts and applies: every statement of a click's commit is
+    # another wait for the GIL while request threads run.
+    changes.links |= {
+        row[0]
+        for row in db.execute(
+            f"""
         WITH clickers AS (
             SELECT DISTINCT link_id, visitor FROM events
             WHERE seq BETWEEN :lo AND :hi AND +type = 'click' AND ua_class = 'human'
@@ -443,24 +258,17 @@ def _derive_links(db: Database, lo: int, hi: int, changes: Changes) -> None:
             FROM events WHERE seq BETWEEN :lo AND :hi AND link_id IS NOT NULL
             GROUP BY link_id
         )
-        INSERT INTO link_counts
-        SELECT b.link_id, coalesce(h.delta, 0), b.bots, b.signups
-        FROM batch b LEFT JOIN human h ON h.link_id = b.link_id
-        """,
-        {"lo": lo, "hi": hi},
-    )
-    db.execute(
-        """
         UPDATE links SET
-            clicks = clicks + (SELECT clicks FROM link_counts c WHERE c.id = links.id),
-            bot_clicks = bot_clicks
-                + (SELECT bots FROM link_counts c WHERE c.id = links.id),
-            signups = signups
-                + (SELECT signups FROM link_counts c WHERE c.id = links.id)
-        WHERE id IN (SELECT id FROM link_counts)
-        """
-    )
-    changes.links |= {row[0] for row in db.execute("SELECT id FROM link_counts")}
+            clicks = links.clicks + coalesce(h.delta, 0),
+            bot_clicks = links.bot_clicks + b.bots,
+            signups = links.signups + b.signups
+        FROM batch b LEFT JOIN human h ON h.link_id = b.link_id
+        WHERE links.id = b.link_id
+        RETURNING links.id
+        """,
+            {"lo": lo, "hi": hi},
+        )
+    }
     changes.clicks = [
         row[0] / 1_000_000
         for row in db.execute(
@@ -469,21 +277,6 @@ def _derive_links(db: Database, lo: int, hi: int, changes: Changes) -> None:
             [lo, hi],
         )
     ]
-
-
-def new_link_codes(count: int, length: int = 8) -> list[str]:
-    """``count`` random codes like ``new_link_code``, drawn at once from the OS."""
-    size = len(CODE_ALPHABET)
-    # Bytes below the largest multiple of the alphabet's size map without bias.
-    usable = 256 - 256 % size
-    drawn = np.frombuffer(os.urandom(count * length * 2 + 64), np.uint8)
-    drawn = drawn[drawn < usable] % size
-    while len(drawn) < count * length:
-        more = np.frombuffer(os.urandom(count * length + 64), np.uint8)
-        drawn = np.concatenate((drawn, more[more < usable] % size))
-    letters = np.frombuffer(CODE_ALPHABET.encode(), np.uint8)[drawn[: count * length]]
-    text = letters.tobytes().decode()
-    return [text[i : i + length] for i in range(0, count * length, length)]
 
 
 def _ensure_links(db: Database) -> None:
@@ -506,27 +299,6 @@ def _ensure_links(db: Database) -> None:
             "CROSS JOIN people p ON p.id = j.value ->> 1",
             [orjson.dumps(list(zip(new_link_codes(len(owners)), owners, strict=True)))],
         )
-
-
-def derive_credits_of(db: Database, customers) -> Changes:
-    """Recompute the credits of the given customers (all customers when None)."""
-    _temp(db, "dirty_credits", "id INTEGER PRIMARY KEY")
-    if customers is None:
-        db.execute(
-            "INSERT INTO dirty_credits SELECT id FROM people WHERE status = 'customer'"
-        )
-    else:
-        db.conn.executemany(
-            "INSERT OR IGNORE INTO dirty_credits VALUES (?)", [(c,) for c in customers]
-        )
-    changes = Changes()
-    _derive_credits(db, changes)
-    return changes
-
-
-def rederive_credits(db: Database) -> Changes:
-    """Recompute every credit, after an attribution setting changed."""
-    return derive_credits_of(db, None)
 
 
 def rebuild(db: Database) -> Changes:

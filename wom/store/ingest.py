@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from ..emails import normalise_email
 from ..names import normalise_name
+from .changes import Changes
 from .checks import (
     FIELDS,
     CheckedEvent,
@@ -23,7 +24,7 @@ from .checks import (
     now_micros,
 )
 from .connection import Store
-from .derive import Changes, derive_batch
+from .derive import derive_batch
 from .errors import InvalidInput
 from .settings import read_settings
 

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from .changes import Changes
 from .checks import check_events
 from .connection import BUSY_TIMEOUT_MS, Store
-from .derive import Changes, derive_batch, new_link_code
+from .derive import derive_batch
 from .errors import Conflict, InvalidInput, NotFound
 from .ingest import append_events, upsert_identities
+from .link_codes import new_link_code
 from .settings import read_settings
 
 __all__ = [

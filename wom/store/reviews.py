@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from .derive import Changes, derive_credits_of
+from .changes import Changes
+from .credits import derive_credits_of
 from .errors import InvalidInput, NotFound
 
 __all__ = ["decide"]
