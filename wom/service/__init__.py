@@ -6,7 +6,9 @@ ancestor path, a moved credit moves a subtree. The home page, the API and the pa
 read every figure from here. Figures that cost more than a linear pass are computed
 in a separate process (``background.py``) and carry ``computed_at``.
 
-No Flask and no SQL here: rows come from ``wom.store.queries``.
+This module holds the state, its lock and the figure caches. What one batch does
+to the graphs is ``following.py``; how starters are ranked is ``rankings.py``.
+No Flask and no SQL here: rows come from ``wom.store.queries`` and ``graph_rows``.
 """
 
 from __future__ import annotations
@@ -20,45 +22,25 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import networkx as nx
-import numpy as np
 
 from ..analytics import cascades as cascade_figures
-from ..analytics import influence, spread
-from ..analytics.forest import forest_arrays, subtree_sum
+from ..analytics import spread
+from ..analytics.forest import forest_arrays
 from ..analytics.spread import spread_series
-from ..graph import (
-    build_graphs,
-    forget_views,
-    gc_paused,
-    person_attrs,
-    put_node,
-    put_touches,
-)
+from ..graph import build_graphs, gc_paused
 from ..store import Changes, Store, graph_rows, now_micros, queries
 from ..store.flags import replace_analytics_flags
 from ..store.settings import read_settings
+from . import rankings
+from .following import follow_batch
 from .forest_state import ForestState
+from .rankings import BACKGROUND_FIGURES, EMPTY_FOREST_FIGURES, RANKINGS
 
 __all__ = ["AnalyticsService", "RANKINGS", "CASCADE_SORTS"]
 
 log = logging.getLogger(__name__)
 
-# ?by= name -> (figure, tie-breaker); external id breaks the last tie. The METRICS.md
-# rankings come from the pure reference (wom.analytics.influence.RANKINGS), and the
-# service adds the two background figures it can also rank by.
-RANKINGS = {
-    **{by: tuple(pair) for by, pair in influence.RANKINGS.items()},
-    "conversation_reach": ("conversation_reach", "reach"),
-    "expected_spread": ("expected_spread", "reach"),
-}
-EMPTY_FOREST_FIGURES = {
-    "direct_referrals": 0,
-    "reach": 0,
-    "generations": 0,
-    "referred_value": 0.0,
-}
 CASCADE_SORTS = tuple(cascade_figures.CASCADE_SORTS)
-BACKGROUND_FIGURES = ("influence", "conversation_reach", "expected_spread")
 
 
 def iso(seconds: float | None) -> str | None:
@@ -167,68 +149,7 @@ class AnalyticsService:
             return
         db = self.store.reader()
         with self._lock:
-            G, F, state = self.G, self.F, self.state
-            # Read again only the people whose attributes can have changed; the
-            # others that a pair names need only exist as nodes. A moved credit
-            # changes a followed customer's attributes only with their acquisition
-            # (then they are among changes.people).
-            nodes = G._node
-            people = (
-                changes.people
-                | changes.purchasers
-                | {node for node in changes.credits if node not in state}
-                | {node for pair in changes.pairs for node in pair if node not in nodes}
-            )
-            # Whose cascade figures can change: conversions, credits, new customers.
-            moved = changes.people | changes.credits
-            for (
-                node,
-                external_id,
-                status,
-                acquired_at,
-                via,
-                value,
-            ) in graph_rows.people_of(db, people):
-                attrs = put_node(
-                    G, node, person_attrs(external_id, status, acquired_at, via, value)
-                )
-                if status == "customer":
-                    # F shares G's attribute dict, as a fresh load has it.
-                    put_node(F, node, attrs)
-                    if node not in state:
-                        state.add(node)
-                        moved.add(node)
-                    state.set_value(node, value)
-            put_touches(G, graph_rows.touches_of(db, changes.pairs))
-            forget_views(G, F)
-            credited = {
-                row[0]: row for row in graph_rows.credits_of(db, changes.credits)
-            }
-            # Detach every moved credit first, then attach the new ones: applied
-            # one by one, a batch that swaps two credits would pass through a cycle.
-            # A credit that keeps its referrer (a new kind or time) stays put.
-            referrer = {}
-            for customer in changes.credits:
-                if customer in state:
-                    row = credited.get(customer)
-                    referrer[customer] = row[1] if row else None
-            moving = [c for c, r in referrer.items() if state.referrer(c) != r]
-            for customer in moving:
-                # Its old cascade, and the customer itself: a root may stop being one.
-                self._dirty_roots.add(state.root(customer))
-                self._dirty_roots.add(customer)
-            for customer in moving:
-                state.set_parent(customer, None)
-            for customer in moving:
-                if referrer[customer] is not None:
-                    state.set_parent(customer, referrer[customer])
-                    self._dirty_roots.add(state.root(customer))
-            for customer, (_, by, kind, at) in credited.items():
-                if customer in referrer:
-                    F._succ[by][customer].update(kind=kind, at=at)
-            for node in moved:
-                if node in state:
-                    self._dirty_roots.add(state.root(node))
+            self._dirty_roots |= follow_batch(self.G, self.F, self.state, db, changes)
             if changes.clicks is not None:
                 self.clicks.extend(changes.clicks)
             elif changes.links:
@@ -257,13 +178,8 @@ class AnalyticsService:
         with self._lock:
             if node not in self.G:
                 return None
-            figures = self.state.figures(node) or {
-                "direct_referrals": 0,
-                "reach": 0,
-                "generations": 0,
-                "referred_value": 0.0,
-            }
-            out = {"conversations_started": self._talks(node), **figures}
+            figures = self.state.figures(node) or dict(EMPTY_FOREST_FIGURES)
+            out = {"conversations_started": rankings.talks(self.G, node), **figures}
             referrer = self.state.referrer(node) if node in self.state else None
             out["credited_referrer"] = (
                 None if referrer is None else self.G.nodes[referrer]["external_id"]
@@ -274,7 +190,7 @@ class AnalyticsService:
                 else None
             )
             for name in BACKGROUND_FIGURES:
-                out[name] = self._background_value(name, node)
+                out[name] = rankings.background_value(self.results, name, node)
             out["computed_at"] = self.results.get("computed_at")
             return out
 
@@ -290,7 +206,9 @@ class AnalyticsService:
         key = ("starters", by, limit, include_prospects)
         with self._lock:
             if key not in self._cache:
-                self._cache[key] = self._rank(by, limit, include_prospects)
+                self._cache[key] = rankings.rank(
+                    self.G, self.state, self.results, by, limit, include_prospects
+                )
             return self._cache[key]
 
     def cascades(self, by: str = "size", limit: int = 10) -> list[dict]:
@@ -391,50 +309,12 @@ class AnalyticsService:
     def starters_since(
         self, figure: str, limit: int, since: float, *, include_prospects: bool = False
     ) -> list[dict]:
-        """Top starters counting only what happened since ``since`` (POSIX seconds).
-
-        ``figure`` is ``reach`` (referees acquired since), ``direct_referrals`` or
-        ``conversations_started`` (conversations begun since); ties go to reach,
-        then to conversations started, then to the external id.
-        """
+        """Top starters counting only what happened since ``since`` (POSIX
+        seconds), as ``rankings.starters_since`` ranks them."""
         with self.graphs() as (G, _, arrays):
-            fresh = (arrays.acquired_at >= since).astype(np.int64)
-            reach = subtree_sum(arrays, fresh) - fresh
-            has_parent = arrays.parent >= 0
-            direct = np.bincount(
-                arrays.parent[has_parent],
-                weights=fresh[has_parent],
-                minlength=len(arrays),
-            ).astype(np.int64)
-            position = arrays.index
-            rows = []
-            for node, attrs in G.nodes(data=True):
-                if not include_prospects and attrs.get("status") != "customer":
-                    continue
-                i = position.get(node)
-                talks = sum(
-                    1
-                    for listener, edge in G._succ[node].items()
-                    if listener != node and edge["first_at"] >= since
-                )
-                rows.append(
-                    {
-                        "id": attrs["external_id"],
-                        "status": attrs["status"],
-                        "conversations_started": talks,
-                        "reach": 0 if i is None else int(reach[i]),
-                        "direct_referrals": 0 if i is None else int(direct[i]),
-                    }
-                )
-        rows.sort(
-            key=lambda row: (
-                -row[figure],
-                -row["reach"],
-                -row["conversations_started"],
-                row["id"],
+            return rankings.starters_since(
+                G, arrays, figure, limit, since, include_prospects=include_prospects
             )
-        )
-        return rows[:limit]
 
     @contextmanager
     def graphs(self):
@@ -457,16 +337,6 @@ class AnalyticsService:
             self._arrays = (self.version, arrays)
         return arrays
 
-    def _talks(self, node) -> int:
-        succ = self.G._succ[node]
-        return len(succ) - (node in succ)
-
-    def _background_value(self, name, node):
-        scores = self.results.get(name, {}).get("scores")
-        if scores is None:
-            return None
-        return scores.get(node, 0)
-
     def _refresh_cascades(self) -> None:
         """Recompute the cascades that changed, and only those."""
         if not self._dirty_roots:
@@ -481,85 +351,6 @@ class AnalyticsService:
         row = dict(row)
         row["root_acquired_at"] = iso(self.F.nodes[row["root"]].get("acquired_at"))
         return row
-
-    def _rank(self, by: str, limit: int, include_prospects: bool) -> dict:
-        first, second = RANKINGS[by]
-        G, state = self.G, self.state
-        if include_prospects:
-            people = list(G)
-        else:
-            # The forest's positions are exactly the customers.
-            people = state.nodes
-        primary = self._column(first, people)
-        if primary is None:
-            return {
-                "by": by,
-                "items": [],
-                "computed_at": None,
-                "note": f"{by} is computed in the background and is not ready yet",
-            }
-        if 0 < limit < len(people):
-            cut = np.partition(primary, len(people) - limit)[len(people) - limit]
-            candidates = np.flatnonzero(primary >= cut).tolist()
-        else:
-            candidates = list(range(len(people)))
-        # Tie-breakers are needed for the candidates only.
-        chosen = [people[i] for i in candidates]
-        tie = self._column(second, chosen)
-        if tie is None:  # a background tie-breaker not computed yet
-            tie = np.zeros(len(chosen))
-        nodes = G._node
-        order = sorted(
-            range(len(chosen)),
-            key=lambda k: (
-                -primary[candidates[k]],
-                -tie[k],
-                nodes[chosen[k]]["external_id"],
-            ),
-        )[:limit]
-        items = []
-        for k in order:
-            node = chosen[k]
-            row = {
-                "node": node,
-                "external_id": nodes[node]["external_id"],
-                "status": nodes[node]["status"],
-                "conversations_started": self._talks(node),
-            }
-            row.update(state.figures(node) or dict(EMPTY_FOREST_FIGURES))
-            for name in BACKGROUND_FIGURES:
-                row[name] = self._background_value(name, node)
-            items.append(row)
-        computed = (
-            self.results.get("computed_at")
-            if {first, second} & set(BACKGROUND_FIGURES)
-            else None
-        )
-        return {"by": by, "items": items, "computed_at": computed}
-
-    def _column(self, name: str, people: list) -> np.ndarray | None:
-        """One figure for each of ``people``, as floats (None: not computed yet)."""
-        if name == "conversations_started":
-            return np.fromiter(map(self._talks, people), np.float64, len(people))
-        if name in BACKGROUND_FIGURES:
-            scores = self.results.get(name, {}).get("scores")
-            if scores is None:
-                return None
-            return np.fromiter(
-                (scores.get(u, 0) for u in people), np.float64, len(people)
-            )
-        array = {
-            "reach": self.state.reach,
-            "direct_referrals": self.state.direct,
-            "referred_value": self.state.rv,
-            "generations": self.state.height,
-        }[name]
-        if people is self.state.nodes:
-            return array[: len(people)].astype(np.float64)
-        pos = self.state.pos
-        return np.fromiter(
-            (array[pos[u]] if u in pos else 0 for u in people), np.float64, len(people)
-        )
 
 
 def _merged(batches: list[Changes]) -> Changes:
