@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.api_client import ApiClient
-from wom.store import people
+from wom.store import erasure
 
 EMAIL = "zoe.erasable@example.org"
 NAME = "Zoë Erasable-Person"
@@ -117,8 +117,8 @@ def test_the_graph_export_names_the_pseudonym(api):
 
 
 def test_a_reader_holding_old_frames_delays_the_scrub_only(api, db_path, monkeypatch):
-    monkeypatch.setattr(people, "CHECKPOINT_WAIT_MS", 50)
-    monkeypatch.setattr(people, "SCRUB_RETRY_SECONDS", 0.05)
+    monkeypatch.setattr(erasure, "CHECKPOINT_WAIT_MS", 50)
+    monkeypatch.setattr(erasure, "SCRUB_RETRY_SECONDS", 0.05)
     reader = sqlite3.connect(db_path)
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM identities").fetchone()

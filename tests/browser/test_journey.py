@@ -16,7 +16,6 @@ from tests.payloads import XSS_CORPUS
 pytestmark = pytest.mark.browser
 
 
-
 def decode_qr(png: bytes) -> list[str]:
     """The texts of every QR code in a PNG."""
     import zxingcpp

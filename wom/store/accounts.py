@@ -29,25 +29,11 @@ def create_owner(db: Database, email: str, password: str, now: int) -> int:
     """Add a dashboard owner with a hashed password; return their id."""
     email = email.strip().lower()
     if not looks_like_email(email):
-        raise InvalidInput(
-            [
-                {
-                    "index": None,
-                    "field": "email",
-                    "message": "give an email address such as owner@example.org",
-                }
-            ]
+        raise InvalidInput.field(
+            "email", "give an email address such as owner@example.org"
         )
     if len(password) < 12:
-        raise InvalidInput(
-            [
-                {
-                    "index": None,
-                    "field": "password",
-                    "message": "use at least 12 characters",
-                }
-            ]
-        )
+        raise InvalidInput.field("password", "use at least 12 characters")
     if db.execute("SELECT 1 FROM owners WHERE email = ?", [email]).fetchone():
         raise Conflict(f"An owner with email {email} exists already.")
     cursor = db.execute(
@@ -76,15 +62,7 @@ def create_token(db: Database, name: str, *, read_only: bool, now: int) -> str:
     """Make an API token; store only its SHA-256 and return the token, once."""
     name = name.strip()
     if not name or len(name) > 64:
-        raise InvalidInput(
-            [
-                {
-                    "index": None,
-                    "field": "name",
-                    "message": "give a token name of 1 to 64 characters",
-                }
-            ]
-        )
+        raise InvalidInput.field("name", "give a token name of 1 to 64 characters")
     if db.execute("SELECT 1 FROM tokens WHERE name = ?", [name]).fetchone():
         raise Conflict(f"A token named {name!r} exists already; pick another name.")
     token = "wom_" + secrets.token_urlsafe(32)

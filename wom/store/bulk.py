@@ -62,14 +62,8 @@ def load_history(
     now = now_micros()
     with store.write() as db:
         if db.execute("SELECT 1 FROM events LIMIT 1").fetchone():
-            raise InvalidInput(
-                [
-                    {
-                        "index": None,
-                        "field": "database",
-                        "message": "already holds events; load history into a new one",
-                    }
-                ]
+            raise InvalidInput.field(
+                "database", "already holds events; load history into a new one"
             )
         db.conn.executemany(
             "INSERT INTO people(external_id, created_at) VALUES (?, ?)",

@@ -34,3 +34,12 @@ class InvalidInput(StoreError):
         where = f"event {first['index']}: " if first.get("index") is not None else ""
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         super().__init__(f"{where}{first['field']}: {first['message']}{more}")
+
+    @classmethod
+    def field(cls, field: str, message: str) -> InvalidInput:
+        """One problem with a request field (not an event's).
+
+        >>> InvalidInput.field("code", "give 4 to 64 letters").errors
+        [{'index': None, 'field': 'code', 'message': 'give 4 to 64 letters'}]
+        """
+        return cls([{"index": None, "field": field, "message": message}])

@@ -1,54 +1,38 @@
-"""People as the API sees them: list, create or update, their touches, erasure.
+"""People as the API sees them: list, create or update, their touches and credit.
 
 A customer posted with ``acquired_at`` is recorded as a ``signup`` event at that
-time, through the same append-and-derive path as every other event. Erasure
-follows RELIABILITY.md: the identifying fields and free text go, the node keeps its
-place in both graphs under a random pseudonym (no mapping is kept), and the file
-and its WAL are scrubbed so that the bytes are gone too.
+time, through the same append-and-derive path as every other event. Their links
+are ``links.py``; erasing them is ``erasure.py``.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
 from .changes import Changes
 from .checks import check_events
-from .connection import BUSY_TIMEOUT_MS, Store
 from .derive import derive_batch
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import InvalidInput, NotFound
 from .ingest import append_events, upsert_identities
-from .link_codes import new_link_code
 from .settings import read_settings
 
 __all__ = [
     "CUSTOMER_SORTS",
     "SavedCustomer",
-    "create_link",
     "credit_of",
     "purchase_value",
     "customer_page",
-    "erase",
-    "links_of",
     "person_id",
     "flag_customer",
     "save_customer",
-    "scrub",
     "touches_of",
 ]
 
 log = logging.getLogger(__name__)
-
-# How long the checkpoint after an erasure waits for readers, and how often it is
-# tried again in the background when one still holds old frames.
-CHECKPOINT_WAIT_MS = 2_000
-SCRUB_RETRY_SECONDS = 5.0
 
 # ?sort= name -> (column, descending). The internal id breaks ties.
 CUSTOMER_SORTS = {
@@ -148,9 +132,7 @@ def save_customer(
     buy. Raises InvalidInput naming the field.
     """
     if not isinstance(customer, dict):
-        raise InvalidInput(
-            [{"index": None, "field": "(body)", "message": "give a JSON object"}]
-        )
+        raise InvalidInput.field("(body)", "give a JSON object")
     problems = [
         {"index": None, "field": key, "message": "not a customer field; remove it"}
         for key in sorted(set(customer) - {*_CUSTOMER_FIELDS, "acquired_at"})
@@ -281,146 +263,3 @@ def flag_customer(db: Database, flag_key: str) -> tuple[int | None, str | None]:
     if row is None:
         raise NotFound(f"No flag {flag_key!r}; list them at /api/v1/flags.")
     return row[0], row[1]
-
-
-def links_of(db: Database, pid: int) -> list[dict]:
-    """The person's referral links, oldest first."""
-    keys = ("code", "channel", "disabled", "created_at", "clicks", "bot_clicks")
-    rows = db.execute(
-        "SELECT code, channel, disabled, created_at, clicks, bot_clicks, signups "
-        "FROM links WHERE owner_id = ? ORDER BY id",
-        [pid],
-    )
-    return [
-        dict(zip((*keys, "signups"), row, strict=True)) | {"disabled": bool(row[2])}
-        for row in rows
-    ]
-
-
-def create_link(
-    db: Database,
-    pid: int,
-    *,
-    code: str | None = None,
-    channel: str | None = None,
-    now: int,
-) -> dict:
-    """Give ``pid`` a new referral link (a random code unless one is asked for)."""
-    channel = "default" if channel is None else channel
-    if not isinstance(channel, str) or not 1 <= len(channel.strip()) <= 40:
-        raise InvalidInput(
-            [
-                {
-                    "index": None,
-                    "field": "channel",
-                    "message": "give a channel name of 1 to 40 characters",
-                }
-            ]
-        )
-    if code is not None:
-        if not isinstance(code, str) or not _valid_code(code):
-            raise InvalidInput(
-                [
-                    {
-                        "index": None,
-                        "field": "code",
-                        "message": "give 4 to 64 lower-case letters, digits or -",
-                    }
-                ]
-            )
-        if db.execute("SELECT 1 FROM links WHERE code = ?", [code]).fetchone():
-            raise Conflict(f"The code {code!r} is taken; pick another or omit it.")
-    while code is None:
-        code = new_link_code()
-        if db.execute("SELECT 1 FROM links WHERE code = ?", [code]).fetchone():
-            code = None
-    db.execute(
-        "INSERT INTO links(code, owner_id, channel, created_at) VALUES (?, ?, ?, ?)",
-        [code, pid, channel.strip(), now],
-    )
-    return next(link for link in links_of(db, pid) if link["code"] == code)
-
-
-def _valid_code(code: str) -> bool:
-    return 4 <= len(code) <= 64 and all(
-        c.isascii() and (c.islower() or c.isdigit() or c == "-") for c in code
-    )
-
-
-def erase(
-    store: Store,
-    external_id: str,
-    *,
-    within: Callable[[Database], None] | None = None,
-) -> str:
-    """Erase a person (RELIABILITY.md, Erasure); return the random pseudonym.
-
-    Names, emails, free-text answers and share secrets are deleted, answers that
-    name the person are blanked, stored API responses that quote them are dropped,
-    and the node is renamed with no mapping kept. Every count, edge and credit
-    stays, so aggregate figures do not change. Then ``scrub`` removes the old bytes
-    from the file and the WAL. ``within(db)`` runs before COMMIT.
-    """
-    pseudonym = "erased-" + secrets.token_hex(8)
-    with store.write() as db:
-        # Zero freed cells as they go; VACUUM below rewrites whatever is left.
-        db.execute("PRAGMA secure_delete = ON")
-        pid = person_id(db, external_id)
-        identity = db.execute(
-            "SELECT name, email FROM identities WHERE person_id = ?", [pid]
-        ).fetchone()
-        quoted = [external_id, *(value for value in identity or () if value)]
-        db.execute("DELETE FROM identities WHERE person_id = ?", [pid])
-        db.execute("DELETE FROM answers WHERE person_id = ?", [pid])
-        db.execute("UPDATE answers SET text = '' WHERE resolved_id = ?", [pid])
-        db.execute("DELETE FROM shares WHERE person_id = ?", [pid])
-        for text in quoted:
-            db.execute(
-                "DELETE FROM idempotency_keys WHERE instr(response, ?) > 0", [text]
-            )
-        db.execute("UPDATE people SET external_id = ? WHERE id = ?", [pseudonym, pid])
-        if within is not None:
-            within(db)
-    store.notify(Changes(people={pid}))
-    if not scrub(store):
-        _scrub_later(store)
-    return pseudonym
-
-
-def scrub(store: Store) -> bool:
-    """Rewrite the database and empty its WAL, so deleted bytes leave the disk.
-
-    VACUUM copies only live rows into fresh pages, and a TRUNCATE checkpoint
-    copies them into the file and empties the WAL. A reader still using old frames
-    keeps the WAL: then this returns False, having waited ``CHECKPOINT_WAIT_MS``.
-    """
-    with store.write() as db:
-        # The writer lock is held for the whole scrub; leave the open transaction
-        # for VACUUM, which cannot run inside one, and begin again at the end.
-        db.execute("COMMIT")
-        try:
-            db.execute("VACUUM")
-            db.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
-            busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-        finally:
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            db.execute("PRAGMA secure_delete = OFF")
-            db.execute("BEGIN IMMEDIATE")
-    return not busy
-
-
-def _scrub_later(store: Store) -> None:
-    """Retry the scrub in the background until no reader holds old frames."""
-
-    def retry() -> None:
-        while True:
-            time.sleep(SCRUB_RETRY_SECONDS)
-            try:
-                if scrub(store):
-                    return
-            except Exception:  # a closed store, a full disk: log and give up
-                log.exception("scrubbing %s after an erasure failed", store.path)
-                return
-            log.warning("a reader still holds old WAL frames of %s", store.path)
-
-    threading.Thread(target=retry, name="wom-scrub", daemon=True).start()

@@ -18,9 +18,7 @@ def decide(db: Database, flag_key: str, decision: str, now: int) -> Changes:
     voiding it makes attribution look for the next eligible touch.
     """
     if decision not in ("approved", "voided"):
-        raise InvalidInput(
-            [{"index": None, "field": "decision", "message": "give approved or voided"}]
-        )
+        raise InvalidInput.field("decision", "give approved or voided")
     row = db.execute(
         "SELECT customer_id, referrer_id FROM flags WHERE key = ?", [flag_key]
     ).fetchone()
@@ -28,14 +26,8 @@ def decide(db: Database, flag_key: str, decision: str, now: int) -> Changes:
         raise NotFound(f"No flag {flag_key!r}.")
     customer, referrer = row
     if customer is None or referrer is None:
-        raise InvalidInput(
-            [
-                {
-                    "index": None,
-                    "field": "flag",
-                    "message": "this flag names no single credit; review its members",
-                }
-            ]
+        raise InvalidInput.field(
+            "flag", "this flag names no single credit; review its members"
         )
     db.execute(
         "INSERT INTO reviews(customer_id, referrer_id, decision, decided_at) "

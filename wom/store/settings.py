@@ -147,15 +147,7 @@ def parse_setting(key: str, value: str) -> Any:
     """Check a typed-in value for ``key``; raise InvalidInput naming the fix."""
     if key not in SETTINGS:
         known = ", ".join(sorted(SETTINGS))
-        raise InvalidInput(
-            [
-                {
-                    "index": None,
-                    "field": key,
-                    "message": f"unknown setting; known settings: {known}",
-                }
-            ]
-        )
+        raise InvalidInput.field(key, f"unknown setting; known settings: {known}")
     try:
         return SETTINGS[key].parse(value)
     except ValueError as exc:

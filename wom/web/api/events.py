@@ -95,14 +95,8 @@ def _from_json(data: bytes) -> list:
             return events
     elif isinstance(body, dict) and "events" not in body:
         return [body]
-    raise InvalidInput(
-        [
-            {
-                "index": None,
-                "field": "(body)",
-                "message": 'give one event object, or {"events": [event, ...]}',
-            }
-        ]
+    raise InvalidInput.field(
+        "(body)", 'give one event object, or {"events": [event, ...]}'
     )
 
 
@@ -145,9 +139,7 @@ def post_events():
             events_of_request(), currency=currency, now=now, fields=API_FIELDS
         )
     if not events:
-        raise InvalidInput(
-            [{"index": None, "field": "events", "message": "send at least one event"}]
-        )
+        raise InvalidInput.field("events", "send at least one event")
     answer: dict = {}
     # The group commit may run this in another request's thread.
     keep = keeper()

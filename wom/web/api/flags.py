@@ -56,14 +56,8 @@ def decide_flag(flag_id: str):
     body = json_body()
     decision = body.get("decision") if isinstance(body, dict) else None
     if decision not in DECISIONS or set(body) != {"decision"}:
-        raise InvalidInput(
-            [
-                {
-                    "index": None,
-                    "field": "decision",
-                    "message": 'give {"decision": "approve"} or {"decision": "void"}',
-                }
-            ]
+        raise InvalidInput.field(
+            "decision", 'give {"decision": "approve"} or {"decision": "void"}'
         )
     with store().write() as db:
         pid, customer = people.flag_customer(db, flag_id)

@@ -8,7 +8,7 @@ import binascii
 import orjson
 from flask import Response, url_for
 
-from ...store import InvalidInput, now_micros, people, queries
+from ...store import InvalidInput, erasure, links, now_micros, people, queries
 from .. import analytics, store
 from . import blueprint
 from .auth import current_token
@@ -164,7 +164,7 @@ def customer(external_id: str):
             "cascade_root": figures.get("cascade_root"),
             "figures": {name: figures.get(name) for name in PERSON_FIGURES},
             "computed_at": figures.get("computed_at"),
-            "links": [_link(link) for link in people.links_of(db, pid)],
+            "links": [_link(link) for link in links.links_of(db, pid)],
             "touches": [
                 touch
                 | {"first_at": iso(touch["first_at"]), "last_at": iso(touch["last_at"])}
@@ -179,7 +179,7 @@ def customer(external_id: str):
 def erase_customer(external_id: str):
     """Erase a person: identity and free text go, aggregate figures stay."""
     arguments({})
-    people.erase(store(), external_id, within=lambda db: keep(db, 204, None))
+    erasure.erase(store(), external_id, within=lambda db: keep(db, 204, None))
     return Response(status=204)
 
 
@@ -193,7 +193,7 @@ def customer_links(external_id: str):
     arguments({})
     db = store().reader()
     pid = people.person_id(db, external_id)
-    return reply({"items": [_link(link) for link in people.links_of(db, pid)]})
+    return reply({"items": [_link(link) for link in links.links_of(db, pid)]})
 
 
 @blueprint.post("/customers/<external_id>/links")
@@ -202,19 +202,11 @@ def create_link(external_id: str):
     """Give the person a new referral link."""
     body = json_body()
     if not isinstance(body, dict) or set(body) - {"code", "channel"}:
-        raise InvalidInput(
-            [
-                {
-                    "index": None,
-                    "field": "(body)",
-                    "message": 'give {"code"?: string, "channel"?: string}',
-                }
-            ]
-        )
+        raise InvalidInput.field("(body)", 'give {"code"?: string, "channel"?: string}')
     with store().write() as db:
         pid = people.person_id(db, external_id)
         link = _link(
-            people.create_link(
+            links.create_link(
                 db,
                 pid,
                 code=body.get("code"),

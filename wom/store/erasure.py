@@ -1,0 +1,108 @@
+"""Erasure (RELIABILITY.md): a person's identifying data leaves the store and the disk.
+
+The identifying fields and free text go, the node keeps its place in both graphs
+under a random pseudonym (no mapping is kept), and the file and its WAL are
+scrubbed so that the bytes are gone too.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+from .changes import Changes
+from .connection import BUSY_TIMEOUT_MS, Store
+from .people import person_id
+
+__all__ = ["CHECKPOINT_WAIT_MS", "SCRUB_RETRY_SECONDS", "erase", "scrub"]
+
+log = logging.getLogger(__name__)
+
+# How long the checkpoint after an erasure waits for readers, and how often it is
+# tried again in the background when one still holds old frames.
+CHECKPOINT_WAIT_MS = 2_000
+SCRUB_RETRY_SECONDS = 5.0
+
+
+def erase(
+    store: Store,
+    external_id: str,
+    *,
+    within: Callable[[Database], None] | None = None,
+) -> str:
+    """Erase a person (RELIABILITY.md, Erasure); return the random pseudonym.
+
+    Names, emails, free-text answers and share secrets are deleted, answers that
+    name the person are blanked, stored API responses that quote them are dropped,
+    and the node is renamed with no mapping kept. Every count, edge and credit
+    stays, so aggregate figures do not change. Then ``scrub`` removes the old bytes
+    from the file and the WAL. ``within(db)`` runs before COMMIT.
+    """
+    pseudonym = "erased-" + secrets.token_hex(8)
+    with store.write() as db:
+        # Zero freed cells as they go; VACUUM below rewrites whatever is left.
+        db.execute("PRAGMA secure_delete = ON")
+        pid = person_id(db, external_id)
+        identity = db.execute(
+            "SELECT name, email FROM identities WHERE person_id = ?", [pid]
+        ).fetchone()
+        quoted = [external_id, *(value for value in identity or () if value)]
+        db.execute("DELETE FROM identities WHERE person_id = ?", [pid])
+        db.execute("DELETE FROM answers WHERE person_id = ?", [pid])
+        db.execute("UPDATE answers SET text = '' WHERE resolved_id = ?", [pid])
+        db.execute("DELETE FROM shares WHERE person_id = ?", [pid])
+        for text in quoted:
+            db.execute(
+                "DELETE FROM idempotency_keys WHERE instr(response, ?) > 0", [text]
+            )
+        db.execute("UPDATE people SET external_id = ? WHERE id = ?", [pseudonym, pid])
+        if within is not None:
+            within(db)
+    store.notify(Changes(people={pid}))
+    if not scrub(store):
+        _scrub_later(store)
+    return pseudonym
+
+
+def scrub(store: Store) -> bool:
+    """Rewrite the database and empty its WAL, so deleted bytes leave the disk.
+
+    VACUUM copies only live rows into fresh pages, and a TRUNCATE checkpoint
+    copies them into the file and empties the WAL. A reader still using old frames
+    keeps the WAL: then this returns False, having waited ``CHECKPOINT_WAIT_MS``.
+    """
+    with store.write() as db:
+        # The writer lock is held for the whole scrub; leave the open transaction
+        # for VACUUM, which cannot run inside one, and begin again at the end.
+        db.execute("COMMIT")
+        try:
+            db.execute("VACUUM")
+            db.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+            busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        finally:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA secure_delete = OFF")
+            db.execute("BEGIN IMMEDIATE")
+    return not busy
+
+
+def _scrub_later(store: Store) -> None:
+    """Retry the scrub in the background until no reader holds old frames."""
+
+    def retry() -> None:
+        while True:
+            time.sleep(SCRUB_RETRY_SECONDS)
+            try:
+                if scrub(store):
+                    return
+            except Exception:  # a closed store, a full disk: log and give up
+                log.exception("scrubbing %s after an erasure failed", store.path)
+                return
+            log.warning("a reader still holds old WAL frames of %s", store.path)
+
+    threading.Thread(target=retry, name="wom-scrub", daemon=True).start()
