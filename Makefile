@@ -58,7 +58,11 @@ $(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	touch $@
 
+# The landing benchmark loads the server with wrk (Debian's package).
 bench: deps $(VENV)/.bench-installed
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; } || \
+		echo "could not install wrk: the landing benchmark will say so and stop"
 	$(BIN)/python -m bench $(BENCH)
 
 clean-db:
