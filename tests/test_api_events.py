@@ -148,6 +148,12 @@ def test_a_click_counts_on_its_link_and_bots_apart(api):
             {"type": "click", "link": "x", "visitor": "v", "at": AT, "user_agent": 1.5},
             "user_agent",
         ),
+        # Values of the wrong JSON type, where a string belongs.
+        ({"type": ["mention"], "from": "ann", "to": "bob", "at": AT}, "type"),
+        ({"type": {"x": 1}, "customer": "ann", "at": AT}, "type"),
+        ({"type": "mention", "from": ["ann"], "to": "bob", "at": AT}, "from"),
+        ({"type": "mention", "from": "ann", "to": {"id": "bob"}, "at": AT}, "to"),
+        ({"type": "signup", "customer": ["ann"], "at": AT}, "customer"),
     ],
 )
 def test_a_bad_event_is_422_naming_its_index_and_field(api, db, event, field):
@@ -250,6 +256,16 @@ def test_a_bad_ndjson_line_is_named(api):
     assert "Line 3" in reply.json["detail"]
 
 
+def test_two_objects_on_one_ndjson_line_are_refused(api, db):
+    # Joined into one JSON array they would read as two events, past any limit
+    # on the number of lines.
+    line = b",".join(orjson.dumps(event) for event in EVERY_TYPE[:2])
+    reply = api.post("/events", data=line + b"\n", content_type=NDJSON)
+    assert reply.status == 400
+    assert "Line 1" in reply.json["detail"]
+    assert count(db) == 0
+
+
 # The fast path of the checker must agree with the field-by-field one.
 text = st.one_of(
     st.none(),
@@ -258,9 +274,11 @@ text = st.one_of(
     st.integers(-2, 2),
     st.floats(allow_nan=True),
     st.booleans(),
+    st.lists(st.sampled_from(["ann", "bob"]), max_size=2),
+    st.dictionaries(st.sampled_from(["id"]), st.sampled_from(["ann"])),
 )
 raw_events = st.fixed_dictionaries(
-    {"type": st.sampled_from([*API_FIELDS, "gossip", None])},
+    {"type": st.sampled_from([*API_FIELDS, "gossip", None, ["mention"], {"x": 1}])},
     optional={
         "from": text,
         "to": text,

@@ -233,6 +233,7 @@ BAD = [
     ({"type": "signup", "customer": "a", "at": T0, "email": "a@localhost"}, "email"),
     ({"type": "purchase", "customer": "a", "value": -1, "at": T0}, "value"),
     ({"type": "purchase", "customer": "a", "value": "12", "at": T0}, "value"),
+    ({"type": "purchase", "customer": "a", "value": 10**400, "at": T0}, "value"),
     (
         {"type": "purchase", "customer": "a", "value": 1, "currency": "USD", "at": T0},
         "currency",

@@ -135,6 +135,18 @@ class CheckedEvent:
     email: str | None = None
 
 
+def _finite(value: int | float) -> bool:
+    """A number a float can hold: not NaN, not infinite, not a huge integer.
+
+    >>> _finite(9.5), _finite(float("nan")), _finite(10**400)
+    (True, False, False)
+    """
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
 def _text(raw: dict, key: str, limit: int, problems: list, index: int) -> str | None:
     value = raw.get(key)
     if value is None:
@@ -249,7 +261,7 @@ def check_event(
         if value is not None and (
             isinstance(value, bool)
             or not isinstance(value, int | float)
-            or not math.isfinite(value)
+            or not _finite(value)
             or value < 0
         ):
             problems.append(
@@ -320,9 +332,12 @@ class _QuickChecker:
         self.agents: dict = {}
 
     def person(self, value) -> bool:
+        # Strings only: a list or a dict cannot be looked up in a set.
+        if type(value) is not str:
+            return False
         if value in self.people:
             return True
-        if type(value) is str and _ID.fullmatch(value):
+        if _ID.fullmatch(value):
             self.people.add(value)
             return True
         return False
@@ -331,7 +346,7 @@ class _QuickChecker:
         if type(raw) is not dict:
             return None
         kind = raw.get("type")
-        allowed = self.fields.get(kind)
+        allowed = self.fields.get(kind) if type(kind) is str else None
         if allowed is None or not allowed.issuperset(raw):
             return None
         at = raw.get("at")
@@ -399,7 +414,7 @@ class _QuickChecker:
         value = get("value")
         if event.listener is None or type(value) not in (int, float):
             return None
-        if not math.isfinite(value) or value < 0:
+        if not _finite(value) or value < 0:
             return None
         if "currency" in raw:
             given = raw["currency"]

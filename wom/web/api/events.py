@@ -115,8 +115,11 @@ def _decoded(currency: str, now: int) -> list | None:
     """The request's events checked in one pass, when the batch is wholly good."""
     data = request.get_data(cache=True)
     if request.mimetype == NDJSON:
-        array, _ = _ndjson_array(data)
-        return decode_event_list(array, currency=currency, now=now)
+        array, lines = _ndjson_array(data)
+        events = decode_event_list(array, currency=currency, now=now)
+        # A line holding `{...},{...}` joins into two events: one object a line,
+        # or the thorough road says which line is wrong.
+        return events if events is not None and len(events) == lines else None
     if request.mimetype == "application/json":
         events = decode_events_body(data, currency=currency, now=now)
         if events is not None and len(events) > MAX_EVENTS:
