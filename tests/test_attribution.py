@@ -162,10 +162,15 @@ def test_a_talker_converting_later_earns_credit_then(store, record):
         "a.nna+x@GoogleMail.com",
     ],
 )
-def test_self_referral_by_email_is_void_and_flagged(store, record, variant):
+@pytest.mark.parametrize("then_a_name", [False, True], ids=["alone", "then-a-name"])
+def test_self_referral_by_email_is_void_and_flagged(
+    store, record, variant, then_a_name
+):
     record(
         {"type": "signup", "customer": "anna", "at": day(0), "email": "anna@gmail.com"}
     )
+    # A second sign-up in the same batch that gives only a name keeps the email.
+    name_only = {"type": "signup", "customer": "anna2", "at": day(1), "name": "A."}
     record(
         {
             "type": "signup",
@@ -173,7 +178,8 @@ def test_self_referral_by_email_is_void_and_flagged(store, record, variant):
             "at": day(1),
             "link": link_of(store, "anna"),
             "email": variant,
-        }
+        },
+        *([name_only] if then_a_name else []),
     )
     assert credit(store, "anna2") is None
     assert flags(store) == [("self_referral", "anna2", "anna")]

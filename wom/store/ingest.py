@@ -270,12 +270,19 @@ def _resolve_people(
 def _store_identities(
     db: Database, events: Iterable[CheckedEvent], ids: dict[str, int]
 ) -> set[int]:
-    """Keep names and emails from sign-ups; return people whose email changed."""
-    latest: dict[int, CheckedEvent] = {}
-    for event in events:
-        if event.type == "signup" and (event.name or event.email):
-            latest[ids[event.listener]] = event
-    return upsert_identities(db, [(pid, e.name, e.email) for pid, e in latest.items()])
+    """Keep names and emails from sign-ups; return people whose email changed.
+
+    Every sign-up counts, in order: a later one without an email keeps the email
+    an earlier one gave, in one batch as across two.
+    """
+    return upsert_identities(
+        db,
+        [
+            (ids[event.listener], event.name, event.email)
+            for event in events
+            if event.type == "signup" and (event.name or event.email)
+        ],
+    )
 
 
 def upsert_identities(
