@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from tests.wom_events import events, resolve_links
 from wom.analytics import influence
 from wom.service import AnalyticsService
-from wom.store import Store, ingest
+from wom.store import Store, graph_rows, ingest
 
 
 def snapshot(service: AnalyticsService) -> dict:
@@ -82,6 +83,35 @@ def test_a_sign_up_updates_the_ancestor_path(service, record):
     assert service.version == version + 1
     a = service.person(1)
     assert (a["reach"], a["generations"], a["referred_value"]) == (2, 2, 4.0)
+
+
+def test_a_batch_committed_while_the_service_loads_is_followed(
+    store, record, monkeypatch
+):
+    record({"type": "signup", "customer": "a", "at": "2026-01-01T00:00:00Z"})
+    read_credits = graph_rows.credit_table
+
+    def credits_with_a_commit_meanwhile(db):
+        # Another request thread commits after the load has begun reading.
+        writer = threading.Thread(
+            target=record,
+            args=(
+                {"type": "mention", "from": "a", "to": "b", "at": "2026-01-02T00:00Z"},
+                {"type": "signup", "customer": "b", "at": "2026-01-03T00:00:00Z"},
+            ),
+        )
+        writer.start()
+        writer.join()
+        return read_credits(db)
+
+    monkeypatch.setattr(graph_rows, "credit_table", credits_with_a_commit_meanwhile)
+    loading = AnalyticsService(store, background=False)
+    loading.ensure_loaded()
+    monkeypatch.setattr(graph_rows, "credit_table", read_credits)
+    fresh = AnalyticsService(store, background=False)
+    fresh.ensure_loaded()
+    assert snapshot(loading) == snapshot(fresh)
+    assert loading.person(1)["reach"] == 1
 
 
 def test_a_moved_credit_moves_the_subtree(service, record):

@@ -68,6 +68,25 @@ def test_a_failed_write_leaves_nothing(store):
     assert store.reader().execute("SELECT count(*) FROM settings").fetchone()[0] == 0
 
 
+def test_a_failed_commit_is_rolled_back_so_the_next_write_commits(store, db_path):
+    with store.write() as db:
+        db.execute(
+            "CREATE TABLE notes (person_id INTEGER REFERENCES people(id) "
+            "DEFERRABLE INITIALLY DEFERRED)"
+        )
+    # A deferred foreign key fails at COMMIT, not at the INSERT.
+    with pytest.raises(sqlite3.IntegrityError), store.write() as db:
+        db.execute("INSERT INTO notes VALUES (404)")
+    with store.write() as db:
+        db.execute("INSERT INTO notes VALUES (NULL)")
+    # Durable: another connection sees the second write, and only it.
+    other = sqlite3.connect(db_path)
+    try:
+        assert other.execute("SELECT person_id FROM notes").fetchall() == [(None,)]
+    finally:
+        other.close()
+
+
 def test_foreign_keys_are_enforced(store):
     with pytest.raises(sqlite3.IntegrityError):
         with store.write() as db:

@@ -72,25 +72,40 @@ class AnalyticsService:
         self.results: dict = {}
         self._pending: list[Changes] = []
         self._pending_lock = threading.Lock()
+        self._loading = False
         store.subscribe(self.apply)
 
     # -- building --------------------------------------------------------------
 
     def load(self) -> None:
-        """Build G, F and the forest figures from the store (a cold start)."""
+        """Build G, F and the forest figures from the store (a cold start).
+
+        The tables are read in one snapshot. Batches committed while it loads
+        are queued by ``apply`` and followed as soon as the new graphs are in
+        place, so none is lost (following one the snapshot already holds changes
+        nothing).
+        """
         started = time.perf_counter()
-        db = self.store.reader()
-        settings = read_settings(db)
-        with gc_paused():
-            G, F = build_graphs(
-                graph_rows.people_table(db),
-                graph_rows.touch_table(db),
-                graph_rows.credit_table(db),
-            )
-            arrays = forest_arrays(F)
-            state = ForestState(F, decay=settings["value_decay"], arrays=arrays)
-            every = cascade_figures.cascades(arrays)
-            clicks = graph_rows.click_seconds(db)
+        with self._pending_lock:
+            self._loading = True
+        try:
+            with self.store.snapshot() as db, gc_paused():
+                settings = read_settings(db)
+                G, F = build_graphs(
+                    graph_rows.people_table(db),
+                    graph_rows.touch_table(db),
+                    graph_rows.credit_table(db),
+                )
+                clicks = graph_rows.click_seconds(db)
+            with gc_paused():
+                arrays = forest_arrays(F)
+                state = ForestState(F, decay=settings["value_decay"], arrays=arrays)
+                every = cascade_figures.cascades(arrays)
+        except BaseException:
+            with self._pending_lock:
+                # The next load reads everything these batches wrote.
+                self._loading, self._pending = False, []
+            raise
         # A million nodes' dicts are long-lived: move them out of the collector's
         # sight, so later collections (unpickling background results, requests) do
         # not walk the whole graph again and again.
@@ -104,7 +119,11 @@ class AnalyticsService:
             self._dirty_roots = set()
             self._cache = {}
             self.version += 1
-            self._loaded = True
+            with self._pending_lock:
+                self._loaded, self._loading = True, False
+                waiting, self._pending = self._pending, []
+            if waiting:
+                self._follow(_merged(waiting))
         log.info(
             "analytics loaded %d people, %d conversations in %.2fs",
             G.number_of_nodes(),
@@ -130,10 +149,12 @@ class AnalyticsService:
         followed together in one pass: each pass reads the store as it is now, so
         one pass over the union ends where one pass per batch would.
         """
-        if not self._loaded:
-            return
         with self._pending_lock:
+            if not (self._loaded or self._loading):
+                return  # the first load will read what it wrote
             self._pending.append(changes)
+            if self._loading:
+                return  # followed once the load is in place
         with self._lock:
             with self._pending_lock:
                 waiting, self._pending = self._pending, []

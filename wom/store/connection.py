@@ -137,6 +137,20 @@ class Store:
         return db
 
     @contextmanager
+    def snapshot(self) -> Iterator[Database]:
+        """This thread's reader inside one read transaction: every query in the
+        block sees the database as one commit left it, whatever commits meanwhile."""
+        db = self.reader()
+        if db.conn.in_transaction:
+            yield db
+            return
+        db.execute("BEGIN")
+        try:
+            yield db
+        finally:
+            db.execute("COMMIT")
+
+    @contextmanager
     def write(self) -> Iterator[Database]:
         """Run a write transaction: the writer lock, ``BEGIN IMMEDIATE``, then COMMIT.
 
@@ -152,10 +166,14 @@ class Store:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
+                db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                # A COMMIT that fails (a full disk, a deferred constraint) leaves
+                # the transaction open; the next write would join it and never
+                # commit, so it goes too.
+                if db.conn.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
-            db.execute("COMMIT")
 
     def subscribe(self, listener) -> None:
         """Call ``listener(changes)`` after every committed batch of events."""
