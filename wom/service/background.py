@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from ..graph import gc_paused
 from ..store import queries
+from ..store.settings import read_settings
 
 __all__ = ["compute", "BackgroundFigures"]
 
@@ -42,20 +43,23 @@ def _read_only(db_path: str):
 
 
 def _load(db_path: str):
-    """``(GraphArrays of G and F, sign-up evidence columns)`` read from the store."""
+    """``(GraphArrays of G and F, credit evidence columns, settings)`` read from
+    the store in one snapshot."""
     from ..analytics.arrays import GraphArrays
 
     db = Database(_read_only(db_path))
     try:
+        db.execute("BEGIN")
         ga = GraphArrays.from_columns(
             queries.people_arrays(db),
             queries.touch_arrays(db),
             queries.credit_arrays(db),
         )
         evidence = queries.credit_evidence_arrays(db)
+        settings = read_settings(db)
     finally:
         db.conn.close()
-    return ga, evidence
+    return ga, evidence, settings
 
 
 def _by_id(ga, values) -> dict:
@@ -81,10 +85,17 @@ def compute(db_path: str, *, seed_k: int = 10) -> dict:
         "timings": timings,
     }
     with gc_paused():
-        ga, evidence = _timed(timings, "build", _load, db_path)
+        ga, evidence, settings = _timed(timings, "build", _load, db_path)
         # Fraud first: its referral graph and the sign-up evidence are the
         # largest things built, and are gone before the score dicts exist.
-        flags = _timed(timings, "fraud", fraud.flags_from_arrays, ga, evidence)
+        flags = _timed(
+            timings,
+            "fraud",
+            fraud.flags_from_arrays,
+            ga,
+            evidence,
+            threshold=settings["burst_threshold"],
+        )
         del evidence
         n = len(ga)
         results["influence"] = {

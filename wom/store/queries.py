@@ -211,14 +211,24 @@ def derived_snapshot(db: Database) -> dict[str, list[tuple]]:
     return snapshot
 
 
+# What the burst rule (METRICS.md) reads: each counted credit, at its customer's
+# conversion, with a visitor cookie and an IP hash the customer signed up or bought
+# with (the smallest of each, so that the answer does not depend on row order).
+_CREDIT_EVIDENCE = (
+    "SELECT c.customer_id, c.referrer_id, p.acquired_at, "
+    "(SELECT min(d.value) FROM devices d WHERE d.person_id = c.customer_id "
+    "AND d.kind = 'ip'), "
+    "(SELECT min(d.value) FROM devices d WHERE d.person_id = c.customer_id "
+    "AND d.kind = 'visitor') "
+    "FROM credits c CROSS JOIN people p ON p.id = c.customer_id "
+    "WHERE c.status = 'credited'"
+)
+
+
 def credit_evidence(db: Database) -> Iterator[dict]:
-    """Every sign-up through a referrer's link, credited or not, with its device
-    facts: what the burst and shared-device checks look at."""
-    cursor = db.execute(
-        "SELECT listener_id, talker_id, at, ip_hmac, visitor FROM events "
-        "WHERE type = 'signup' AND talker_id IS NOT NULL"
-    )
-    for customer, referrer, at, ip_hmac, visitor in cursor:
+    """Every credited sign-up, at its conversion, with its device facts: what the
+    burst and shared-device checks look at."""
+    for customer, referrer, at, ip_hmac, visitor in db.execute(_CREDIT_EVIDENCE):
         yield {
             "customer_id": customer,
             "referrer_id": referrer,
@@ -310,10 +320,7 @@ def credit_arrays(db: Database) -> dict:
 def credit_evidence_arrays(db: Database) -> dict:
     """:func:`credit_evidence` as columns: ids (int64), ``at`` (float seconds) and
     ``ip_hmac``/``visitor`` (lists, None where unknown), in the same order."""
-    cursor = db.execute(
-        "SELECT listener_id, talker_id, at, ip_hmac, visitor FROM events "
-        "WHERE type = 'signup' AND talker_id IS NOT NULL"
-    )
+    cursor = db.execute(_CREDIT_EVIDENCE)
     customer, referrer, at, ip_hmac, visitor = _columns(
         cursor, (np.int64, np.int64, np.int64, None, None)
     )
