@@ -554,11 +554,27 @@ def test_an_existing_customer_keeps_their_referrer(app, client, store, alice):
     assert name == "Bob", "a typed email never renames its owner"
 
 
+def devices_of(store, external_id):
+    return sorted(
+        store.reader().execute(
+            "SELECT d.kind, d.value FROM devices d JOIN people p ON p.id = d.person_id "
+            "WHERE p.external_id = ?",
+            [external_id],
+        )
+    )
+
+
 def test_a_typed_email_never_opens_someone_elses_share_page(app, client, store):
     sign_up(client, consent=True, name="Dee", email="dee@example.org")
-    response = sign_up(app.test_client(), name="Mallory", email="dee@example.org")
-    assert response.headers["Location"] == "/join/known"
-    response, html = get(app.test_client(), "/join/known")
+    dee = person_with_email(store, "dee@example.org")
+    before = devices_of(store, dee)
+    mallory = browser(app, ip="203.0.113.9")
+    # Twice, with consent: the first try must not make Mallory's browser Dee's.
+    for _ in range(2):
+        response = sign_up(mallory, consent=True, name="M", email="dee@example.org")
+        assert response.headers["Location"] == "/join/known"
+    assert devices_of(store, dee) == before
+    response, html = get(mallory, "/join/known")
     assert "You're already signed up" in html
 
 
@@ -603,16 +619,18 @@ def test_a_self_referral_by_email_is_void_and_flagged(client, store, alice, vari
     assert count(store, "flags", "kind = 'self_referral'") == 1
 
 
-def test_the_same_visitor_cookie_holds_the_credit(app, store):
+@pytest.mark.parametrize("consent", [True, False], ids=["consent", "box-unticked"])
+def test_the_same_visitor_cookie_holds_the_credit(app, store, consent):
     same_browser = app.test_client()
     sign_up(same_browser, consent=True, name="Gus", email="gus@example.org")
     gus = store.reader().execute("SELECT code FROM links").fetchone()[0]
-    # The same browser (same cookie) signs a "friend" up from another network.
+    # The same browser (same cookie) signs a "friend" up from another network;
+    # unticking the consent box there does not hide whose browser it is.
     same_browser.environ_base["REMOTE_ADDR"] = "198.51.100.20"
     response = sign_up(
         same_browser,
         f"/join?ref={gus}",
-        consent=True,
+        consent=consent,
         name="Hal",
         email="hal@example.org",
     )
@@ -751,6 +769,7 @@ def test_invalid_fields_are_shown_and_nothing_is_written(
         (None, {}),
         ("forged", {}),
         ("valid", {"Origin": "https://evil.example"}),
+        ("valid", {"Origin": "http://[::1"}),  # not even a URL
     ],
 )
 def test_a_csrf_failure_is_400_and_writes_nothing(client, store, alice, token, headers):

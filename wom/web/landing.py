@@ -177,7 +177,10 @@ def _same_origin_or_none() -> bool:
     origin = request.headers.get("Origin")
     if origin in (None, "null"):
         return True
-    parts = urlsplit(origin)
+    try:
+        parts = urlsplit(origin)
+    except ValueError:  # not a URL at all (say, "http://[::1"): not this site
+        return False
     return parts.scheme == request.scheme and parts.netloc == request.host
 
 
@@ -210,6 +213,7 @@ def signup():
         code=found["code"] if found else None,
         visitor=visitor,
         known_visitor=known if form.consent.data else None,
+        browser_visitor=known,
         ip_hmac=client_ip_hmac(),
         answer=form.heard_from.data or None,
         now=datetime.now(UTC),

@@ -53,6 +53,7 @@ def sign_up(
     code: str | None,
     visitor: str | None,
     known_visitor: str | None,
+    browser_visitor: str | None = None,
     ip_hmac: str,
     answer: str | None,
     now: datetime,
@@ -61,7 +62,9 @@ def sign_up(
 
     ``visitor`` goes on the event (only with consent); ``known_visitor`` is the
     consented cookie the browser already had, which may prove it is the
-    customer's own.
+    customer's own. ``browser_visitor`` is that cookie whatever this form's
+    consent: when it is the referrer's own, it goes on the event as evidence, so
+    that the credit is held for review rather than dodged by unticking the box.
     """
     at = to_micros(now)
     reader = store.reader()
@@ -84,11 +87,22 @@ def sign_up(
         was_customer = existing is not None and existing["status"] == "customer"
         external_id = existing["external_id"] if existing else new_external_id()
         signup = {"type": "signup", "customer": external_id, "at": now}
-        signup["ip_hmac"] = ip_hmac
         if link is not None:
             signup["link"] = link["code"]
-        if visitor is not None:
-            signup["visitor"] = visitor
+        # When someone else types a customer's email, their browser and address
+        # are not the customer's devices: kept, they would open the customer's
+        # share page next time, and muddle the fraud checks.
+        if not was_customer or own_browser:
+            signup["ip_hmac"] = ip_hmac
+            if visitor is not None:
+                signup["visitor"] = visitor
+            elif (
+                link is not None
+                and browser_visitor is not None
+                and is_own_visitor(db, link["owner_id"], browser_visitor)
+            ):
+                # The referrer's own browser (its consent withdrawn on this form).
+                signup["visitor"] = browser_visitor
         if existing is None:
             signup |= {"name": name, "email": email}
         elif existing["name"] is None:
