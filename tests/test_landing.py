@@ -12,7 +12,9 @@ from html.parser import HTMLParser
 import pytest
 from flask import template_rendered
 
+from tests.conftest import IP_KEY, SECRET
 from tests.payloads import LONG_TEXT, XSS_CORPUS
+from wom import create_app
 from wom.store import ingest
 from wom.store.ingest import upsert_identities
 from wom.store.settings import write_setting
@@ -965,3 +967,42 @@ def test_hostile_settings_are_inert(client, store, alice):
     response = sign_up(client, f"/r/{alice}")
     _, html = get(client, response.headers["Location"])
     assert runnable(html) == []
+
+
+@pytest.mark.parametrize(("proxies", "status"), [(1, "credited"), (0, "held")])
+def test_behind_a_trusted_proxy_each_visitor_keeps_their_own_address(
+    db_path, proxies, status
+):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(db_path),
+            "SECRET_KEY": SECRET,
+            "IP_HMAC_KEY": IP_KEY,
+            "WOM_ANALYTICS_BACKGROUND": False,
+            "TRUSTED_PROXIES": proxies,
+        }
+    )
+    store = app.extensions["wom.store"]
+    try:
+        # Both come through the proxy on 127.0.0.1, from different networks.
+        sign_up(
+            app.test_client(),
+            name="Gus",
+            email="gus@example.org",
+            headers={"X-Forwarded-For": "198.51.100.1"},
+        )
+        gus = store.reader().execute("SELECT code FROM links").fetchone()[0]
+        sign_up(
+            app.test_client(),
+            f"/r/{gus}",
+            name="Hal",
+            email="hal@example.org",
+            headers={"X-Forwarded-For": "203.0.113.7"},
+        )
+        hal = person_with_email(store, "hal@example.org")
+        # Without a trusted proxy the header is ignored (anyone could forge it),
+        # and both share the proxy's address.
+        assert credit_of(store, hal)[1] == status
+    finally:
+        store.close()

@@ -33,6 +33,8 @@ def _from_environment(app: Flask) -> None:
         app.config["HOLD_WRITER_LOCK"] = os.environ["WOM_HOLD_LOCK"] == "1"
     if os.environ.get("WOM_HTTPS"):
         app.config["SESSION_COOKIE_SECURE"] = os.environ["WOM_HTTPS"] == "1"
+    if os.environ.get("WOM_TRUSTED_PROXIES"):
+        app.config["TRUSTED_PROXIES"] = int(os.environ["WOM_TRUSTED_PROXIES"])
 
 
 def _check_secrets(app: Flask) -> None:
@@ -70,6 +72,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=False,
+        # Reverse proxies in front that set X-Forwarded-For and -Proto. Behind one,
+        # every request would otherwise come from the proxy's address: one rate
+        # limit for everybody, and every referral held as a shared IP.
+        TRUSTED_PROXIES=0,
         WOM_ANALYTICS_BACKGROUND=True,
     )
     if test_config is None:
@@ -80,6 +86,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     _check_secrets(app)
     if app.config["SESSION_COOKIE_SECURE"]:
         app.config["SESSION_COOKIE_NAME"] = "__Host-wom_session"
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from flask_wtf.csrf import CSRFProtect
 
