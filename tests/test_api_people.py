@@ -3,6 +3,9 @@ every figure, and their referral links."""
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
 AT = "2026-02-01T09:00:00Z"
@@ -188,6 +191,18 @@ def test_filters_by_how_and_when_customers_were_acquired(story):
         "limit=ten",
         "from=tomorrow",
         "cursor=bm90IGEgY3Vyc29y",
+        # Forged cursors: [sort, value, id] with values of the wrong kind.
+        *(
+            "cursor=" + base64.urlsafe_b64encode(json.dumps(forged).encode()).decode()
+            for forged in (
+                ["acquired_at", [1, 2], 5],
+                ["acquired_at", {"a": 1}, 5],
+                ["acquired_at", 1, 2**70],
+                ["acquired_at", "x", 5],
+                ["id", 3, 5],
+                ["id", "c-1", True],
+            )
+        ),
         "page=2",
         "limit=1&limit=2",
     ],

@@ -41,16 +41,28 @@ PERSON_FIGURES = (
 JSON = "application/json"
 
 
+def _integer(value) -> bool:
+    """An integer SQLite can bind (a bool is not one here)."""
+    return type(value) is int and -(2**63) <= value < 2**63
+
+
 def _cursor(value: str) -> list:
     try:
         decoded = orjson.loads(base64.urlsafe_b64decode(value.encode() + b"=="))
     except (binascii.Error, orjson.JSONDecodeError, ValueError):
         decoded = None
+    # [sort, the sort column's value, internal id]: the column is a time (or
+    # None, for people not yet acquired) or an external id.
     if not (
         isinstance(decoded, list)
         and len(decoded) == 3
         and decoded[0] in people.CUSTOMER_SORTS
-        and isinstance(decoded[2], int)
+        and _integer(decoded[2])
+        and (
+            type(decoded[1]) is str
+            if decoded[0].lstrip("-") == "id"
+            else decoded[1] is None or _integer(decoded[1])
+        )
     ):
         raise ValueError("give the next_cursor of the previous page, unchanged")
     return decoded
