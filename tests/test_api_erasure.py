@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.api_client import ApiClient
-from wom.store import erasure
+from wom.store import erasure, now_micros
+from wom.store.people import person_id
+from wom.store.shares import record_answer
 
 EMAIL = "zoe.erasable@example.org"
 NAME = "Zoë Erasable-Person"
@@ -130,3 +132,18 @@ def test_a_reader_holding_old_frames_delays_the_scrub_only(api, db_path, monkeyp
     while EMAIL.encode() in database_bytes(db_path):
         assert time.monotonic() < deadline, "the scrub never finished"
         time.sleep(0.05)
+
+
+def test_answers_that_name_the_person_unresolved_are_blanked_too(app, api, db_path):
+    store = app.extensions["wom.store"]
+    # Typed by bob before, or without, a match: by email, by full name, by neither.
+    with store.write() as db:
+        bob = person_id(db, "bob")
+        for text in (f" {EMAIL.upper()} ", NAME.upper(), "a podcast"):
+            record_answer(db, bob, text, None, now_micros())
+    api.delete(f"/customers/{ID}")
+    texts = store.reader().execute("SELECT text FROM answers ORDER BY id").fetchall()
+    assert texts == [("",), ("",), ("a podcast",)]
+    on_disk = database_bytes(db_path)
+    for secret in (EMAIL.upper(), NAME.upper()):
+        assert secret.encode() not in on_disk, secret

@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from sqlite_utils import Database
 
+from ..emails import looks_like_email, normalise_email
+from ..names import normalise_name
 from .changes import Changes
 from .connection import BUSY_TIMEOUT_MS, Store
 from .people import person_id
@@ -49,12 +51,16 @@ def erase(
         db.execute("PRAGMA secure_delete = ON")
         pid = person_id(db, external_id)
         identity = db.execute(
-            "SELECT name, email FROM identities WHERE person_id = ?", [pid]
+            "SELECT name, email, email_normalised, name_normalised FROM identities "
+            "WHERE person_id = ?",
+            [pid],
         ).fetchone()
-        quoted = [external_id, *(value for value in identity or () if value)]
+        name, email, email_key, name_key = identity or (None,) * 4
+        quoted = [external_id, *(value for value in (name, email) if value)]
         db.execute("DELETE FROM identities WHERE person_id = ?", [pid])
         db.execute("DELETE FROM answers WHERE person_id = ?", [pid])
         db.execute("UPDATE answers SET text = '' WHERE resolved_id = ?", [pid])
+        _blank_answers_naming(db, email_key, name_key)
         db.execute("DELETE FROM shares WHERE person_id = ?", [pid])
         for text in quoted:
             db.execute(
@@ -67,6 +73,25 @@ def erase(
     if not scrub(store):
         _scrub_later(store)
     return pseudonym
+
+
+def _blank_answers_naming(
+    db: Database, email_key: str | None, name_key: str | None
+) -> None:
+    """Blank the unresolved answers that name the person, by email or full name
+    (typed before they were a customer, or matching several people)."""
+    naming = []
+    for answer_id, text in db.execute(
+        "SELECT id, text FROM answers WHERE resolved_id IS NULL AND text != ''"
+    ):
+        text = text.strip()
+        if looks_like_email(text):
+            named = email_key is not None and normalise_email(text) == email_key
+        else:
+            named = name_key is not None and normalise_name(text) == name_key
+        if named:
+            naming.append((answer_id,))
+    db.conn.executemany("UPDATE answers SET text = '' WHERE id = ?", naming)
 
 
 def scrub(store: Store) -> bool:
