@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 
@@ -131,6 +133,17 @@ def test_the_spread_series(story, bucket):
     assert found["wom_share"] == pytest.approx(3 / 5)
     assert found["k_factor"]["cohort_size"] == 5
     assert all(row["start"] < row["end"] for row in found["series"])
+
+
+def test_a_cohort_is_partial_only_while_younger_than_90_days(story):
+    # The story is of January 2026: long enough ago, read by the wall clock.
+    assert story.get("/spread").json["k_factor"]["partial"] is False
+    week_ago = datetime.now(UTC) - timedelta(days=7)
+    stamp = week_ago.isoformat().replace("+00:00", "Z")
+    assert story.events({"type": "signup", "customer": "n", "at": stamp}).status == 200
+    since = (week_ago - timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    young = story.get("/spread", query_string={"from": since}).json["k_factor"]
+    assert (young["cohort_size"], young["partial"]) == (1, True)
 
 
 def test_the_spread_over_a_range(story):

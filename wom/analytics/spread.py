@@ -65,8 +65,10 @@ def k_factor(
     member's own conversion, per member. ``conversations_per_member`` counts the
     members' listeners in ``G``; ``listener_conversion`` is the share of those
     listeners who converted after the first touch. ``partial`` says the cohort
-    has not had ``window`` to spread by ``now`` (default: the latest
-    conversion in ``F``). Figures are ``None`` for an empty cohort.
+    has not had ``window`` to spread by ``now``, in POSIX seconds: a server
+    passes the wall clock; left out, it is the latest conversion in ``F``,
+    which reads the data as of its own end. Figures are ``None`` for an empty
+    cohort.
 
     >>> F = nx.DiGraph([("a", "b"), ("a", "c")])
     >>> nx.set_node_attributes(F, {"a": 0.0, "b": 10.0, "c": 1e8}, "acquired_at")
@@ -78,6 +80,12 @@ def k_factor(
     (1.0, 3.0, 0.6666666666666666)
     >>> k["partial"], k_factor(F, G, 0.0, 1.0, now=100.0)["partial"]
     (False, True)
+
+    Its last member joined at 0, so the cohort is whole 90 days later:
+
+    >>> day = 86400.0
+    >>> [k_factor(F, G, 0.0, 1.0, now=n * day)["partial"] for n in (89, 90)]
+    [True, False]
     """
     fa = as_forest(F)
     members = _within(fa.acquired_at, start, end)
@@ -142,14 +150,21 @@ def spread_series(
     the top ``top`` starters (by reach today) counting customers acquired up to
     the bucket's end, in total and each (``top_reach_each``, in
     :func:`~wom.analytics.influence.top_starters` order; a caller that already
-    ranked them passes ``starters``). The series runs up
-    to ``now``, by default the latest conversion or click.
+    ranked them passes ``starters``). The series runs up to ``now`` (POSIX
+    seconds; a server passes the wall clock), which also decides which
+    cohorts are ``k_partial``; left out, it is the latest conversion or click.
 
     >>> F = nx.DiGraph([("a", "b")])
     >>> nx.set_node_attributes(F, {"a": 0.0, "b": 86400.0 * 8}, "acquired_at")
     >>> rows = spread_series(F, nx.DiGraph(), bucket="week", clicks=[3600.0])
     >>> [(r["bucket"], r["new_customers"], r["clicks"], r["top_reach"]) for r in rows]
     [('1969-12-29', 1, 1, 0), ('1970-01-05', 1, 0, 1)]
+
+    Fifty days on, January's cohort (last member on day 8) is still partial:
+
+    >>> rows = spread_series(F, nx.DiGraph(), bucket="month", now=86400.0 * 50)
+    >>> [(r["bucket"], r["new_customers"], r["k_partial"]) for r in rows]
+    [('1970-01-01', 2, True), ('1970-02-01', 0, False)]
     """
     if bucket not in BUCKETS:
         raise ValueError(f"Unknown bucket {bucket!r}; use one of {', '.join(BUCKETS)}.")

@@ -269,11 +269,23 @@ class AnalyticsService:
             return figures
 
     def spread(
-        self, bucket: str = "week", start: float | None = None, end: float | None = None
+        self,
+        bucket: str = "week",
+        start: float | None = None,
+        end: float | None = None,
+        *,
+        now: float | None = None,
     ) -> dict:
-        """The spread series, and wom_share, k_factor and cycle_time over the range."""
+        """The spread series, and wom_share, k_factor and cycle_time over the range.
+
+        As of ``now`` (POSIX seconds, by default the wall clock): the series runs
+        up to it, and a cohort younger than 90 days then is partial. The answer
+        is cached per UTC day of ``now``, so it never outlives the day it was
+        computed on.
+        """
         self.ensure_loaded()
-        key = ("spread", bucket, start, end)
+        now = time.time() if now is None else now
+        key = ("spread", bucket, start, end, int(now // 86400))
         with self._lock:
             if key not in self._cache:
                 arrays = self._forest_arrays()
@@ -283,6 +295,7 @@ class AnalyticsService:
                     bucket=bucket,
                     tz=self.settings["time_zone"],
                     clicks=self.clicks,
+                    now=now,
                     # The service's own ranking equals top_starters' (a property
                     # test holds them together), and costs milliseconds, not a pass.
                     starters=[
@@ -293,7 +306,7 @@ class AnalyticsService:
                     "bucket": bucket,
                     "time_zone": self.settings["time_zone"],
                     "wom_share": spread.wom_share(arrays, start, end),
-                    "k_factor": spread.k_factor(arrays, self.G, start, end),
+                    "k_factor": spread.k_factor(arrays, self.G, start, end, now=now),
                     "cycle_time": spread.cycle_time(arrays, start, end),
                     "series": [
                         row
