@@ -79,3 +79,18 @@ def test_the_rate_limit_is_per_token_and_a_setting(app):
     assert refused.content_type == "application/problem+json"
     assert int(refused.headers["Retry-After"]) > 0
     assert calm.get("/customers").status == 200
+
+
+def test_made_up_tokens_count_against_their_address(app, anonymous):
+    with app.extensions["wom.store"].write() as db:
+        write_setting(db, "api_rate_limit", "3 per minute")
+    # A new made-up token for every request gets no new allowance.
+    statuses = [
+        anonymous.get(
+            "/customers", headers={"Authorization": f"Bearer wom_fake{i}"}
+        ).status
+        for i in range(5)
+    ]
+    assert statuses == [401, 401, 401, 429, 429]
+    # A real token keeps its own allowance.
+    assert ApiClient.for_app(app, "real").get("/customers").status == 200

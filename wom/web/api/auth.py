@@ -33,12 +33,21 @@ def _bearer() -> str | None:
     return token
 
 
+def _known_token() -> dict | None:
+    """The request's token if it is a real one (looked up once per request)."""
+    if "wom_token" not in g:
+        token = _bearer()
+        g.wom_token = None if token is None else find_token(store().reader(), token)
+    return g.wom_token
+
+
 def rate_key() -> str:
-    """Requests count against their token (by hash), or their address without one."""
-    token = _bearer()
-    if token is None:
+    """Requests count against their token, or their address without a real one
+    (a made-up token per request must not get a fresh allowance each time)."""
+    found = _known_token()
+    if found is None:
         return "address:" + get_remote_address()
-    return "token:" + hashlib.sha256(token.encode()).hexdigest()
+    return "token:" + hashlib.sha256(_bearer().encode()).hexdigest()
 
 
 def current_token() -> dict:
@@ -60,13 +69,12 @@ def authenticate():
     """Every API request but the public ones carries a valid bearer token."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    token = _bearer()
-    if token is None:
+    if _bearer() is None:
         return _unauthorised(
             "Send 'Authorization: Bearer <token>' with a token from "
             "`flask --app wom create-token NAME`."
         )
-    found = find_token(store().reader(), token)
+    found = _known_token()
     if found is None:
         return _unauthorised(
             "This token is unknown; make one with `flask --app wom create-token NAME`."
