@@ -752,6 +752,9 @@ def test_an_answer_naming_oneself_is_not_an_edge(client, store, named):
         ({"name": "   "}, "Tell us your name."),
         ({"name": LONG_TEXT}, "Keep it under 100 characters."),
         ({"heard_from": LONG_TEXT}, "Keep it under 200 characters."),
+        ({"name": "Zoe\x00"}, "Use letters and punctuation only."),
+        ({"heard_from": "Kim\x1b[2J"}, "Use letters and punctuation only."),
+        ({"email": "zoe\x00@example.org"}, "Use letters and punctuation only."),
     ],
 )
 def test_invalid_fields_are_shown_and_nothing_is_written(

@@ -18,6 +18,13 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def _no_control_characters(form, field) -> None:
+    # A NUL or an escape code in a name is never typed by a person, and breaks
+    # whatever reads the name later (exports, terminals, other tools).
+    if field.data and any(ord(c) < 32 or ord(c) == 127 for c in field.data):
+        raise ValidationError("Use letters and punctuation only.")
+
+
 def _email_syntax(form, field) -> None:
     if field.data and not looks_like_email(field.data):
         raise ValidationError("That doesn't look like an email address.")
@@ -35,6 +42,7 @@ class SignupForm(FlaskForm):
         validators=[
             DataRequired("Tell us your name."),
             Length(max=NAME_MAX, message=f"Keep it under {NAME_MAX} characters."),
+            _no_control_characters,
         ],
         filters=[_strip],
     )
@@ -43,6 +51,7 @@ class SignupForm(FlaskForm):
         validators=[
             DataRequired("We need an email address to set up your account."),
             Length(max=254, message="That email address is too long."),
+            _no_control_characters,
             _email_syntax,
         ],
         filters=[_strip],
@@ -52,6 +61,7 @@ class SignupForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=ANSWER_MAX, message=f"Keep it under {ANSWER_MAX} characters."),
+            _no_control_characters,
         ],
         filters=[_strip],
     )
