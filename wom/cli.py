@@ -202,7 +202,8 @@ def import_command(file, kind: str | None):
     The same checks and ingest path as the API, in one transaction: a file with a
     bad row stores nothing, and each bad row is reported with its line number.
     """
-    from .store.csvio import decode_csv, import_csv
+    from .store.csv_text import decode_csv
+    from .store.csvio import import_csv
 
     text = decode_csv(file.read())
     rows = max(text.count("\n"), 1)

@@ -11,11 +11,8 @@ An export puts a quote before any text cell a spreadsheet would run as a formula
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
-import io
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,6 +24,7 @@ from sqlite_utils import Database
 from .changes import Changes
 from .checks import API_FIELDS, check_events, now_micros
 from .connection import Store
+from .csv_text import defused, line_problem, records, unquoted
 from .derive import derive_batch
 from .errors import InvalidInput
 from .ingest import append_events, upsert_identities
@@ -36,7 +34,6 @@ __all__ = [
     "COLUMNS",
     "REQUIRED",
     "Imported",
-    "decode_csv",
     "detect_kind",
     "export_csv",
     "import_csv",
@@ -58,9 +55,6 @@ SOURCE = "csv"
 _TOLD = ("mention", "heard_from")
 CHUNK = 10_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# What a spreadsheet runs as a formula, after any quotes an export already added:
-# a text that starts with quotes and then one of these gets one more quote.
-_FORMULA = re.compile(r"'*[=+\-@\t\r]")
 
 
 @dataclass
@@ -72,11 +66,6 @@ class Imported:
     accepted: int = 0
     replayed: int = 0
     changes: list[Changes] = field(default_factory=list)
-
-
-def _problem(line: int | None, column: str, message: str) -> dict:
-    where = f"line {line}, {column}" if line is not None else column
-    return {"index": None, "field": where, "message": message}
 
 
 def detect_kind(header: Iterable[str]) -> str:
@@ -91,7 +80,7 @@ def detect_kind(header: Iterable[str]) -> str:
     if {"from", "to"} <= columns:
         raise InvalidInput(
             [
-                _problem(
+                line_problem(
                     1,
                     "header",
                     "from and to fit referrals and mentions alike; "
@@ -101,7 +90,7 @@ def detect_kind(header: Iterable[str]) -> str:
         )
     raise InvalidInput(
         [
-            _problem(
+            line_problem(
                 1,
                 "header",
                 "give a header row: id,name,email,acquired_at (customers), "
@@ -111,63 +100,16 @@ def detect_kind(header: Iterable[str]) -> str:
     )
 
 
-def decode_csv(data: bytes) -> str:
-    """The text of a CSV file's bytes: UTF-8 without its byte order mark, lines
-    ending in ``\\n``; InvalidInput names the line of a byte that is not UTF-8."""
-    data = data.removeprefix(codecs.BOM_UTF8)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = _newlines(data[: exc.start].decode("utf-8")).count("\n") + 1
-        message = "not UTF-8; save the file as UTF-8 (in Excel: CSV UTF-8)"
-        raise InvalidInput([_problem(line, "file", message)]) from None
-    # The text a file opened with universal newlines gives, as the command read it
-    # before: a file imported then digests the same now, and adds nothing again.
-    return _newlines(text)
-
-
-def _newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """Each record and the line it starts on; InvalidInput where the reader stops."""
-    # strict: a stray quote is an error, not a cell that runs to the end of the file.
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    line = 0
-    while True:
-        try:
-            values = next(reader, None)
-        except csv.Error as exc:
-            raise InvalidInput([_problem(line + 1, "row", _unreadable(exc))]) from None
-        if values is None:
-            return
-        yield line + 1, values
-        line = reader.line_num
-
-
-def _unreadable(exc: csv.Error) -> str:
-    if str(exc).startswith("field larger than field limit"):
-        return (
-            f"a cell is longer than {csv.field_size_limit():,} characters; "
-            "no column takes that much (is a quote left open?)"
-        )
-    return (
-        "a quote is never closed, or text follows a closing quote; put a cell "
-        'with a quote, a comma or a line break in "...", and write " in it as ""'
-    )
-
-
 def _rows(text: str, kind: str | None) -> tuple[str, list[tuple[int, dict]]]:
-    records = _records(text)
-    header = [name.strip() for name in next(records, (1, []))[1]]
+    found = records(text)
+    header = [name.strip() for name in next(found, (1, []))[1]]
     kind = kind or detect_kind(header)
     problems = [
-        _problem(1, name or "(empty)", f"not a column of a {kind} file; remove it")
+        line_problem(1, name or "(empty)", f"not a column of a {kind} file; remove it")
         for name in header
         if name not in COLUMNS[kind]
     ] + [
-        _problem(1, name, "a required column is missing")
+        line_problem(1, name, "a required column is missing")
         for name in REQUIRED[kind]
         if name not in header
     ]
@@ -175,7 +117,7 @@ def _rows(text: str, kind: str | None) -> tuple[str, list[tuple[int, dict]]]:
         raise InvalidInput(problems)
     rows = []
     try:
-        for start, values in records:
+        for start, values in found:
             if (row := _row(kind, header, start, values, problems)) is not None:
                 rows.append((start, row))
     except InvalidInput as exc:  # the reader stopped; what it found before counts
@@ -193,35 +135,17 @@ def _row(
         return None
     if len(values) != len(header):
         problems.append(
-            _problem(start, "row", f"give {len(header)} cells, like the header")
+            line_problem(start, "row", f"give {len(header)} cells, like the header")
         )
         return None
     found = dict(zip(header, values, strict=True))
     told = found.get("type", "").strip() or "mention"
     if kind == "mentions" and told not in _TOLD:
-        problems.append(_problem(start, "type", "give mention or heard_from"))
+        problems.append(line_problem(start, "type", "give mention or heard_from"))
         return None
     return {
-        name: _unquoted(value.strip()) for name, value in found.items() if value.strip()
+        name: unquoted(value.strip()) for name, value in found.items() if value.strip()
     }
-
-
-def _unquoted(text: str) -> str:
-    """A cell without the quote an export put before a formula.
-
-    >>> _unquoted("'=1+1"), _unquoted("''=1+1"), _unquoted("'Brien")
-    ('=1+1', "'=1+1", "'Brien")
-    """
-    return text[1:] if text[:1] == "'" and _FORMULA.match(text, 1) else text
-
-
-def _defused(cell):
-    """A cell that a spreadsheet shows as text rather than runs.
-
-    >>> _defused("=1+1"), _defused("'=1+1"), _defused("Ann"), _defused(-1.5)
-    ("'=1+1", "''=1+1", 'Ann', -1.5)
-    """
-    return "'" + cell if isinstance(cell, str) and _FORMULA.match(cell) else cell
 
 
 def _number(text: str):
@@ -313,7 +237,7 @@ def _at_lines(exc: InvalidInput, lines: list[int], renamed: dict) -> InvalidInpu
     )
     return InvalidInput(
         [
-            _problem(line, renamed.get(e["field"], e["field"]), e["message"])
+            line_problem(line, renamed.get(e["field"], e["field"]), e["message"])
             for line, e in found
         ]
     )
@@ -388,6 +312,6 @@ def export_csv(db: Database, kind: str, out: TextIO) -> int:
     writer = csv.writer(out, lineterminator="\n")
     written = 0
     for row in export_rows(db, kind):
-        writer.writerow([_defused(cell) for cell in row])
+        writer.writerow([defused(cell) for cell in row])
         written += 1
     return written - 1
