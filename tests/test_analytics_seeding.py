@@ -128,8 +128,8 @@ def test_monte_carlo_is_close_to_exact_on_trees(tree):
     T, p = tree
     mean, variance = enumerate_spread(T, [0], p)
     # The same estimator expected_spread uses off trees: one candidate, 200 worlds.
-    (seed,) = seed_set(T, k=1, candidates=[0], p=p)["seeds"]
-    assert seed["gain"] == pytest.approx(mean, abs=tolerance(variance, len(T)))
+    alone = seed_set(T, k=1, candidates=[0], p=p)["candidate_spread"][0]
+    assert alone == pytest.approx(mean, abs=tolerance(variance, len(T)))
 
 
 @FIXED
@@ -145,7 +145,7 @@ def test_monte_carlo_is_close_to_exact_on_graphs(graph):
         assert found == expected_spread(G, 0, p=p)  # seeded
         alone = seed_set(G, k=1, candidates=[0], p=p)
         if alone["top_starters"]["customer_ids"] == [0]:  # worlds searched from 0 alone
-            assert alone["seeds"][0]["gain"] == found["expected_spread"]
+            assert alone["candidate_spread"][0] == found["expected_spread"]
 
 
 def test_cycles_self_loops_and_isolated_people():
@@ -190,9 +190,24 @@ def test_celf_picks_what_plain_greedy_picks(graph, k, seed):
     plain = seed_set(G, k=k, p=p, seed=seed, runs=50, lazy=False)
     assert lazy["seeds"] == plain["seeds"]
     assert lazy["total"] == plain["total"]
+    assert lazy["exhausted"] == plain["exhausted"]
     assert lazy["evaluations"] <= plain["evaluations"]
     gains = [s["gain"] for s in lazy["seeds"]]
     assert gains == sorted(gains, reverse=True)  # submodular: gains never grow
+    assert all(gain > 0 for gain in gains)
+
+
+@SETTINGS
+@given(small_graphs(max_nodes=8, max_edges=16), st.integers(1, 4), st.integers(0, 3))
+def test_fewer_seeds_are_the_first_of_more(graph, k, seed):
+    G, p = graph
+    F = nx.DiGraph([(u, v) for u, v in G.edges() if u < v and v % 2])
+    few = seed_set(G, k=k, F=F, p=p, seed=seed, runs=50)
+    many = seed_set(G, k=10, F=F, p=p, seed=seed, runs=50)
+    assert few["seeds"] == many["seeds"][:k]
+    ids, totals = (few["top_starters"][key] for key in ("customer_ids", "totals"))
+    assert ids == many["top_starters"]["customer_ids"][:k]
+    assert totals == many["top_starters"]["totals"][: len(ids)]
 
 
 def test_greedy_beats_the_top_starters_when_they_overlap():
@@ -200,7 +215,39 @@ def test_greedy_beats_the_top_starters_when_they_overlap():
     found = seed_set(G, k=2, p=1.0)
     assert [s["customer_id"] for s in found["seeds"]] == ["a", "y"]
     assert found["total"] == 3.0
-    assert found["top_starters"] == {"customer_ids": ["a", "x"], "total": 2.0}
+    assert found["top_starters"] == {
+        "customer_ids": ["a", "x"],
+        "total": 2.0,
+        "totals": [2.0, 2.0],
+    }
+
+
+def test_top_starters_rank_by_reach_then_conversations():
+    # x talks to three people, y to two; y was credited with z, so y comes first.
+    G = nx.DiGraph([("x", "a"), ("x", "b"), ("x", "c"), ("y", "z"), ("y", "w")])
+    F = nx.DiGraph([("y", "z")])
+    F.add_nodes_from("xabc")
+    found = seed_set(G, k=2, F=F, p=1.0)
+    assert found["top_starters"]["customer_ids"] == ["y", "x"]
+    assert seed_set(G, k=2, p=1.0)["top_starters"]["customer_ids"] == ["x", "y"]
+
+
+def test_top_starters_have_a_total_for_each_k():
+    G = nx.DiGraph([("a", "b"), ("a", "c"), ("x", "b"), ("x", "c"), ("y", "z")])
+    F = nx.DiGraph([("a", "b"), ("x", "c"), ("y", "z")])
+    top = seed_set(G, k=3, F=F, p=1.0)["top_starters"]
+    assert top["customer_ids"] == ["a", "x", "y"]
+    assert top["totals"] == [2.0, 2.0, 3.0]  # x adds nobody a has not reached
+    assert top["total"] == 3.0
+
+
+def test_greedy_stops_when_no_candidate_adds_anyone():
+    # Three customers: a reaches b and c, who reach nobody new.
+    G = nx.DiGraph([("a", "b"), ("a", "c"), ("b", "c")])
+    found = seed_set(G, k=3, p=1.0)
+    assert [(s["customer_id"], s["gain"]) for s in found["seeds"]] == [("a", 2.0)]
+    assert found["exhausted"] is True
+    assert seed_set(G, k=1, p=1.0)["exhausted"] is False
 
 
 def test_seeds_are_customers_and_the_pool_is_bounded():
@@ -219,14 +266,15 @@ def test_seeds_are_customers_and_the_pool_is_bounded():
 
 def test_seed_sets_on_degenerate_graphs():
     empty = seed_set(nx.DiGraph())
-    assert (empty["seeds"], empty["total"]) == ([], 0.0)
-    assert empty["top_starters"] == {"customer_ids": [], "total": 0.0}
+    assert (empty["seeds"], empty["total"], empty["exhausted"]) == ([], 0.0, True)
+    assert empty["top_starters"] == {"customer_ids": [], "total": 0.0, "totals": []}
     loops = nx.DiGraph([(1, 1), (2, 2)])
     found = seed_set(loops, k=5, p=1.0)
-    assert [s["gain"] for s in found["seeds"]] == [0.0, 0.0]
+    assert (found["seeds"], found["exhausted"]) == ([], True)  # nobody adds anyone
     cycle = nx.cycle_graph(4, create_using=nx.DiGraph)
     found = seed_set(cycle, k=2, p=1.0)
-    assert [s["gain"] for s in found["seeds"]] == [3.0, -1.0]  # already reached
+    assert [s["gain"] for s in found["seeds"]] == [3.0]  # the rest already reached
+    assert found["top_starters"]["totals"] == [3.0, 2.0]
 
 
 def test_seed_set_is_seeded_and_uses_the_given_candidates():

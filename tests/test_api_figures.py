@@ -179,7 +179,26 @@ def test_seeds_come_with_the_top_starters_to_compare(app, story):
     assert found["expected_spread"] == pytest.approx(
         sum(row["marginal_gain"] for row in found["items"])
     )
-    assert found["top_starters"]["ids"]
+    assert found["exhausted"] is False
+    assert found["top_starters"]["ids"] == ["root", "a"]  # by reach
+
+
+def test_the_top_starters_compared_are_the_top_k(app, story):
+    app.extensions["wom.analytics"].refresh_background(wait=True)
+    one = story.get("/seeds?k=1").json
+    assert one["top_starters"]["ids"] == ["root"]
+    (root,) = story.get("/starters?by=reach&limit=1").json["items"]
+    assert one["top_starters"]["expected_spread"] == root["expected_spread"]
+    # Greedy's first seed is the best single customer, root included.
+    assert one["expected_spread"] >= root["expected_spread"] > 0
+
+
+def test_seeds_stop_when_nobody_adds_anyone(app, story):
+    app.extensions["wom.analytics"].refresh_background(wait=True)
+    found = story.get("/seeds?k=10").json
+    assert 0 < len(found["items"]) < 10  # b and c talk to nobody
+    assert found["exhausted"] is True
+    assert all(row["marginal_gain"] > 0 for row in found["items"])
 
 
 @pytest.fixture

@@ -50,7 +50,12 @@ def worlds(successors: Callable, sources: list, runs: int, seed: int):
 
 
 def choose(successors, pool, top, external, k, runs, seed, lazy) -> dict:
-    """CELF (or greedy) over ``pool`` in shared worlds; the top starters' total."""
+    """CELF (or greedy) over ``pool`` in shared worlds; the top starters' totals.
+
+    Seeds are added while one adds someone: the choice stops short of ``k``
+    (``exhausted``) when no candidate left reaches anyone new. ``top_starters``
+    holds ``total`` for all of ``top`` and ``totals[j]`` for its first ``j + 1``.
+    """
     extra = [u for u in top if u not in frozenset(pool)]
     reach, size = worlds(successors, pool + extra, runs, seed)
     covered = np.zeros(size, bool)
@@ -64,7 +69,9 @@ def choose(successors, pool, top, external, k, runs, seed, lazy) -> dict:
     if lazy:
         heap = [(-singles[j], j, 0) for j in range(len(pool))]
         heapq.heapify(heap)
-        while heap and len(chosen) < k:
+        # Gains only shrink (coverage in fixed worlds is submodular), so once the
+        # best bound adds nobody, no candidate will.
+        while heap and len(chosen) < k and heap[0][0] < 0:
             neg, j, stamp = heapq.heappop(heap)
             if stamp == len(chosen):  # fresh: nothing left can beat it
                 chosen.append((j, -neg))
@@ -78,22 +85,30 @@ def choose(successors, pool, top, external, k, runs, seed, lazy) -> dict:
         while left and len(chosen) < k:
             evaluations += len(left)
             neg, j = min((-gain(j), j) for j in left)
+            if neg >= 0:  # the best adds nobody
+                break
             chosen.append((j, -neg))
             covered[reach[j]] = True
             left.remove(j)
     covered[:] = False
     index = {u: j for j, u in enumerate(pool + extra)}
-    for u in top:
-        covered[reach[index[u]]] = True
+    reached, totals = 0, []
+    for u in top:  # each world's ids are distinct, so new ones add up exactly
+        found = reach[index[u]]
+        reached += int(np.count_nonzero(~covered[found]))
+        covered[found] = True
+        totals.append((reached - runs * (len(totals) + 1)) / runs)
     return {
         "seeds": [
             {"customer_id": pool[j], "external_id": external(pool[j]), "gain": g / runs}
             for j, g in chosen
         ],
         "total": sum(g for _, g in chosen) / runs,
+        "exhausted": len(chosen) < k,
         "top_starters": {
             "customer_ids": top,
-            "total": (int(covered.sum()) - runs * len(top)) / runs,
+            "total": totals[-1] if totals else 0.0,
+            "totals": totals,
         },
         "method": "celf" if lazy else "greedy",
         "runs": runs,

@@ -18,6 +18,7 @@ import numpy as np
 
 from wom.analytics.arrays import GraphArrays
 from wom.analytics.celf import choose, worlds
+from wom.analytics.referrals import reach_all
 
 __all__ = [
     "edge_probabilities",
@@ -146,6 +147,7 @@ def seed_set(
     candidates=None,
     max_candidates: int = 300,
     *,
+    F=None,
     p=None,
     prior: tuple = PRIOR,
     lazy: bool = True,
@@ -154,10 +156,17 @@ def seed_set(
 
     CELF (Leskovec et al., KDD 2007) over a bounded pool: the ``max_candidates``
     customers with the highest one-hop expected spread (then the most
-    ``conversations_started``, then external id), plus the top ``k`` starters by
-    ``conversations_started``, unless ``candidates`` is given. Spread counts the
-    people reached beyond the seeds, estimated on ``runs`` live-edge worlds shared by
-    every evaluation. ``lazy=False`` runs plain greedy (same worlds, same choice).
+    ``conversations_started``, then external id), plus the top ``k`` starters,
+    unless ``candidates`` is given. Spread counts the people reached beyond the
+    seeds, estimated on ``runs`` live-edge worlds shared by every evaluation.
+    Seeds stop short of ``k`` when no candidate left adds anyone
+    (``exhausted``). ``lazy=False`` runs plain greedy (same worlds, same choice).
+    The greedy order does not depend on ``k``: the best ``j`` seeds are the
+    first ``j``.
+
+    The comparison is the top ``k`` conversation starters as METRICS.md ranks
+    them: most ``reach`` in ``F``, then most ``conversations_started``, then
+    external id.
 
     Parameters
     ----------
@@ -171,6 +180,9 @@ def seed_set(
         The pool to choose from, in order of preference for ties.
     max_candidates : int
         Size of the default pool.
+    F : nx.DiGraph, optional
+        The referral forest, which ranks the top starters by reach; without it
+        every reach counts as 0.
     p, prior
         Edge probabilities, as in :func:`expected_spread`.
     lazy : bool
@@ -179,21 +191,31 @@ def seed_set(
     Returns
     -------
     dict
-        ``seeds`` (``customer_id``, ``external_id``, marginal ``gain``), ``total``,
-        ``top_starters`` (``customer_ids`` and their joint ``total``), ``method``,
-        ``runs``, ``seed``, ``candidates`` (pool size) and ``evaluations``.
+        ``seeds`` (``customer_id``, ``external_id``, marginal ``gain``, each
+        positive), ``total``, ``exhausted``, ``top_starters`` (``customer_ids``,
+        their joint ``total``, and ``totals[j]``, the joint total of the first
+        ``j + 1``), ``method``, ``runs``, ``seed``, ``candidates`` (pool size) and
+        ``evaluations``.
 
     Examples
     --------
-    ``a`` and ``x`` each tell ``b`` and ``c``; ``y`` tells ``z``. The top two
-    starters are ``a`` and ``x``, who reach the same two people:
+    ``a`` and ``x`` each tell ``b`` and ``c``; ``y`` tells ``z``. ``a`` was
+    credited with ``b`` and ``x`` with ``c``, so the top two starters by reach
+    are ``a`` and ``x``, who talk to the same two people:
 
     >>> G = nx.DiGraph([("a", "b"), ("a", "c"), ("x", "b"), ("x", "c"), ("y", "z")])
-    >>> found = seed_set(G, k=2, p=1.0)
+    >>> F = nx.DiGraph([("a", "b"), ("x", "c")])
+    >>> found = seed_set(G, k=2, F=F, p=1.0)
     >>> [(s["customer_id"], s["gain"]) for s in found["seeds"]], found["total"]
     ([('a', 2.0), ('y', 1.0)], 3.0)
     >>> found["top_starters"]
-    {'customer_ids': ['a', 'x'], 'total': 2.0}
+    {'customer_ids': ['a', 'x'], 'total': 2.0, 'totals': [2.0, 2.0]}
+
+    With ``k=4`` greedy stops at two seeds: nobody else adds anyone.
+
+    >>> found = seed_set(G, k=4, F=F, p=1.0)
+    >>> [s["customer_id"] for s in found["seeds"]], found["exhausted"]
+    (['a', 'y'], True)
     """
     runs = max(1, runs)
     succ = dict(G.adjacency())  # a plain dict: quicker to look up than G.succ
@@ -209,7 +231,10 @@ def seed_set(
     def external(u):
         return str(attrs[u].get("external_id", u))
 
-    top = heapq.nsmallest(k, customers, key=lambda u: (-started[u], external(u)))
+    reach = {} if F is None else reach_all(F)
+    top = heapq.nsmallest(
+        k, customers, key=lambda u: (-reach.get(u, 0), -started[u], external(u))
+    )
     if candidates is None:
         if isinstance(p, Mapping):
             one_hop = dict.fromkeys(customers, 0.0)
@@ -238,7 +263,8 @@ def seed_set_from_arrays(
 ) -> dict:
     """:func:`seed_set` with the default pool and edge probabilities, on arrays.
 
-    The same worlds, the same pool and the same choice, without networkx.
+    The same worlds, the same pool and the same choice, without networkx; the
+    top starters rank by the reach of ``ga``'s credits (``seed_set``'s ``F``).
 
     >>> import networkx as nx
     >>> G = nx.DiGraph([(1, 2), (1, 3), (4, 2), (4, 3), (5, 6)])
@@ -247,6 +273,10 @@ def seed_set_from_arrays(
     [1, 5]
     >>> found["top_starters"]["customer_ids"]
     [1, 4]
+    >>> F = nx.DiGraph([(4, 2)])
+    >>> found = seed_set_from_arrays(GraphArrays.from_graph(G, F), k=2)
+    >>> found["top_starters"]["customer_ids"]
+    [4, 1]
     """
     runs = max(1, runs)
     n, a, b = len(ga), *prior
@@ -268,7 +298,8 @@ def seed_set_from_arrays(
     customers = np.flatnonzero(ga.customer)
     rank, talks = ga.external_rank[customers], ga.talks[customers]
     one_hop = talks * np.asarray(share)[customers]
-    top = customers[np.lexsort((rank, -talks))[:k]].tolist()
+    reach = ga.forest_reach[customers]
+    top = customers[np.lexsort((rank, -talks, -reach))[:k]].tolist()
     pool = customers[np.lexsort((rank, -talks, -one_hop))[:max_candidates]].tolist()
     pool = list(dict.fromkeys(pool + top))
     found = choose(

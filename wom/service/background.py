@@ -24,9 +24,13 @@ from ..graph import gc_paused
 from ..store import queries
 from ..store.settings import read_settings
 
-__all__ = ["compute", "BackgroundFigures"]
+__all__ = ["compute", "BackgroundFigures", "SEED_K"]
 
 log = logging.getLogger(__name__)
+
+#: The most seeds served. One greedy run of this many answers every smaller k (its
+#: best j seeds are its first j), and the top starters' totals come for each k.
+SEED_K = 10
 
 
 def _timed(timings: dict, name: str, fn, *args, **kwargs):
@@ -67,7 +71,7 @@ def _by_id(ga, values) -> dict:
     return dict(zip(ga.ids.tolist(), values.tolist(), strict=True))
 
 
-def compute(db_path: str, *, seed_k: int = 10) -> dict:
+def compute(db_path: str, *, seed_k: int = SEED_K) -> dict:
     """Every background figure of the database at ``db_path``, as plain data.
 
     The worker never builds ``G`` or ``F`` as networkx graphs: it reads the store

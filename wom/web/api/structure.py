@@ -7,6 +7,7 @@ under their pseudonym even in results computed before the erasure.
 
 from __future__ import annotations
 
+from ...service.background import SEED_K
 from .. import analytics
 from . import blueprint
 from .wire import arguments, integer, reply
@@ -87,12 +88,19 @@ def bridges():
 @blueprint.get("/seeds")
 def seeds():
     """The k customers that together spread word of mouth furthest (CELF), and
-    what simply taking the top k starters would reach."""
-    asked = arguments({"k": integer(1, 10)})
+    what simply taking the top k starters would reach.
+
+    The background run chooses ``SEED_K`` seeds greedily; the first k of them are
+    the greedy choice for k. Fewer than k are listed (``exhausted``) when no
+    other customer adds anyone. The top k starters' joint spread comes from the
+    same worlds, for this k.
+    """
+    asked = arguments({"k": integer(1, SEED_K)})
     found = _background("seeds") or {}
-    k = asked.get("k", 10)
+    k = asked.get("k", SEED_K)
     chosen = found.get("seeds", [])[:k]
     top = found.get("top_starters") or {}
+    top_ids = top.get("customer_ids", [])[:k]
     return reply(
         {
             "ready": bool(found),
@@ -105,9 +113,10 @@ def seeds():
                 for row in chosen
             ],
             "expected_spread": sum(row["gain"] for row in chosen) if found else None,
+            "exhausted": len(chosen) < k if found else None,
             "top_starters": {
-                "ids": [external_id(u) for u in top.get("customer_ids", [])],
-                "expected_spread": top.get("total"),
+                "ids": [external_id(u) for u in top_ids],
+                "expected_spread": top["totals"][len(top_ids) - 1] if top_ids else 0.0,
             }
             if top
             else None,
