@@ -181,6 +181,7 @@ EXAMPLES = {
             {"id": "c-2040", "marginal_gain": 3.1},
         ],
         "expected_spread": 9.3,
+        "exhausted": False,
         "top_starters": {"ids": ["c-1001", "c-1002"], "expected_spread": 7.4},
     },
     "Flag": _FLAG_EXAMPLE,

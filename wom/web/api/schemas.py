@@ -608,6 +608,11 @@ SCHEMAS = {
                 "type": ["number", "null"],
                 "description": "People the seeds reach together (Monte Carlo).",
             },
+            "exhausted": {
+                "type": ["boolean", "null"],
+                "description": "Fewer than k seeds are listed: no other customer "
+                "adds to the expected spread.",
+            },
             "top_starters": {
                 "anyOf": [
                     _object(
@@ -619,8 +624,8 @@ SCHEMAS = {
                             "expected_spread": {"type": ["number", "null"]},
                         },
                         ("ids", "expected_spread"),
-                        "The same k taken as the top starters, for comparison "
-                        "(computed for the background run's k).",
+                        "The top k starters (by reach, as METRICS.md ranks them) "
+                        "and their joint expected spread, for comparison.",
                     ),
                     {"type": "null"},
                 ]
@@ -634,6 +639,7 @@ SCHEMAS = {
             "runs",
             "items",
             "expected_spread",
+            "exhausted",
             "top_starters",
         ),
     ),
