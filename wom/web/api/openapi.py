@@ -12,6 +12,7 @@ from flask import Response
 
 from ...analytics.buckets import BUCKETS
 from ...service import CASCADE_SORTS
+from ...service.background import SEED_K
 from . import blueprint
 from .events import MAX_EVENTS, NDJSON
 from .examples import EXAMPLES
@@ -389,7 +390,12 @@ def _paths() -> dict:
                 parameters=[
                     _query(
                         "k",
-                        {"type": "integer", "minimum": 1, "maximum": 10, "default": 10},
+                        {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": SEED_K,
+                            "default": SEED_K,
+                        },
                         "How many seeds.",
                     )
                 ],
