@@ -10,7 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wom.analytics.seeding import edge_probabilities, expected_spread, seed_set
+from wom.analytics.arrays import GraphArrays
+from wom.analytics.conversation_reach import conversation_reach_from_arrays
+from wom.analytics.seeding import (
+    edge_probabilities,
+    expected_spread,
+    expected_spreads_from_arrays,
+    seed_set,
+)
 
 SETTINGS = settings(max_examples=30, deadline=None)
 # Statistical checks run on a fixed set of examples, so they cannot flake.
@@ -284,3 +291,17 @@ def test_seed_set_is_seeded_and_uses_the_given_candidates():
     chosen = seed_set(G, k=3, p=0.2, candidates=[5, 6, 7, 999])
     assert {s["customer_id"] for s in chosen["seeds"]} == {5, 6, 7}
     assert chosen["candidates"] == 3
+
+
+def test_every_customer_gets_an_exact_spread_on_a_tree_an_estimate_or_none():
+    # 1 reaches 4 twice (through 2 and 3): not a tree. 5 -> 6 is one.
+    G = nx.DiGraph([(1, 2), (1, 3), (2, 4), (3, 4), (5, 6)])
+    ga = GraphArrays.from_graph(G)
+    reach = conversation_reach_from_arrays(len(ga), ga.src, ga.dst)
+    without = expected_spreads_from_arrays(ga, reach, {})
+    assert 1 not in without, "neither exact nor estimated: no value, not 0"
+    for node in (2, 3, 4, 5, 6):
+        assert without[node] == pytest.approx(
+            expected_spread(G, node)["expected_spread"]
+        )
+    assert expected_spreads_from_arrays(ga, reach, {1: 0.4})[1] == 0.4

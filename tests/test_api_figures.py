@@ -188,7 +188,11 @@ def test_the_top_starters_compared_are_the_top_k(app, story):
     one = story.get("/seeds?k=1").json
     assert one["top_starters"]["ids"] == ["root"]
     (root,) = story.get("/starters?by=reach&limit=1").json["items"]
-    assert one["top_starters"]["expected_spread"] == root["expected_spread"]
+    # Monte Carlo (200 runs, as seeding measures), against the exact value that
+    # root's tree of conversations has.
+    assert one["top_starters"]["expected_spread"] == pytest.approx(
+        root["expected_spread"], rel=0.1
+    )
     # Greedy's first seed is the best single customer, root included.
     assert one["expected_spread"] >= root["expected_spread"] > 0
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.wom_events import events, resolve_links
-from wom.analytics import influence
+from wom.analytics import influence, seeding
 from wom.service import AnalyticsService
 from wom.service.background import compute
 from wom.store import Store, graph_rows, ingest
@@ -280,3 +280,26 @@ def test_the_burst_threshold_is_the_setting(store, record, threshold, flagged):
         ),
     )
     assert [referrer for referrer, _ in _burst_flags(store)] == flagged
+
+
+def test_expected_spread_is_exact_on_a_tree_through_the_service(store, record):
+    # a -> b -> c, all customers: c converted after b told them, b after a.
+    record(
+        {"type": "signup", "customer": "a", "at": "2026-01-01T00:00:00Z"},
+        {"type": "mention", "from": "a", "to": "b", "at": "2026-01-02T00:00:00Z"},
+        {"type": "signup", "customer": "b", "at": "2026-01-03T00:00:00Z"},
+        {"type": "mention", "from": "b", "to": "c", "at": "2026-01-04T00:00:00Z"},
+        {"type": "signup", "customer": "c", "at": "2026-01-05T00:00:00Z"},
+    )
+    service = AnalyticsService(store, background=False)
+    service.refresh_background()
+    exact = {node: seeding.expected_spread(service.G, node) for node in service.G}
+    assert {e["method"] for e in exact.values()} == {"exact"}
+    for node, reference in exact.items():
+        assert service.person(node)["expected_spread"] == pytest.approx(
+            reference["expected_spread"], abs=1e-12
+        )
+    # b converted (2/11 = 0.1818...), and a reaches b, then c through b.
+    assert service.person(2)["expected_spread"] == pytest.approx(2 / 11)
+    ranked = service.starters("expected_spread", limit=3)["items"]
+    assert [row["external_id"] for row in ranked] == ["a", "b", "c"]

@@ -109,13 +109,15 @@ def compute(db_path: str, *, seed_k: int = SEED_K) -> dict:
                 lambda: _by_id(ga, influence_from_arrays(n, ga.src, ga.dst)),
             )
         }
-        results["conversation_reach"] = {
-            "scores": _timed(
-                timings,
-                "conversation_reach",
-                lambda: _by_id(ga, conversation_reach_from_arrays(n, ga.src, ga.dst)),
-            )
-        }
+        reach = _timed(
+            timings,
+            "conversation_reach",
+            conversation_reach_from_arrays,
+            n,
+            ga.src,
+            ga.dst,
+        )
+        results["conversation_reach"] = {"scores": _by_id(ga, reach)}
         results["communities"] = _timed(
             timings, "communities", structure.communities_from_arrays, ga, seed=0
         )
@@ -124,10 +126,18 @@ def compute(db_path: str, *, seed_k: int = SEED_K) -> dict:
             timings, "seed_set", seeding.seed_set_from_arrays, ga, k=seed_k, seed=0
         )
         results["seeds"] = seeds
-        # Expected spread is estimated (Monte Carlo, Independent Cascade) for the
-        # bounded candidate set that seeding considers, not for every customer.
+        # Expected spread is exact for everyone whose reach is a tree, and
+        # estimated (Monte Carlo, Independent Cascade) for the rest of the bounded
+        # pool that seeding considers; others have none (None, not 0).
         results["expected_spread"] = {
-            "scores": seeds.pop("candidate_spread", {}),
+            "scores": _timed(
+                timings,
+                "expected_spread",
+                seeding.expected_spreads_from_arrays,
+                ga,
+                reach,
+                seeds.pop("candidate_spread", {}),
+            ),
             "candidates": seeds["candidates"],
         }
         results["flags"] = flags

@@ -33,6 +33,9 @@ RANKINGS = {
     "expected_spread": ("expected_spread", "reach"),
 }
 BACKGROUND_FIGURES = ("influence", "conversation_reach", "expected_spread")
+# Figures the background run leaves out for some people: missing is "none", not 0.
+# Expected spread has a value only where it is exact or was estimated.
+PARTIAL_FIGURES = frozenset({"expected_spread"})
 EMPTY_FOREST_FIGURES = {
     "direct_referrals": 0,
     "reach": 0,
@@ -52,11 +55,12 @@ def talks(G: nx.DiGraph, node) -> int:
 
 
 def background_value(results: dict, name: str, node):
-    """A background figure of ``node``; None until it has been computed."""
+    """A background figure of ``node``; None until it has been computed (or, for
+    a partial figure, when the run gave ``node`` none)."""
     scores = results.get(name, {}).get("scores")
     if scores is None:
         return None
-    return scores.get(node, 0)
+    return scores.get(node, None if name in PARTIAL_FIGURES else 0)
 
 
 def rank(
@@ -127,7 +131,11 @@ def column(
         scores = results.get(name, {}).get("scores")
         if scores is None:
             return None
-        return np.fromiter((scores.get(u, 0) for u in people), np.float64, len(people))
+        # Below every value (they are >= 0): people without one rank last.
+        missing = -1.0 if name in PARTIAL_FIGURES else 0.0
+        return np.fromiter(
+            (scores.get(u, missing) for u in people), np.float64, len(people)
+        )
     array = {
         "reach": state.reach,
         "direct_referrals": state.direct,

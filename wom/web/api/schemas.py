@@ -153,7 +153,9 @@ _PERSON_FIGURES = _object(
     },
     PERSON_FIGURES,
     "METRICS.md figures. influence, conversation_reach and expected_spread are "
-    "computed in the background: null until the first run.",
+    "computed in the background: null until the first run. expected_spread is "
+    "exact where what the person reaches is a tree, a Monte Carlo estimate for "
+    "the few hundred customers seeding considers, and null for anyone else.",
 )
 _CUSTOMER_PROPS = {
     "id": {"type": "string"},
