@@ -303,3 +303,34 @@ def test_expected_spread_is_exact_on_a_tree_through_the_service(store, record):
     assert service.person(2)["expected_spread"] == pytest.approx(2 / 11)
     ranked = service.starters("expected_spread", limit=3)["items"]
     assert [row["external_id"] for row in ranked] == ["a", "b", "c"]
+
+
+def test_the_series_counts_clicks_as_the_link_does(service, store, record):
+    record({"type": "signup", "customer": "a", "at": "2026-01-01T00:00:00Z"})
+    code = store.reader().execute("SELECT code FROM links").fetchone()[0]
+
+    def click(at):
+        browser = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
+        return {
+            "type": "click",
+            "link": code,
+            "visitor": "v-1",
+            "at": at,
+            "user_agent": browser,
+        }
+
+    def both():
+        series = sum(row["clicks"] for row in service.spread("day")["series"])
+        on_link = store.reader().execute("SELECT clicks FROM links").fetchone()[0]
+        return series, on_link
+
+    # A repeat within 30 minutes counts once, in the series as on the link.
+    record(click("2026-01-05T10:00:00Z"), click("2026-01-05T10:05:00Z"))
+    assert both() == (1, 1)
+    record(click("2026-01-05T11:00:00Z"))
+    assert both() == (2, 2)
+    # A late click, 2 minutes before the first, makes that one a repeat.
+    record(click("2026-01-05T09:58:00Z"))
+    assert both() == (2, 2)
+    fresh = AnalyticsService(store, background=False)
+    assert fresh.spread("day")["series"] == service.spread("day")["series"]

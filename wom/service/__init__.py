@@ -8,7 +8,7 @@ in a separate process (``background.py``) and carry ``computed_at``.
 
 This module holds the state, its lock and the figure caches. What one batch does
 to the graphs is ``following.py``; how starters are ranked is ``rankings.py``.
-No Flask and no SQL here: rows come from ``wom.store.queries`` and ``graph_rows``.
+No Flask and no SQL here: rows come from ``wom.store.graph_rows``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from ..analytics import spread
 from ..analytics.forest import forest_arrays
 from ..analytics.spread import spread_series
 from ..graph import build_graphs, gc_paused
-from ..store import Changes, Store, graph_rows, now_micros, queries
+from ..store import Changes, Store, graph_rows, now_micros
 from ..store.flags import replace_analytics_flags
 from ..store.settings import read_settings
 from . import rankings
@@ -174,7 +174,7 @@ class AnalyticsService:
             if changes.clicks is not None:
                 self.clicks.extend(changes.clicks)
             elif changes.links:
-                self.clicks = queries.click_times(db)
+                self.clicks = graph_rows.click_seconds(db)
             self.version += 1
             self._cache = {}
 
@@ -186,7 +186,7 @@ class AnalyticsService:
             if changes.clicks is not None:
                 self.clicks.extend(changes.clicks)
             else:
-                self.clicks = queries.click_times(self.store.reader())
+                self.clicks = graph_rows.click_seconds(self.store.reader())
             self._cache = {
                 key: value for key, value in self._cache.items() if key[0] != "spread"
             }

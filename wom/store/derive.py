@@ -269,14 +269,47 @@ def _derive_links(db: Database, lo: int, hi: int, changes: Changes) -> None:
             {"lo": lo, "hi": hi},
         )
     }
-    changes.clicks = [
-        row[0] / 1_000_000
-        for row in db.execute(
-            "SELECT at FROM events WHERE seq BETWEEN ? AND ? "
-            "AND +type = 'click' AND ua_class = 'human'",
-            [lo, hi],
+    # The series follows the clicks that count, as the link counts do. A click
+    # that arrives late can stop a later, stored one from counting: then the
+    # listener reads them all again (None).
+    late = db.execute(
+        """
+        SELECT EXISTS (
+            SELECT 1 FROM events b CROSS JOIN events x INDEXED BY events_click
+              ON x.link_id = b.link_id AND x.visitor = b.visitor
+            WHERE b.seq BETWEEN :lo AND :hi AND +b.type = 'click'
+              AND b.ua_class = 'human' AND x.type = 'click'
+              AND x.ua_class = 'human' AND x.seq < :lo AND x.at > b.at
         )
-    ]
+        """,
+        {"lo": lo, "hi": hi},
+    ).fetchone()[0]
+    changes.clicks = (
+        None
+        if late
+        else [
+            row[0]
+            for row in db.execute(
+                f"""
+            WITH clickers AS (
+                SELECT DISTINCT link_id, visitor FROM events
+                WHERE seq BETWEEN :lo AND :hi AND +type = 'click'
+                  AND ua_class = 'human'
+            )
+            SELECT at / 1e6 FROM (
+                SELECT x.seq, x.at, x.at - lag(x.at) OVER (
+                    PARTITION BY x.link_id, x.visitor ORDER BY x.at, x.seq) AS gap
+                FROM clickers c CROSS JOIN events x INDEXED BY events_click
+                  ON x.link_id = c.link_id AND x.visitor = c.visitor
+                WHERE x.type = 'click' AND x.ua_class = 'human'
+            )
+            WHERE seq >= :lo AND (gap IS NULL OR gap > {CLICK_REPEAT_US})
+            ORDER BY seq
+            """,
+                {"lo": lo, "hi": hi},
+            )
+        ]
+    )
 
 
 def _ensure_links(db: Database) -> None:

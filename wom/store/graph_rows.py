@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import orjson
 from sqlite_utils import Database
 
+from .derive import CLICK_REPEAT_US
 from .schema import DERIVED_TABLES
 
 __all__ = [
@@ -63,11 +64,20 @@ def credit_table(db: Database) -> Iterator[tuple]:
 
 
 def click_seconds(db: Database) -> list[float]:
-    """When every human click happened, in POSIX seconds."""
+    """When every human click that counts happened, in POSIX seconds: a visitor's
+    repeat click on a link within 30 minutes does not count (as on the link)."""
     return [
         row[0]
         for row in db.execute(
-            "SELECT at / 1e6 FROM events WHERE type = 'click' AND ua_class = 'human'"
+            f"""
+            SELECT at / 1e6 FROM (
+                SELECT at, at - lag(at) OVER (
+                    PARTITION BY link_id, visitor ORDER BY at, seq) AS gap
+                FROM events INDEXED BY events_click
+                WHERE type = 'click' AND ua_class = 'human'
+            )
+            WHERE gap IS NULL OR gap > {CLICK_REPEAT_US}
+            """
         )
     ]
 

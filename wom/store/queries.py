@@ -14,7 +14,6 @@ __all__ = [
     "people_rows",
     "touch_rows",
     "credit_rows",
-    "click_times",
     "person",
     "person_by_link",
     "busiest_link",
@@ -127,16 +126,6 @@ def credit_rows(db: Database, *, held: bool = False) -> Iterator[dict]:
             "at": at / _US,
             "status": status,
         }
-
-
-def click_times(db: Database) -> list[float]:
-    """When every human click happened (POSIX seconds), for the spread series."""
-    return [
-        row[0] / _US
-        for row in db.execute(
-            "SELECT at FROM events WHERE type = 'click' AND ua_class = 'human'"
-        )
-    ]
 
 
 def person(db: Database, external_id: str) -> dict:
