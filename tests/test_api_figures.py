@@ -228,6 +228,16 @@ def test_flags_list_what_awaits_review(self_referral):
     assert self_referral.get("/flags?kind=ring").json["items"] == []
 
 
+def test_a_self_referral_cannot_be_approved_only_closed(self_referral):
+    (flag,) = self_referral.get("/flags").json["items"]
+    refused = self_referral.post(f"/flags/{flag['id']}", json={"decision": "approve"})
+    assert refused.status == 409
+    assert "void for good" in refused.json["detail"]
+    assert self_referral.get("/customers/zo2").json["credited_referrer"] is None
+    closed = self_referral.post(f"/flags/{flag['id']}", json={"decision": "void"})
+    assert (closed.status, closed.json["status"]) == (200, "voided")
+
+
 @pytest.fixture
 def held(api):
     """ben signs up on the visitor cookie of ann, who told him: a held credit."""

@@ -6,7 +6,7 @@ from sqlite_utils import Database
 
 from .changes import Changes
 from .credits import derive_credits_of
-from .errors import InvalidInput, NotFound
+from .errors import Conflict, InvalidInput, NotFound
 
 __all__ = ["decide"]
 
@@ -15,16 +15,22 @@ def decide(db: Database, flag_key: str, decision: str, now: int) -> Changes:
     """Approve or void the credit a flag is about; re-derive that customer's credit.
 
     Call inside a write transaction. Approving a held credit makes it count;
-    voiding it makes attribution look for the next eligible touch.
+    voiding it makes attribution look for the next eligible touch. A
+    self-referral is void for good (RELIABILITY.md): approving one is a Conflict.
     """
     if decision not in ("approved", "voided"):
         raise InvalidInput.field("decision", "give approved or voided")
     row = db.execute(
-        "SELECT customer_id, referrer_id FROM flags WHERE key = ?", [flag_key]
+        "SELECT kind, customer_id, referrer_id FROM flags WHERE key = ?", [flag_key]
     ).fetchone()
     if row is None:
         raise NotFound(f"No flag {flag_key!r}.")
-    customer, referrer = row
+    kind, customer, referrer = row
+    if kind == "self_referral" and decision == "approved":
+        raise Conflict(
+            "A self-referral is void for good: the referrer and the customer share "
+            "an email address. Void the flag to close it."
+        )
     if customer is None or referrer is None:
         raise InvalidInput.field(
             "flag", "this flag names no single credit; review its members"
