@@ -102,6 +102,12 @@ def test_settings_set_and_show(runner, app, key, value, shown):
         ("attribution_window_days", "0", "from 1 to 3650"),
         ("destination_url", "javascript:alert(1)", "http(s)://"),
         ("colour", "red", "unknown setting"),
+        # Limits that would stop all traffic, or outlast any Retry-After.
+        ("api_rate_limit", "0/minute", "at least 1 request"),
+        ("api_rate_limit", "5 per minute; 0 per hour", "at least 1 request"),
+        ("signup_rate_limit", "1 per 99999999999999 years", "1 second to 1 year"),
+        ("login_rate_limit", "1 per 0 minute", "at least 1 request"),
+        ("api_rate_limit", "lots", "such as '20 per hour'"),
     ],
 )
 def test_settings_refuse_bad_values(runner, app, key, value, message):

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from limits import parse as parse_rate_limit
+from limits import parse_many as parse_rate_limits
 from sqlite_utils import Database
 
 from .errors import InvalidInput
@@ -89,12 +89,41 @@ def _number(kind: type, low: float, high: float) -> Callable[[str], Any]:
     return parse
 
 
+# The longest period a limit may count over: a year (and a Retry-After that fits).
+_LONGEST_PERIOD = 366 * 86_400
+
+
 def _rate(value: str) -> str:
+    """One or more limits ("20 per hour; 200 per day") that let traffic through.
+
+    >>> _rate(" 20 per hour; 200/day ")
+    '20 per hour; 200/day'
+    >>> _rate("0 per minute")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: give a rate such as '20 per hour' or '100/minute', of at least 1 ...
+    """
+    value = value.strip()
+    problem = (
+        "give a rate such as '20 per hour' or '100/minute', of at least 1 request "
+        "per period, over a period from 1 second to 1 year"
+    )
     try:
-        parse_rate_limit(value.strip())
+        items = parse_rate_limits(value)
     except ValueError:
-        raise ValueError("give a rate such as '20 per hour' or '100/minute'") from None
-    return value.strip()
+        raise ValueError(problem) from None
+    # "1 per 0 minutes" parses as one minute: refuse what was not meant.
+    typed_zero = re.search(r"(per|/)\s*0+\s*[a-z]", value)
+    if (
+        typed_zero
+        or not items
+        or any(
+            item.amount < 1 or not 1 <= item.get_expiry() <= _LONGEST_PERIOD
+            for item in items
+        )
+    ):
+        raise ValueError(problem)
+    return value
 
 
 SETTINGS: dict[str, Setting] = {
