@@ -125,6 +125,23 @@ def test_backup_makes_a_consistent_copy(runner, app, tmp_path):
     assert copy.execute("SELECT name FROM tokens").fetchone()[0] == "x"
     again = runner.invoke(args=["backup", str(target)])
     assert again.exit_code == 1 and "exists already" in again.output
+    nowhere = runner.invoke(args=["backup", str(tmp_path / "no" / "copy.db")])
+    assert nowhere.exit_code == 1 and "There is no folder" in nowhere.output
+
+
+def test_a_database_another_program_holds_is_a_clear_error(runner, app, db_path):
+    app.extensions["wom.store"].migrate()
+    other = sqlite3.connect(db_path, timeout=0)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        app.extensions["wom.store"].writer.execute("PRAGMA busy_timeout = 50")
+        result = runner.invoke(args=["create-token", "late"])
+    finally:
+        other.rollback()
+        other.close()
+    assert result.exit_code == 1
+    assert "database is locked" in result.output
+    assert "Traceback" not in result.output
 
 
 @pytest.mark.parametrize(

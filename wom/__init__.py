@@ -34,7 +34,13 @@ def _from_environment(app: Flask) -> None:
     if os.environ.get("WOM_HTTPS"):
         app.config["SESSION_COOKIE_SECURE"] = os.environ["WOM_HTTPS"] == "1"
     if os.environ.get("WOM_TRUSTED_PROXIES"):
-        app.config["TRUSTED_PROXIES"] = int(os.environ["WOM_TRUSTED_PROXIES"])
+        proxies = os.environ["WOM_TRUSTED_PROXIES"].strip()
+        if not proxies.isdigit():
+            raise RuntimeError(
+                "WOM_TRUSTED_PROXIES is the number of proxies in front (0, 1, 2 ...), "
+                f"not {proxies!r}."
+            )
+        app.config["TRUSTED_PROXIES"] = int(proxies)
 
 
 def _check_secrets(app: Flask) -> None:

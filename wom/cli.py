@@ -52,6 +52,12 @@ def _clear_errors(command):
             raise click.ClickException("invalid input\n" + "\n".join(lines)) from None
         except StoreError as exc:
             raise click.ClickException(str(exc)) from None
+        except sqlite3.OperationalError as exc:
+            # Another program holds the database, or a file cannot be opened.
+            raise click.ClickException(
+                f"SQLite could not do it: {exc}. If another program has the "
+                "database open for writing, wait for it or stop it, then try again."
+            ) from None
 
     return wrapper
 
@@ -138,6 +144,10 @@ def backup(path: Path):
     """Copy the live database to PATH with SQLite's backup API."""
     if path.exists():
         raise click.ClickException(f"{path} exists already; give a new file name.")
+    if not path.parent.is_dir():
+        raise click.ClickException(
+            f"There is no folder {path.parent}; make it first, or pick another."
+        )
     source = _store().reader()
     target = sqlite3.connect(str(path))
     try:
