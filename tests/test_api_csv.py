@@ -91,12 +91,24 @@ def test_every_kind_goes_through_ingest(loaded, db):
     assert db.execute("SELECT sum(value) FROM purchases").fetchone()[0] == 24.9
 
 
-def test_the_same_file_twice_adds_nothing(runner, write, db):
-    path = write("referrals.csv", REFERRALS)
-    imported(runner, path, "--kind", "referrals")
-    again = imported(runner, path, "--kind", "referrals")
-    assert "0 events stored, 2 seen before" in again.stdout
-    assert count(db, "events") == 2
+@pytest.mark.parametrize(
+    ("name", "text", "options", "events"),
+    [
+        ("referrals.csv", REFERRALS, ("--kind", "referrals"), 2),
+        ("customers.csv", CUSTOMERS, (), 2),
+        ("mentions.csv", MENTIONS, (), 2),
+        ("purchases.csv", PURCHASES, (), 2),
+    ],
+)
+def test_the_same_file_twice_adds_nothing(
+    runner, write, db, name, text, options, events
+):
+    path = write(name, text)
+    imported(runner, path, *options)
+    before = {table: count(db, table) for table in ("events", "people", "purchases")}
+    again = imported(runner, path, *options)
+    assert f"0 events stored, {events} seen before" in again.stdout
+    assert {table: count(db, table) for table in before} == before
 
 
 def test_bad_rows_are_reported_by_line_and_nothing_is_stored(runner, write, db):

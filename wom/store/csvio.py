@@ -163,8 +163,9 @@ def _event(kind: str, row: dict, default_id: str) -> dict:
         event = {"type": "purchase", **row, "value": _number(row["value"])}
     else:
         event = {"type": "referral" if kind == "referrals" else "mention"} | row
-    if kind != "customers":
-        event.setdefault("event_id", default_id)
+    # A row names its file and line unless it has an id of its own: the same
+    # file imported twice adds nothing the second time.
+    event.setdefault("event_id", default_id)
     return event
 
 
