@@ -39,6 +39,7 @@ instance/wom.db: | deps instance/config.py
 	$(FLASK) demo --customers $(DEMO_CUSTOMERS) --seed 0
 	$(FLASK) settings business_name "Lumière Coffee Roasters"
 	$(FLASK) settings offer_text "Your first bag is on us, and your friend gets one too."
+	$(FLASK) settings destination_url "https://lumiere-coffee.example/"
 
 run: deps instance/config.py instance/wom.db
 	WOM_HOLD_LOCK=1 $(FLASK) run --debug --no-reload --host 127.0.0.1 --port 5000

@@ -242,7 +242,7 @@ def test_a_kept_page_is_escaped_exactly_as_jinja_renders_it(
             csrf="",
             inviter=inviter,
             initial=inviter[:1].upper() if inviter else None,
-            business_url="/",
+            business_url=None,
         )
     assert without_token(kept) == fresh
 
@@ -316,14 +316,19 @@ def test_an_unknown_code_gets_a_friendly_404(client, store, alice, code):
     assert response.status_code == 404
     assert response.mimetype == "text/html"
     assert "This invitation link doesn't work" in html
-    assert 'href="/"' in html, "it links to the business"
+    # No destination set: no "visit" link, and never to wom's own home page,
+    # which is the owner's, with their figures.
+    assert 'href="/"' not in html
     assert "Traceback" not in html
     assert count(store, "events") == events
 
 
-def test_the_404_links_to_the_owners_destination(client, store):
+@pytest.mark.parametrize("page", ["/r/nosuchcd", "/join/known", "/s/nosuchsecret"])
+def test_pages_link_to_the_owners_destination_and_never_to_wom(client, store, page):
+    _, html = get(client, page)
+    assert 'href="/"' not in html and "Visit My business" not in html
     set_setting(store, "destination_url", "https://shop.example/")
-    _, html = get(client, "/r/nosuchcd")
+    _, html = get(client, page)
     assert 'href="https://shop.example/"' in html
 
 

@@ -21,7 +21,6 @@ from flask import (
     make_response,
     render_template,
     request,
-    url_for,
 )
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
@@ -37,9 +36,10 @@ _SLOT = "slot" + secrets.token_hex(12)
 _INVITER, _INITIAL, _CODE, _CSRF = (f"{_SLOT}{part}" for part in "ABCD")
 
 
-def business_url(settings: Mapping) -> str:
-    """Where "visit the business" goes: the owner's destination, or our home page."""
-    return settings["destination_url"] or url_for("home.index")
+def business_url(settings: Mapping) -> str | None:
+    """Where "visit the business" goes: the owner's destination, or None (then the
+    pages offer no such link; wom's own home page is the owner's, not theirs)."""
+    return settings["destination_url"] or None
 
 
 def _render(form, inviter, initial, brand, home, csrf) -> str:
