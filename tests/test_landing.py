@@ -427,6 +427,19 @@ def test_pages_with_a_code_in_the_address_send_no_referrer(client, alice, path):
     assert response.headers["Referrer-Policy"] == "no-referrer"
 
 
+@pytest.mark.parametrize(
+    ("page", "offer", "question"),
+    [
+        ("/join", False, "Who told you about us?"),
+        ("/r/{code}", True, "Who else told you about us?"),
+    ],
+)
+def test_only_an_invitation_promises_the_offer(client, alice, page, offer, question):
+    _, html = get(client, page.format(code=alice))
+    assert ("Your offer" in html) is offer
+    assert question in html
+
+
 def test_healthz_answers_ok_and_reads_nothing(client):
     with client.get("/healthz") as response:
         assert response.status_code == 200
@@ -507,8 +520,14 @@ def test_the_share_page_counts_people_brought_directly_and_through_friends(
 @pytest.mark.parametrize(
     "friend_ip, expected",
     [
-        ("198.51.100.2", "You've brought 1 person. Thank you!"),
-        ("198.51.100.1", "You've brought 0 people so far."),
+        ("198.51.100.2", ["You've brought 1 person. Thank you!"]),
+        (
+            "198.51.100.1",
+            [
+                "You've brought 0 people so far.",
+                "1 more is waiting for My business to confirm them.",
+            ],
+        ),
     ],
     ids=["credited", "held-for-review"],
 )
@@ -518,7 +537,8 @@ def test_the_share_page_counts_only_credited_people(app, store, friend_ip, expec
     ).headers["Location"]
     sign_up(browser(app, friend_ip), f"/r/{newest_code(store)}", email="c@x.org")
     _, html = get(app.test_client(), page)
-    assert expected in text_of(html)
+    for sentence in expected:
+        assert sentence in text_of(html)
 
 
 def test_the_share_page_of_a_switched_off_link_says_so(client, store):

@@ -17,6 +17,7 @@ from ..emails import looks_like_email, normalise_email
 from ..names import normalise_name
 
 __all__ = [
+    "held_referrals",
     "landing_link",
     "is_own_visitor",
     "person_id_of",
@@ -178,3 +179,11 @@ def person_by_share_secret(db: Database, secret: str) -> dict | None:
         return None
     keys = ("id", "external_id", "status", "name", "code")
     return dict(zip(keys, row, strict=True))
+
+
+def held_referrals(db: Database, person_id: int) -> int:
+    """How many of the person's referrals wait for the owner's review (held)."""
+    return db.execute(
+        "SELECT count(*) FROM credits WHERE referrer_id = ? AND status = 'held'",
+        [person_id],
+    ).fetchone()[0]

@@ -30,6 +30,7 @@ from ..store import now_micros
 from ..store.batcher import Batcher
 from ..store.link_cache import LinkCache
 from ..store.shares import (
+    held_referrals,
     person_by_share_secret,
     share_secret,
     share_secret_of,
@@ -261,6 +262,7 @@ def share(secret: str):
         name=first_name(person["name"]),
         welcome=session.pop("welcome", None),
         brought=brought(analytics().person(person["id"])),
+        held=held_referrals(db, person["id"]),
         **sharing_kit(link_url, settings["business_name"], settings["offer_text"]),
     )
     return _private(make_response(html))
