@@ -62,6 +62,17 @@
     });
   });
 
+  // A form sent back with errors (422): move focus to the first field to fix and
+  // say so in the title, which screen readers announce first. Once, even if the
+  // page is shown again from the back-forward cache.
+  var firstInvalid = document.querySelector('[aria-invalid="true"]');
+  if (firstInvalid) {
+    firstInvalid.focus();
+    if (document.title.indexOf("Error: ") !== 0) {
+      document.title = "Error: " + document.title;
+    }
+  }
+
   // One sign-up per press: a double click must not send the form twice.
   document.querySelectorAll("form[data-signup]").forEach(function (form) {
     form.addEventListener("submit", function () {
