@@ -812,7 +812,9 @@ def test_a_csrf_failure_is_400_and_writes_nothing(client, store, alice, token, h
         form["csrf_token"] = "ImZvcmdlZCI.aaaa.bbbb"
     with client.post("/join", data=form, headers=headers) as response:
         assert response.status_code == 400
-        assert "reload the page" in response.get_data(as_text=True)
+        page = response.get_data(as_text=True)
+        assert "reload the page" in page
+        assert f'href="/r/{alice}">Back to the form' in page
     assert before == {t: count(store, t) for t in before}
 
 
@@ -844,6 +846,9 @@ def test_sign_ups_are_rate_limited_per_ip_by_the_setting(app, client, store):
     response = sign_up(client, email="n3@example.org")
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
+    # In the business's branding, in words for a visitor.
+    page = text_of(response.get_data(as_text=True))
+    assert "try again in 60 minutes" in page and "My business" in page
     elsewhere = browser(app, ip="198.51.100.30")
     assert sign_up(elsewhere, email="n4@example.org").status_code == 303
 

@@ -11,7 +11,7 @@ import logging
 import math
 import time
 
-from flask import Flask, Response, json, render_template, request
+from flask import Flask, Response, current_app, json, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from .store import Conflict, InvalidInput, NotFound, StoreError, StoreLocked
@@ -53,8 +53,49 @@ def problem(
     return response
 
 
+# What a customer or their friend reads on the landing pages, in the business's
+# branding, instead of the owner-facing wording.
+_LANDING_WORDS = {
+    400: "Please send the form again",
+    429: "One moment, please",
+}
+
+
+def _landing_page(status: int, title: str, detail: str) -> str | None:
+    """The error in the landing pages' branding, or None to use the plain page."""
+    if request.blueprint != "landing" or status not in _LANDING_WORDS:
+        return None
+    try:
+        settings = current_app.extensions["wom.link_cache"].settings()
+    except Exception:  # the store itself may be what failed: the plain page
+        log.exception("no settings for a landing error page")
+        return None
+    if status == 429:
+        minutes = max(1, round(_retry_after() / 60))
+        detail = (
+            "Many people have signed up from this network just now. Please try "
+            f"again in {minutes} minute{'s' if minutes > 1 else ''}."
+        )
+    code = request.form.get("ref", "") if request.method == "POST" else ""
+    back = (
+        url_for("landing.link", code=code)
+        if code.isalnum() and len(code) <= 64
+        else url_for("landing.join")
+    )
+    return render_template(
+        "landing/error.html",
+        settings=settings,
+        business_url=settings["destination_url"] or None,
+        title=_LANDING_WORDS[status],
+        detail=detail,
+        back=back,
+    )
+
+
 def _page(status: int, title: str, detail: str, headers=None) -> Response:
-    html = render_template("error.html", status=status, title=title, detail=detail)
+    html = _landing_page(status, title, detail) or render_template(
+        "error.html", status=status, title=title, detail=detail
+    )
     response = Response(html, status=status, mimetype="text/html")
     for key, value in (headers or {}).items():
         response.headers[key] = value

@@ -31,6 +31,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 BUSINESS = "Bean & Leaf Coffee"
+DESTINATION = "https://lumiere-coffee.example/"
 OFFER = "Your first flat white is on us, and your friend gets one too."
 
 # (external id, name, email, referrer or None): a small cascade under Maya.
@@ -89,6 +90,7 @@ def load_demo(store) -> None:
     with store.write() as db:
         write_setting(db, "business_name", BUSINESS)
         write_setting(db, "offer_text", OFFER)
+        write_setting(db, "destination_url", DESTINATION)
 
 
 class LiveServer:
@@ -96,6 +98,7 @@ class LiveServer:
 
     business = BUSINESS
     offer = OFFER
+    destination = DESTINATION
 
     def __init__(self, app):
         self.app = app

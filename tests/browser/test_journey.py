@@ -129,7 +129,9 @@ def test_an_unknown_link_is_a_friendly_page(page, live_server, screenshots):
     response = page.goto("/r/nosuchcd")
     assert response.status == 404
     assert page.locator("h1").inner_text() == "This invitation link doesn't work"
-    assert page.locator("a.lp-button").inner_text() == f"Visit {live_server.business}"
+    visit = page.locator("a.lp-button")
+    assert visit.inner_text() == f"Visit {live_server.business}"
+    assert visit.get_attribute("href") == live_server.destination
     page.screenshot(path=screenshots / "07-unknown-link.png", full_page=True)
 
 
