@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wom.store import ingest
+from wom.store.settings import write_setting
 
 
 @pytest.fixture
@@ -63,6 +64,23 @@ def test_home_page_json_twin_has_the_same_figures(client, filled):
     assert body["overview"]["customers"] == 2
     assert body["overview"]["wom_share"] == 0.5
     assert body["example_link"]
+
+
+def test_other_machines_see_no_live_figures_unless_the_owner_says(app, filled):
+    visitor = app.test_client()
+    visitor.environ_base["REMOTE_ADDR"] = "203.0.113.5"
+    with visitor.get("/") as response:
+        html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "The live figures are private" in html
+    assert "alice" not in html and "fig-customers" not in html
+    with visitor.get("/index.json") as response:
+        assert response.status_code == 403
+        assert "public_home" in response.get_data(as_text=True)
+    with filled.write() as db:
+        write_setting(db, "public_home", True)
+    with visitor.get("/index.json") as response:
+        assert response.get_json()["overview"]["customers"] == 2
 
 
 def test_home_page_of_an_empty_database(client):

@@ -76,6 +76,20 @@ def _choice(*choices: str) -> Callable[[str], str]:
     return parse
 
 
+def _flag(value: str) -> bool:
+    """Yes or no, as typed.
+
+    >>> _flag("yes"), _flag(" False ")
+    (True, False)
+    """
+    answer = value.strip().lower()
+    if answer in ("true", "yes", "on", "1"):
+        return True
+    if answer in ("false", "no", "off", "0"):
+        return False
+    raise ValueError("give true or false")
+
+
 def _number(kind: type, low: float, high: float) -> Callable[[str], Any]:
     def parse(value: str) -> Any:
         try:
@@ -153,6 +167,11 @@ SETTINGS: dict[str, Setting] = {
         10,
         "credited sign-ups in 10 minutes that flag a referrer",
         _number(int, 2, 10_000),
+    ),
+    "public_home": Setting(
+        False,
+        "show the home page's live figures to every visitor, not only this machine",
+        _flag,
     ),
     "signup_rate_limit": Setting("20 per hour", "landing sign-ups per IP", _rate),
     "api_rate_limit": Setting("6000 per minute", "API requests per token", _rate),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, abort, jsonify, render_template, request
 
 from ..store import queries
 from ..store.settings import read_settings
@@ -56,13 +56,34 @@ def home_figures() -> dict:
     }
 
 
+# The figures name customers and show the business's takings. Until owners log
+# in to a dashboard, only this machine sees them, unless the owner says otherwise.
+_THIS_MACHINE = frozenset({"127.0.0.1", "::1"})
+
+
+def _figures_shown() -> bool:
+    return (
+        request.remote_addr in _THIS_MACHINE
+        or read_settings(store().reader())["public_home"]
+    )
+
+
 @blueprint.get("/")
 def index():
-    """The home page."""
-    return render_template("home.html", **home_figures())
+    """The home page: what wom is, and the live figures for this machine."""
+    if not _figures_shown():
+        return render_template("home.html", private=True)
+    return render_template("home.html", private=False, **home_figures())
 
 
 @blueprint.get("/index.json")
 def index_json():
     """The home page's JSON twin."""
+    if not _figures_shown():
+        abort(
+            403,
+            "The live figures are shown only on the machine that runs wom. The "
+            "owner can show them to everyone with `flask --app wom settings "
+            "public_home true`.",
+        )
     return jsonify(home_figures())
