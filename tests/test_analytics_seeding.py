@@ -305,3 +305,9 @@ def test_every_customer_gets_an_exact_spread_on_a_tree_an_estimate_or_none():
             expected_spread(G, node)["expected_spread"]
         )
     assert expected_spreads_from_arrays(ga, reach, {1: 0.4})[1] == 0.4
+    # Prospects have one too, where their reach is a tree.
+    G.nodes[6]["status"] = "prospect"
+    G.add_edge(6, 7)
+    ga = GraphArrays.from_graph(G)
+    reach = conversation_reach_from_arrays(len(ga), ga.src, ga.dst)
+    assert 6 in expected_spreads_from_arrays(ga, reach, {})

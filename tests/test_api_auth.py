@@ -94,3 +94,14 @@ def test_made_up_tokens_count_against_their_address(app, anonymous):
     assert statuses == [401, 401, 401, 429, 429]
     # A real token keeps its own allowance.
     assert ApiClient.for_app(app, "real").get("/customers").status == 200
+
+
+def test_a_token_is_never_carried_from_one_request_to_the_next(app):
+    real = ApiClient.for_app(app, "real")
+    made_up = ApiClient(app.test_client(), "wom_made-up")
+    nobody = ApiClient(app.test_client(), None)
+    # Several requests in one app context (as a script or a test may run them).
+    with app.app_context():
+        assert real.get("/customers").status == 200
+        assert made_up.get("/customers").status == 401
+        assert nobody.get("/customers").status == 401

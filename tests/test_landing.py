@@ -851,6 +851,19 @@ def test_sign_ups_are_rate_limited_per_ip_by_the_setting(app, client, store):
     assert "try again in 60 minutes" in page and "My business" in page
     elsewhere = browser(app, ip="198.51.100.30")
     assert sign_up(elsewhere, email="n4@example.org").status_code == 303
+    # Refused before its form is read: a body over the form limit changes nothing.
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="name"\r\n\r\n'
+        + b"x" * 600_000
+        + b"\r\n--b--\r\n"
+    )
+    with client.post(
+        "/join",
+        data=body,
+        content_type="multipart/form-data; boundary=b",
+        headers={"User-Agent": BROWSER},
+    ) as refused:
+        assert refused.status_code == 429
 
 
 # -- cookies and consent -----------------------------------------------------------

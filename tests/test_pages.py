@@ -83,6 +83,13 @@ def test_other_machines_see_no_live_figures_unless_the_owner_says(app, filled):
         assert response.get_json()["overview"]["customers"] == 2
 
 
+def test_a_request_from_an_untrusted_proxy_is_not_this_machine(client, filled):
+    # The proxy runs on this machine; wom was not told to trust it.
+    forwarded = {"X-Forwarded-For": "203.0.113.5"}
+    with client.get("/", headers=forwarded) as response:
+        assert "The live figures are private" in response.get_data(as_text=True)
+
+
 def test_home_page_of_an_empty_database(client):
     with client.get("/") as response:
         assert response.status_code == 200

@@ -334,3 +334,65 @@ def test_the_series_counts_clicks_as_the_link_does(service, store, record):
     assert both() == (2, 2)
     fresh = AnalyticsService(store, background=False)
     assert fresh.spread("day")["series"] == service.spread("day")["series"]
+
+
+def test_a_shared_ip_at_sign_up_is_found_whatever_the_referees_bought_from(
+    store, record
+):
+    record({"type": "signup", "customer": "r", "at": "2026-01-01T00:00:00Z"})
+    code = store.reader().execute("SELECT code FROM links").fetchone()[0]
+    # Three referees sign up through r's link on one network, hours apart (no
+    # burst in time), then each buys from a network of their own.
+    for i in range(3):
+        record(
+            {
+                "type": "signup",
+                "customer": f"f{i}",
+                "link": code,
+                "ip_hmac": "ffshared",
+                "at": f"2026-02-0{i + 1}T10:00:00Z",
+            },
+            {
+                "type": "purchase",
+                "customer": f"f{i}",
+                "value": 5,
+                "ip_hmac": f"00own{i}",
+                "at": f"2026-02-0{i + 1}T11:00:00Z",
+            },
+        )
+    flags = compute(str(store.path))["flags"]
+    assert any(flag["kind"] == "burst" and "IP" in flag["reason"] for flag in flags), (
+        flags
+    )
+
+
+def test_clicks_committed_just_before_a_load_are_counted_once(store, record):
+    record({"type": "signup", "customer": "a", "at": "2026-01-01T00:00:00Z"})
+    code = store.reader().execute("SELECT code FROM links").fetchone()[0]
+    click = {
+        "type": "click",
+        "link": code,
+        "visitor": "v-1",
+        "at": "2026-01-05T10:00:00Z",
+        "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+    }
+    # Committed before the load reads, but told to the listeners during it.
+    late_news = []
+    store.notify, tell = late_news.append, store.notify
+    try:
+        record(click)
+    finally:
+        store.notify = tell
+    read_credits = graph_rows.credit_table
+
+    def credits_while_the_news_arrives(db):
+        for changes in late_news:
+            store.notify(changes)
+        return read_credits(db)
+
+    loading = AnalyticsService(store, background=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(graph_rows, "credit_table", credits_while_the_news_arrives)
+        loading.ensure_loaded()
+    assert loading.clicks == graph_rows.click_seconds(store.reader())
+    assert len(loading.clicks) == 1

@@ -76,7 +76,10 @@ def _landing_page(status: int, title: str, detail: str) -> str | None:
             "Many people have signed up from this network just now. Please try "
             f"again in {minutes} minute{'s' if minutes > 1 else ''}."
         )
-    code = request.form.get("ref", "") if request.method == "POST" else ""
+    # Only a form already read: parsing one here could fail inside the handler
+    # (a body over the form limit), and a refused request's body is not read.
+    form = request.__dict__.get("form")
+    code = form.get("ref", "") if form is not None else ""
     back = (
         url_for("landing.link", code=code)
         if code.isalnum() and len(code) <= 64

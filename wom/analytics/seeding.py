@@ -375,11 +375,11 @@ def tree_spreads(n: int, src, dst, share, reach) -> np.ndarray:
 def expected_spreads_from_arrays(
     ga: GraphArrays, reach, estimates: Mapping, prior: tuple = PRIOR
 ) -> dict:
-    """``expected_spread`` of every customer that has one: exact where what they
-    reach is a tree, else ``estimates`` (Monte Carlo, for seeding's pool), by id.
+    """``expected_spread`` of everyone who has one: exact where what they reach is
+    a tree, else ``estimates`` (Monte Carlo, for seeding's pool of customers), by id.
 
     ``reach`` holds each position's ``conversation_reach``; ``estimates`` maps ids
-    to Monte Carlo spreads. Customers with neither are left out (not computed).
+    to Monte Carlo spreads. People with neither are left out (not computed).
 
     >>> import networkx as nx
     >>> G = nx.DiGraph([(1, 2), (2, 3)])
@@ -395,10 +395,8 @@ def expected_spreads_from_arrays(
     share = (converted + a) / (ga.talks + a + b)
     exact = tree_spreads(len(ga), src, dst, share.tolist(), reach)
     ids = ga.ids.tolist()
-    found = {}
-    for u in np.flatnonzero(ga.customer).tolist():
-        if not math.isnan(exact[u]):
-            found[ids[u]] = float(exact[u])
-        elif ids[u] in estimates:
-            found[ids[u]] = estimates[ids[u]]
+    # Anyone whose reach is a tree, prospects too (for ?include=prospects).
+    found = {ids[u]: float(exact[u]) for u in np.flatnonzero(~np.isnan(exact)).tolist()}
+    for person, estimate in estimates.items():
+        found.setdefault(person, estimate)
     return found

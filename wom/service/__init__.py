@@ -82,8 +82,8 @@ class AnalyticsService:
 
         The tables are read in one snapshot. Batches committed while it loads
         are queued by ``apply`` and followed as soon as the new graphs are in
-        place, so none is lost (following one the snapshot already holds changes
-        nothing).
+        place, so none is lost (following one the snapshot already holds reads
+        its rows again; the click times are read again whole).
         """
         started = time.perf_counter()
         with self._pending_lock:
@@ -123,7 +123,12 @@ class AnalyticsService:
                 self._loaded, self._loading = True, False
                 waiting, self._pending = self._pending, []
             if waiting:
-                self._follow(_merged(waiting))
+                merged = _merged(waiting)
+                # The snapshot may already hold some of these batches: nodes and
+                # edges are read again harmlessly, but clicks would be added
+                # twice, so they are read again whole.
+                merged.clicks = None
+                self._follow(merged)
         log.info(
             "analytics loaded %d people, %d conversations in %.2fs",
             G.number_of_nodes(),

@@ -201,15 +201,12 @@ def derived_snapshot(db: Database) -> dict[str, list[tuple]]:
 
 
 # What the burst rule (METRICS.md) reads: each counted credit, at its customer's
-# conversion, with a visitor cookie and an IP hash the customer signed up or bought
-# with (the smallest of each, so that the answer does not depend on row order).
+# conversion; a credit earned by a sign-up through the link carries that sign-up's
+# visitor cookie and IP hash (the event the credit names), others none.
 _CREDIT_EVIDENCE = (
-    "SELECT c.customer_id, c.referrer_id, p.acquired_at, "
-    "(SELECT min(d.value) FROM devices d WHERE d.person_id = c.customer_id "
-    "AND d.kind = 'ip'), "
-    "(SELECT min(d.value) FROM devices d WHERE d.person_id = c.customer_id "
-    "AND d.kind = 'visitor') "
+    "SELECT c.customer_id, c.referrer_id, p.acquired_at, e.ip_hmac, e.visitor "
     "FROM credits c CROSS JOIN people p ON p.id = c.customer_id "
+    "LEFT JOIN events e ON e.seq = c.touch_seq AND c.kind = 'link' "
     "WHERE c.status = 'credited'"
 )
 

@@ -127,7 +127,7 @@ def _rate(value: str) -> str:
     except ValueError:
         raise ValueError(problem) from None
     # "1 per 0 minutes" parses as one minute: refuse what was not meant.
-    typed_zero = re.search(r"(per|/)\s*0+\s*[a-z]", value)
+    typed_zero = re.search(r"(per|/)\s*0+\s*[a-z]", value, re.IGNORECASE)
     if (
         typed_zero
         or not items

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 
 from ..store import queries
 from ..store.settings import read_settings
@@ -62,10 +62,12 @@ _THIS_MACHINE = frozenset({"127.0.0.1", "::1"})
 
 
 def _figures_shown() -> bool:
-    return (
-        request.remote_addr in _THIS_MACHINE
-        or read_settings(store().reader())["public_home"]
+    # A request forwarded by a proxy wom was not told to trust only looks local.
+    local = request.remote_addr in _THIS_MACHINE and (
+        "X-Forwarded-For" not in request.headers
+        or current_app.config["TRUSTED_PROXIES"] > 0
     )
+    return local or read_settings(store().reader())["public_home"]
 
 
 @blueprint.get("/")

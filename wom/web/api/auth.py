@@ -7,8 +7,6 @@ to write gets 403. Only the token's SHA-256 is stored and looked up.
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import g, request
 from flask_limiter.util import get_remote_address
 
@@ -35,10 +33,15 @@ def _bearer() -> str | None:
 
 def _known_token() -> dict | None:
     """The request's token if it is a real one (looked up once per request)."""
-    if "wom_token" not in g:
-        token = _bearer()
-        g.wom_token = None if token is None else find_token(store().reader(), token)
-    return g.wom_token
+    token = _bearer()
+    if token is None:
+        return None
+    # Kept in the request's own environ: ``g`` may outlive one request.
+    cached = request.environ.get("wom.api_token")
+    if cached is None or cached[0] != token:
+        cached = (token, find_token(store().reader(), token))
+        request.environ["wom.api_token"] = cached
+    return cached[1]
 
 
 def rate_key() -> str:
@@ -47,7 +50,7 @@ def rate_key() -> str:
     found = _known_token()
     if found is None:
         return "address:" + get_remote_address()
-    return "token:" + hashlib.sha256(_bearer().encode()).hexdigest()
+    return f"token:{found['id']}"
 
 
 def current_token() -> dict:
