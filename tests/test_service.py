@@ -178,6 +178,32 @@ def test_background_figures_run_in_another_process(store, chatty):
     assert result is not None and set(result["scores"]) == {1, 2, 3, 4}
 
 
+def test_a_killed_background_worker_is_replaced_at_the_next_run(store, chatty):
+    service = AnalyticsService(store, background=True, interval=0)
+    service.ensure_loaded()
+    service.refresh_background(wait=True)
+    for process in list(service.background._executor._processes.values()):
+        process.kill()  # as the out-of-memory killer would
+        process.join(10)
+    service.refresh_background(wait=True)
+    assert service.background_result("influence") is not None
+    assert service.background._executor._processes, "a new worker"
+    service.background.stop()
+
+
+def test_stopping_ends_the_worker_at_once_even_mid_run(store, chatty):
+    service = AnalyticsService(store, background=True, interval=0)
+    service.ensure_loaded()  # the first run starts now
+    workers = list(service.background._executor._processes.values())
+    assert workers
+    service.background.stop()
+    for process in workers:
+        process.join(5)
+        assert not process.is_alive()
+    service.refresh_background()  # stopped: nothing starts again
+    assert service.background._executor is None
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.lists(events(), min_size=1, max_size=8), min_size=1, max_size=4),

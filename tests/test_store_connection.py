@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import sqlite3
+import threading
 
 import pytest
 
@@ -130,6 +131,19 @@ def test_lock_is_released_on_close(db_path):
     second = Store(db_path)
     second.hold_lock()
     second.close()
+
+
+def test_a_new_server_waits_for_the_old_one_to_let_go(db_path):
+    old = Store(db_path)
+    old.hold_lock()
+    new = Store(db_path)
+    with pytest.raises(StoreLocked):
+        new.hold_lock()  # no wait: refused at once
+    # A graceful reload: the old worker finishes, then lets go.
+    threading.Timer(0.3, old.close).start()
+    new.hold_lock(wait=10)
+    assert new.holds_lock
+    new.close()
 
 
 def test_start_up_logs_the_sqlite_version(db_path, caplog):

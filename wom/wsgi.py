@@ -11,7 +11,9 @@ import threading
 from . import create_app
 
 app = create_app()
-app.extensions["wom.store"].hold_lock()
+# During a graceful reload the old worker holds the lock until its last requests
+# are answered (gunicorn's graceful timeout is 30 s by default).
+app.extensions["wom.store"].hold_lock(wait=60)
 
 # Build the graphs now, in the worker (never before a fork), so the first request
 # does not pay for the cold start.

@@ -13,6 +13,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,19 +74,27 @@ class Store:
 
     # -- the lock file --------------------------------------------------------
 
-    def hold_lock(self) -> None:
+    def hold_lock(self, wait: float = 0.0) -> None:
         """Take the exclusive lock file beside the database, or raise StoreLocked.
 
         The lock is held until the process exits (or ``close()``), so no other
-        process can write while this one serves.
+        process can write while this one serves. ``wait`` seconds are spent
+        waiting for another holder to let go (a server's old worker finishing
+        its requests during a graceful reload).
         """
         if self._lock_fd is not None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    continue
             os.close(fd)
             raise StoreLocked(
                 f"Another wom process (probably the server) holds {self.lock_path}. "
