@@ -174,11 +174,13 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
             try:
-                status, _ = self.request("GET", "/api/v1/openapi.json")
+                # Ready: the analytics service has loaded (see /readyz).
+                status, _ = self.request("GET", "/readyz")
                 if status == 200:
                     return
             except OSError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         raise RuntimeError("gunicorn did not start")
 
     def stop(self) -> None:

@@ -225,13 +225,13 @@ class Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as reply:
-                    if reply.read() == b"ok":
+                with urllib.request.urlopen(self.url + "/readyz", timeout=1) as reply:
+                    if reply.read() == b"ready":
                         return
             except OSError:
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError("gunicorn did not answer /healthz within 30 s")
+        raise RuntimeError("gunicorn was not ready (/readyz) within 30 s")
 
     def stop(self) -> None:
         self.process.terminate()

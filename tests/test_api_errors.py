@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 import wom.web.api.events as events_view
@@ -87,3 +89,24 @@ def test_pages_outside_the_api_keep_their_html_errors(app):
     with app.test_client().get("/no/such/page") as response:
         assert response.status_code == 404
         assert response.mimetype == "text/html"
+
+
+def test_503_with_retry_after_while_the_figures_load_after_a_start(app, api, client):
+    service = app.extensions["wom.analytics"]
+    still_loading = threading.Event()
+    warmer = threading.Thread(target=still_loading.wait, daemon=True)
+    warmer.start()
+    service._warmer = warmer  # as warm_up leaves it while the load runs
+    try:
+        reply = api.get("/starters")
+        assert_problem(reply, 503)
+        assert int(reply.headers["Retry-After"]) > 0
+        with client.get("/readyz") as response:
+            assert response.status_code == 503
+        assert api.get("/openapi.json").status == 200, "what needs no figures"
+    finally:
+        still_loading.set()
+        warmer.join()
+    assert api.get("/starters").status == 200
+    with client.get("/readyz") as response:
+        assert response.get_data(as_text=True) == "ready"

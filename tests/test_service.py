@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tests.wom_events import events, resolve_links
 from wom.analytics import influence, seeding
-from wom.service import AnalyticsService
+from wom.service import AnalyticsService, NotReady
 from wom.service.background import compute
 from wom.store import Store, graph_rows, ingest
 from wom.store.settings import write_setting
@@ -422,3 +422,24 @@ def test_clicks_committed_just_before_a_load_are_counted_once(store, record):
         loading.ensure_loaded()
     assert loading.clicks == graph_rows.click_seconds(store.reader())
     assert len(loading.clicks) == 1
+
+
+def test_while_it_warms_up_readers_are_told_to_come_back(store, chatty, monkeypatch):
+    loading, done = threading.Event(), threading.Event()
+    read_people = graph_rows.people_table
+
+    def slow_people(db):
+        loading.set()
+        done.wait(10)
+        return read_people(db)
+
+    monkeypatch.setattr(graph_rows, "people_table", slow_people)
+    service = AnalyticsService(store, background=False)
+    service.warm_up()
+    assert loading.wait(10)
+    with pytest.raises(NotReady):
+        service.starters("reach")  # at once, not after the load
+    assert not service.ready
+    done.set()
+    service._warmer.join(10)
+    assert service.ready and service.starters("reach")["items"]

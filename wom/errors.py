@@ -161,8 +161,24 @@ def _unexpected(exc: Exception):
     )
 
 
+# Seconds a client waits before asking again while the figures load.
+LOADING_RETRY_AFTER = 5
+
+
+def _not_ready(exc: Exception):
+    return _render(
+        503,
+        "Service Unavailable",
+        str(exc),
+        headers={"Retry-After": str(LOADING_RETRY_AFTER)},
+    )
+
+
 def register(app: Flask) -> None:
     """Install the handlers on the app (unmatched URLs never reach a blueprint)."""
+    from .service import NotReady
+
+    app.register_error_handler(NotReady, _not_ready)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(StoreError, _store_error)
     app.register_error_handler(Exception, _unexpected)

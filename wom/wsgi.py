@@ -6,9 +6,16 @@ process (another server, a CLI command that writes) is refused.
 
 from __future__ import annotations
 
-import threading
+import logging
 
 from . import create_app
+
+# wom's log lines (a failed background run, a failed group commit) go where
+# gunicorn writes its own, with their time stamps, not to a bare stderr.
+_gunicorn = logging.getLogger("gunicorn.error")
+if _gunicorn.handlers:
+    logging.getLogger("wom").handlers = _gunicorn.handlers
+    logging.getLogger("wom").setLevel(_gunicorn.level)
 
 app = create_app()
 # During a graceful reload the old worker holds the lock until its last requests
@@ -16,9 +23,5 @@ app = create_app()
 app.extensions["wom.store"].hold_lock(wait=60)
 
 # Build the graphs now, in the worker (never before a fork), so the first request
-# does not pay for the cold start.
-threading.Thread(
-    target=app.extensions["wom.analytics"].ensure_loaded,
-    name="wom-analytics-load",
-    daemon=True,
-).start()
+# does not pay for the cold start; /readyz answers 200 once they are built.
+app.extensions["wom.analytics"].warm_up()

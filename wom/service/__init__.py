@@ -36,11 +36,15 @@ from .following import follow_batch
 from .forest_state import ForestState
 from .rankings import BACKGROUND_FIGURES, EMPTY_FOREST_FIGURES, RANKINGS
 
-__all__ = ["AnalyticsService", "RANKINGS", "CASCADE_SORTS"]
+__all__ = ["AnalyticsService", "NotReady", "RANKINGS", "CASCADE_SORTS"]
 
 log = logging.getLogger(__name__)
 
 CASCADE_SORTS = tuple(cascade_figures.CASCADE_SORTS)
+
+
+class NotReady(Exception):
+    """The figures are still loading; ask again in a few seconds."""
 
 
 def iso(seconds: float | None) -> str | None:
@@ -73,6 +77,7 @@ class AnalyticsService:
         self._pending: list[Changes] = []
         self._pending_lock = threading.Lock()
         self._loading = False
+        self._warmer: threading.Thread | None = None
         store.subscribe(self.apply)
 
     # -- building --------------------------------------------------------------
@@ -136,9 +141,33 @@ class AnalyticsService:
             time.perf_counter() - started,
         )
 
+    def warm_up(self) -> None:
+        """Load in a thread of its own now (a server's start), so that no request
+        pays for the cold start; meanwhile readers get ``NotReady`` rather than
+        wait, and every thread of the server stays free."""
+        self._warmer = threading.Thread(
+            target=self.ensure_loaded, name="wom-analytics-load", daemon=True
+        )
+        self._warmer.start()
+
+    @property
+    def ready(self) -> bool:
+        """Whether the figures can be read without waiting for a load."""
+        return self._loaded
+
     def ensure_loaded(self) -> None:
-        """Load on first use (lazily, in the worker process, never before a fork)."""
+        """Load on first use (lazily, in the worker process, never before a fork).
+
+        While ``warm_up`` loads, other threads get ``NotReady`` at once.
+        """
         if not self._loaded:
+            warmer = self._warmer
+            if warmer is not None and warmer.is_alive():
+                if threading.current_thread() is not warmer:
+                    raise NotReady(
+                        "The figures are loading after a start; try again in a "
+                        "few seconds."
+                    )
             with self._lock:
                 if not self._loaded:
                     self.load()

@@ -58,7 +58,13 @@ blueprint = Blueprint("landing", __name__)
 # Codes are 8 characters; anything much longer is not worth a query.
 _CODE_MAX = 64
 # Pages whose own view records the click, or that never show a form.
-_NO_REF_CLICK = {"landing.link", "landing.signup", "landing.healthz", "static"}
+_NO_REF_CLICK = {
+    "landing.link",
+    "landing.signup",
+    "landing.healthz",
+    "landing.readyz",
+    "static",
+}
 
 
 @blueprint.record_once
@@ -104,6 +110,14 @@ def _private(response: Response) -> Response:
 def healthz() -> Response:
     """Liveness: the process answers. Reads nothing, so it stays cheap."""
     return Response("ok", mimetype="text/plain")
+
+
+@blueprint.get("/readyz")
+def readyz() -> Response:
+    """Readiness: the figures are loaded (a server's cold start is over)."""
+    if analytics().ready:
+        return Response("ready", mimetype="text/plain")
+    return Response("loading", 503, mimetype="text/plain", headers={"Retry-After": "5"})
 
 
 @blueprint.before_app_request

@@ -26,7 +26,7 @@ __all__ = ["document"]
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
-READ_ERRORS = (400, 401, 429)
+READ_ERRORS = (400, 401, 429, 503)
 WRITE_ERRORS = (400, 401, 403, 409, 413, 415, 422, 429)
 
 
@@ -525,7 +525,7 @@ def _error_responses() -> dict:
         }
         if status == 401:
             response["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
-        if status == 429:
+        if status in (429, 503):
             response["headers"] = {
                 "Retry-After": {
                     "description": "Seconds to wait.",

@@ -728,4 +728,9 @@ ERRORS = {
         "Too Many Requests",
         "Over the token's rate limit: wait Retry-After seconds.",
     ),
+    503: (
+        "Service Unavailable",
+        "The server has just started and the figures are still loading (or the "
+        "database is busy): ask again after Retry-After seconds.",
+    ),
 }
