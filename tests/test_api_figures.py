@@ -303,3 +303,16 @@ def test_parameters_off_the_allow_list_are_400(api, query):
     reply = api.get(query)
     assert reply.status == 400
     assert reply.content_type == "application/problem+json"
+
+
+def test_a_spread_range_that_ends_before_it_starts_is_400(story):
+    reply = story.get(
+        "/spread",
+        query_string={"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+    )
+    assert reply.status == 400
+    assert reply.json["errors"][0] == {
+        "index": None,
+        "field": "to",
+        "message": "give a time after from",
+    }

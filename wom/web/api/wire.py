@@ -118,6 +118,11 @@ def arguments(allowed: dict[str, Callable[[str], Any]]) -> dict[str, Any]:
                 found[name] = parse(values[0])
             except ValueError as exc:
                 problems.append({"index": None, "field": name, "message": str(exc)})
+    if "from" in found and "to" in found and found["from"] > found["to"]:
+        # An empty answer would look like "nothing happened" rather than a typo.
+        problems.append(
+            {"index": None, "field": "to", "message": "give a time after from"}
+        )
     if problems:
         raise BadParameters(problems)
     return found
