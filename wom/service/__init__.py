@@ -94,27 +94,30 @@ class AnalyticsService:
         with self._pending_lock:
             self._loading = True
         try:
-            with self.store.snapshot() as db, gc_paused():
-                settings = read_settings(db)
-                G, F = build_graphs(
-                    graph_rows.people_table(db),
-                    graph_rows.touch_table(db),
-                    graph_rows.credit_table(db),
-                )
-                clicks = graph_rows.click_seconds(db)
+            # One pause for the whole build: the collector, switched back on in
+            # between, would walk every object made so far (3 s at a million).
             with gc_paused():
+                with self.store.snapshot() as db:
+                    settings = read_settings(db)
+                    G, F = build_graphs(
+                        graph_rows.people_table(db),
+                        graph_rows.touch_table(db),
+                        graph_rows.credit_table(db),
+                    )
+                    clicks = graph_rows.click_seconds(db)
                 arrays = forest_arrays(F)
                 state = ForestState(F, decay=settings["value_decay"], arrays=arrays)
                 every = cascade_figures.cascades(arrays)
+                # A million nodes' dicts are long-lived: move them out of the
+                # collector's sight before it runs again, so later collections
+                # (unpickling background results, requests) do not walk the whole
+                # graph again and again.
+                gc.freeze()
         except BaseException:
             with self._pending_lock:
                 # The next load reads everything these batches wrote.
                 self._loading, self._pending = False, []
             raise
-        # A million nodes' dicts are long-lived: move them out of the collector's
-        # sight, so later collections (unpickling background results, requests) do
-        # not walk the whole graph again and again.
-        gc.freeze()
         with self._lock:
             self.G, self.F, self.state = G, F, state
             self._arrays = (self.version + 1, arrays)
