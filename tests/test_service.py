@@ -5,12 +5,14 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import wom.service as service_module
 from tests.wom_events import events, resolve_links
 from wom.analytics import influence, seeding
 from wom.service import AnalyticsService, NotReady
@@ -458,3 +460,54 @@ def test_while_it_warms_up_readers_are_told_to_come_back(store, chatty, monkeypa
     done.set()
     service._warmer.join(10)
     assert service.ready and service.starters("reach")["items"]
+
+
+NOW = datetime(2026, 1, 10, 12, tzinfo=UTC).timestamp()
+FIRST_WEEK = (datetime(2026, 1, 1, tzinfo=UTC).timestamp(), NOW)
+
+
+@pytest.mark.parametrize(
+    ("clicks", "period", "computed_again"),
+    [
+        # Clicks inside the series' buckets are counted in place.
+        (
+            ["2026-01-05T10:00:00Z", "2026-01-05T10:05:00Z", "2026-01-09T08:00:00Z"],
+            (None, None),
+            False,
+        ),
+        # A click before the first bucket brings new buckets: computed again.
+        (["2025-12-01T00:00:00Z"], (None, None), True),
+        # A click after a closed period's end, whose rows reach it, changes nothing.
+        (["2026-01-09T08:00:00Z"], (FIRST_WEEK[0], FIRST_WEEK[0] + 86400), False),
+    ],
+)
+def test_clicks_update_a_cached_series_as_a_fresh_one_would_be(
+    service, store, record, monkeypatch, clicks, period, computed_again
+):
+    record({"type": "signup", "customer": "a", "at": "2026-01-01T00:00:00Z"})
+    code = store.reader().execute("SELECT code FROM links").fetchone()[0]
+    browser = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
+    service.spread("day", *period, now=NOW)
+    computed = []
+    real = service_module.spread_series
+    monkeypatch.setattr(
+        service_module,
+        "spread_series",
+        lambda *args, **kwargs: computed.append(1) or real(*args, **kwargs),
+    )
+    record(
+        *(
+            {
+                "type": "click",
+                "link": code,
+                "visitor": "v-1",
+                "at": at,
+                "user_agent": browser,
+            }
+            for at in clicks
+        )
+    )
+    after = service.spread("day", *period, now=NOW)
+    assert bool(computed) is computed_again
+    fresh = AnalyticsService(store, background=False)
+    assert after == fresh.spread("day", *period, now=NOW)

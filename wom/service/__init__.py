@@ -216,17 +216,32 @@ class AnalyticsService:
             self._cache = {}
 
     def _follow_clicks(self, changes: Changes) -> None:
-        """Follow a batch that moved link counts alone: only the spread series
-        (which counts clicks) can change; the forest and the other cached
-        figures stand."""
+        """Follow a batch that moved link counts alone: only the spread series'
+        click counts can change; the forest and every other figure stand."""
         with self._lock:
-            if changes.clicks is not None:
-                self.clicks.extend(changes.clicks)
-            else:
+            if changes.clicks is None:
                 self.clicks = graph_rows.click_seconds(self.store.reader())
-            self._cache = {
-                key: value for key, value in self._cache.items() if key[0] != "spread"
-            }
+                self._cache = {
+                    key: value
+                    for key, value in self._cache.items()
+                    if key[0] != "spread"
+                }
+                return
+            self.clicks.extend(changes.clicks)
+            kept = {}
+            for key, value in self._cache.items():
+                if key[0] == "spread":
+                    # A series counts the new clicks in place: recomputed, it
+                    # would hold the service's lock for seconds at a million.
+                    _, _, start, end, _ = key
+                    rows = spread.add_clicks(
+                        value["series"], changes.clicks, start, end
+                    )
+                    if rows is None:
+                        continue
+                    value = value | {"series": rows}
+                kept[key] = value
+            self._cache = kept
 
     # -- reading ---------------------------------------------------------------
 
