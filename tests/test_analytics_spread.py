@@ -16,6 +16,7 @@ from wom.analytics.buckets import bucket_edges
 from wom.analytics.influence import top_starters
 from wom.analytics.spread import (
     K_WINDOW,
+    conversations,
     cycle_time,
     k_factor,
     spread_series,
@@ -251,6 +252,20 @@ def test_series_matches_counting_by_hand(graphs, bucket, tz, clicks, now, top):
     got = spread_series(F, G, bucket=bucket, tz=tz, clicks=clicks, now=now, top=top)
     want = _brute_series(G, F, bucket, tz, clicks, now, top)
     assert_plain_data(got)
+    table = conversations(F, G)
+    assert (
+        spread_series(
+            F,
+            G,
+            bucket=bucket,
+            tz=tz,
+            clicks=clicks,
+            now=now,
+            top=top,
+            conversations_table=table,
+        )
+        == got
+    )
     assert len(got) == len(want)
     for row, expected in zip(got, want, strict=True):
         assert row.keys() == expected.keys()
@@ -270,6 +285,9 @@ def test_period_figures_match_counting_by_hand(graphs, start, length, now):
     share = wom_share(F, start, end)
     k = k_factor(F, G, start, end, now=now)
     assert_plain_data(k)
+    # Given the conversations table a caller made, the same figures.
+    table = conversations(F, G)
+    assert k_factor(F, G, start, end, now=now, conversations_table=table) == k
     assert k["cohort_size"] == len(members)
     if not members:
         assert share is None and k["k_factor"] is None

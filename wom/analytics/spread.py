@@ -26,6 +26,7 @@ from wom.graph import gc_paused
 __all__ = [
     "K_WINDOW",
     "add_clicks",
+    "conversations",
     "cycle_time",
     "k_factor",
     "spread_series",
@@ -68,6 +69,7 @@ def k_factor(
     *,
     now: float | None = None,
     window: float = K_WINDOW,
+    conversations_table: dict | None = None,
 ) -> dict:
     """k-factor of the cohort acquired in ``[start, end)``, with its two factors.
 
@@ -78,7 +80,8 @@ def k_factor(
     has not had ``window`` to spread by ``now``, in POSIX seconds: a server
     passes the wall clock; left out, it is the latest conversion in ``F``,
     which reads the data as of its own end. Figures are ``None`` for an empty
-    cohort.
+    cohort. ``conversations_table`` is :func:`conversations` of ``F`` and
+    ``G``, when the caller has it already.
 
     >>> F = nx.DiGraph([("a", "b"), ("a", "c")])
     >>> nx.set_node_attributes(F, {"a": 0.0, "b": 10.0, "c": 1e8}, "acquired_at")
@@ -107,7 +110,11 @@ def k_factor(
         )
     now = _latest(fa.acquired_at) if now is None else now
     credited = int(_credited_soon(fa, window)[members].sum())
-    talks, converted = _listeners(G, (fa.nodes[i] for i in np.flatnonzero(members)))
+    if conversations_table is None:
+        talks, converted = _listeners(G, (fa.nodes[i] for i in np.flatnonzero(members)))
+    else:
+        talks = int(conversations_table["talks"][members].sum())
+        converted = int(conversations_table["converted"][members].sum())
     last = float(np.nanmax(fa.acquired_at[members], initial=-np.inf))
     return {
         "cohort_size": size,
@@ -147,6 +154,7 @@ def spread_series(
     *,
     window: float = K_WINDOW,
     starters: list | None = None,
+    conversations_table: dict | None = None,
 ) -> list[dict]:
     """Per-bucket spread figures, oldest bucket first, gaps included.
 
@@ -163,6 +171,7 @@ def spread_series(
     ranked them passes ``starters``). The series runs up to ``now`` (POSIX
     seconds; a server passes the wall clock), which also decides which
     cohorts are ``k_partial``; left out, it is the latest conversion or click.
+    ``conversations_table``, as in :func:`k_factor`, saves a pass over ``G``.
 
     >>> F = nx.DiGraph([("a", "b")])
     >>> nx.set_node_attributes(F, {"a": 0.0, "b": 86400.0 * 8}, "acquired_at")
@@ -199,7 +208,7 @@ def spread_series(
         w = None if weights is None else weights[chosen]
         return np.bincount(slot[chosen], weights=w, minlength=count)
 
-    table = _conversations(fa, G)
+    table = conversations(fa, G) if conversations_table is None else conversations_table
     how = _acquisition(fa)
     new = per_bucket()
     credited = per_bucket(weights=_credited_soon(fa, window))
@@ -338,11 +347,19 @@ def _listeners(G: nx.DiGraph, talkers) -> tuple[int, int]:
     return talks, converted
 
 
-def _conversations(fa, G: nx.DiGraph) -> dict:
+def conversations(F, G: nx.DiGraph) -> dict:
     """Per forest node: listeners in ``G``, converted ones, and touched-then-converted.
 
-    One pass over ``G``'s edges, self-loops left out.
+    One pass over ``G``'s edges, self-loops left out. ``k_factor`` and
+    ``spread_series`` each make it unless given it as ``conversations_table``:
+    a caller that wants both passes one.
+
+    >>> F = nx.DiGraph([("a", "b")])
+    >>> G = nx.DiGraph([("a", "b", {"converted": True}), ("a", "x"), ("a", "a")])
+    >>> {name: column.tolist() for name, column in conversations(F, G).items()}
+    {'talks': [2, 0], 'converted': [1, 0], 'listened': [False, True]}
     """
+    fa = as_forest(F)
     g_nodes, succ = list(G), G._succ
     degree = np.fromiter(map(len, succ.values()), np.int64, len(g_nodes))
     dst = positions_of(g_nodes, itertools.chain.from_iterable(succ.values()))

@@ -341,6 +341,8 @@ class AnalyticsService:
         with self._lock:
             if key not in self._cache:
                 arrays = self._forest_arrays()
+                # One pass over G's edges serves the series and the k-factor.
+                table = spread.conversations(arrays, self.G)
                 series = spread_series(
                     arrays,
                     self.G,
@@ -353,12 +355,15 @@ class AnalyticsService:
                     starters=[
                         row["node"] for row in self.starters("reach", 10)["items"]
                     ],
+                    conversations_table=table,
                 )
                 self._cache[key] = {
                     "bucket": bucket,
                     "time_zone": self.settings["time_zone"],
                     "wom_share": spread.wom_share(arrays, start, end),
-                    "k_factor": spread.k_factor(arrays, self.G, start, end, now=now),
+                    "k_factor": spread.k_factor(
+                        arrays, self.G, start, end, now=now, conversations_table=table
+                    ),
                     "cycle_time": spread.cycle_time(arrays, start, end),
                     "series": [
                         row
