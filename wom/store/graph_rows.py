@@ -67,17 +67,17 @@ def click_seconds(db: Database) -> list[float]:
     """When every human click that counts happened, in POSIX seconds: a visitor's
     repeat click on a link within 30 minutes does not count (as on the link).
 
-    The clicks are read through the type index and sorted per visitor in a temp
-    B-tree: walking ``events_click`` instead reads the table in link order, one
-    random page per click (6 s cold at a million clicks, against 2 s)."""
+    ``events_click`` holds exactly these clicks, in the window's order, so the
+    read never touches the table and never sorts. Clicks at the same instant
+    need no order among them: one of them counts at most, at that instant."""
     return [
         row[0]
         for row in db.execute(
             f"""
             SELECT at / 1e6 FROM (
                 SELECT at, at - lag(at) OVER (
-                    PARTITION BY link_id, visitor ORDER BY at, seq) AS gap
-                FROM events INDEXED BY events_type_at
+                    PARTITION BY link_id, visitor ORDER BY at) AS gap
+                FROM events INDEXED BY events_click
                 WHERE type = 'click' AND ua_class = 'human'
             )
             WHERE gap IS NULL OR gap > {CLICK_REPEAT_US}
