@@ -173,22 +173,32 @@ def _rows(fa: ForestArrays, roots: list[int]) -> list[dict]:
         keys, np.asarray(roots, np.int64) * fa.generations_count
     )
     counts = counts.tolist()
+    # Plain lists, read once: a numpy scalar per figure per root costs more
+    # than the figures themselves at a few hundred thousand roots.
+    at = np.asarray(roots, np.int64)
+    attrs = {} if fa.graph is None else fa.graph._node
     rows = []
-    for r, start in zip(roots, first_key.tolist(), strict=True):
-        s, d = int(size[r]), int(depth[r])
+    for r, start, s, d, w, seconds in zip(
+        roots,
+        first_key.tolist(),
+        size[at].tolist(),
+        depth[at].tolist(),
+        wiener[at].tolist(),
+        duration[at].tolist(),
+        strict=True,
+    ):
+        node = fa.nodes[r]
+        external_id = attrs.get(node, {}).get("external_id")
         breadth = counts[start : start + d + 1]
-        seconds = float(duration[r])
         rows.append(
             {
-                "root": fa.nodes[r],
-                "external_id": _external_id(fa.graph, fa.nodes[r]),
+                "root": node,
+                "external_id": str(node if external_id is None else external_id),
                 "size": s,
                 "depth": d,
                 "breadth": breadth,
                 "max_breadth": max(breadth),
-                "structural_virality": (
-                    float(wiener[r]) / (s * (s - 1) / 2) if s > 1 else None
-                ),
+                "structural_virality": float(w) / (s * (s - 1) / 2) if s > 1 else None,
                 "duration": None if math.isnan(seconds) else seconds,
             }
         )
