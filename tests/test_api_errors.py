@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -110,3 +111,18 @@ def test_503_with_retry_after_while_the_figures_load_after_a_start(app, api, cli
     assert api.get("/starters").status == 200
     with client.get("/readyz") as response:
         assert response.get_data(as_text=True) == "ready"
+
+
+def test_a_readiness_probe_alone_brings_a_server_without_warm_up_to_ready(client):
+    # As under `flask run`: nothing has asked for a figure yet.
+    deadline = time.monotonic() + 30
+    while True:
+        with client.get("/readyz") as response:
+            status, body = response.status_code, response.get_data(as_text=True)
+            retry = response.headers.get("Retry-After")
+        if status == 200:
+            break
+        assert (status, body) == (503, "loading") and int(retry) > 0
+        assert time.monotonic() < deadline, "the probe never started the load"
+        time.sleep(0.02)
+    assert body == "ready"

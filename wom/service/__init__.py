@@ -147,11 +147,15 @@ class AnalyticsService:
     def warm_up(self) -> None:
         """Load in a thread of its own now (a server's start), so that no request
         pays for the cold start; meanwhile readers get ``NotReady`` rather than
-        wait, and every thread of the server stays free."""
-        self._warmer = threading.Thread(
-            target=self.ensure_loaded, name="wom-analytics-load", daemon=True
-        )
-        self._warmer.start()
+        wait, and every thread of the server stays free. Nothing happens when
+        the figures are loaded or a load is under way."""
+        with self._pending_lock:
+            if self._loaded or (self._warmer is not None and self._warmer.is_alive()):
+                return
+            self._warmer = threading.Thread(
+                target=self.ensure_loaded, name="wom-analytics-load", daemon=True
+            )
+            self._warmer.start()
 
     @property
     def ready(self) -> bool:

@@ -114,9 +114,15 @@ def healthz() -> Response:
 
 @blueprint.get("/readyz")
 def readyz() -> Response:
-    """Readiness: the figures are loaded (a server's cold start is over)."""
-    if analytics().ready:
+    """Readiness: the figures are loaded (a server's cold start is over).
+
+    Asked before anything loads them (a server started without the warm-up of
+    ``wom.wsgi``, such as ``flask run``), it starts the load, so that a probe
+    alone brings the server to ready."""
+    service = analytics()
+    if service.ready:
         return Response("ready", mimetype="text/plain")
+    service.warm_up()
     return Response("loading", 503, mimetype="text/plain", headers={"Retry-After": "5"})
 
 
