@@ -249,23 +249,12 @@ def _brute_series(G, F, bucket, tz, clicks, now, top):
 )
 def test_series_matches_counting_by_hand(graphs, bucket, tz, clicks, now, top):
     G, F = graphs
-    got = spread_series(F, G, bucket=bucket, tz=tz, clicks=clicks, now=now, top=top)
+    asked = {"bucket": bucket, "tz": tz, "clicks": clicks, "now": now, "top": top}
+    got = spread_series(F, G, **asked)
     want = _brute_series(G, F, bucket, tz, clicks, now, top)
     assert_plain_data(got)
     table = conversations(F, G)
-    assert (
-        spread_series(
-            F,
-            G,
-            bucket=bucket,
-            tz=tz,
-            clicks=clicks,
-            now=now,
-            top=top,
-            conversations_table=table,
-        )
-        == got
-    )
+    assert spread_series(F, G, **asked, conversations_table=table) == got
     assert len(got) == len(want)
     for row, expected in zip(got, want, strict=True):
         assert row.keys() == expected.keys()

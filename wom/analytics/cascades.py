@@ -145,7 +145,8 @@ def _subtree_arrays(F: nx.DiGraph, root) -> ForestArrays:
 
 
 def _external_id(F, u) -> str:
-    external_id = F.nodes[u].get("external_id") if F is not None else None
+    # The node dict itself: the ``F.nodes`` view costs more than the lookup.
+    external_id = F._node.get(u, {}).get("external_id") if F is not None else None
     return str(u) if external_id is None else str(external_id)
 
 
@@ -176,7 +177,6 @@ def _rows(fa: ForestArrays, roots: list[int]) -> list[dict]:
     # Plain lists, read once: a numpy scalar per figure per root costs more
     # than the figures themselves at a few hundred thousand roots.
     at = np.asarray(roots, np.int64)
-    attrs = {} if fa.graph is None else fa.graph._node
     rows = []
     for r, start, s, d, w, seconds in zip(
         roots,
@@ -188,12 +188,11 @@ def _rows(fa: ForestArrays, roots: list[int]) -> list[dict]:
         strict=True,
     ):
         node = fa.nodes[r]
-        external_id = attrs.get(node, {}).get("external_id")
         breadth = counts[start : start + d + 1]
         rows.append(
             {
                 "root": node,
-                "external_id": str(node if external_id is None else external_id),
+                "external_id": _external_id(fa.graph, node),
                 "size": s,
                 "depth": d,
                 "breadth": breadth,

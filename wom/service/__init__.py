@@ -225,21 +225,20 @@ class AnalyticsService:
         with self._lock:
             if changes.clicks is None:
                 self.clicks = graph_rows.click_seconds(self.store.reader())
-                self._cache = {
-                    key: value
-                    for key, value in self._cache.items()
-                    if key[0] != "spread"
-                }
-                return
-            self.clicks.extend(changes.clicks)
+            else:
+                self.clicks.extend(changes.clicks)
             kept = {}
             for key, value in self._cache.items():
                 if key[0] == "spread":
                     # A series counts the new clicks in place: recomputed, it
                     # would hold the service's lock for seconds at a million.
                     _, _, start, end, _ = key
-                    rows = spread.add_clicks(
-                        value["series"], changes.clicks, start, end
+                    rows = (
+                        None
+                        if changes.clicks is None
+                        else spread.add_clicks(
+                            value["series"], changes.clicks, start, end
+                        )
                     )
                     if rows is None:
                         continue
