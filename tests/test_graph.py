@@ -1,4 +1,6 @@
-"""Building G and F from the store: the fast builder equals the plain one."""
+"""Building G and F from the store: the fast builder equals the plain one, and
+networkx's own dicts, which wom reads and fills, hold what they held when wom
+was written (an upgrade that changes them fails here first)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,16 @@ import networkx as nx
 import pytest
 
 from wom.demo import generate
-from wom.graph import build_conversation_graph, build_graphs, build_referral_forest
+from wom.graph import (
+    build_conversation_graph,
+    build_graphs,
+    build_referral_forest,
+    forget_views,
+    nodes_dict,
+    predecessors_dict,
+    put_node,
+    successors_dict,
+)
 from wom.store import graph_rows, queries
 from wom.store.bulk import load_history
 
@@ -49,3 +60,34 @@ def test_fast_builder_on_an_empty_store(store):
         graph_rows.credit_table(store.reader()),
     )
     assert (G.number_of_nodes(), F.number_of_nodes()) == (0, 0)
+
+
+# -- networkx's own dicts, which wom reads and fills for speed (wom/graph.py) ---------
+
+
+def test_the_dicts_are_what_the_public_views_show():
+    G = nx.DiGraph()
+    G.add_node(3, status="prospect")
+    G.add_edge(1, 2, kinds=frozenset({"mention"}))
+    assert nodes_dict(G) == {3: {"status": "prospect"}, 1: {}, 2: {}}
+    assert successors_dict(G) == {
+        3: {},
+        1: {2: {"kinds": frozenset({"mention"})}},
+        2: {},
+    }
+    assert predecessors_dict(G)[2] == {1: {"kinds": frozenset({"mention"})}}
+    # One edge dict, seen from both ends: wom updates it in place.
+    assert successors_dict(G)[1][2] is predecessors_dict(G)[2][1] is G.edges[1, 2]
+    assert nodes_dict(G)[3] is G.nodes[3]
+
+
+def test_what_is_written_into_the_dicts_is_the_graph():
+    G = nx.DiGraph()
+    put_node(G, 1, {"status": "customer"})
+    put_node(G, 2, {"status": "prospect"})
+    successors_dict(G)[1][2] = predecessors_dict(G)[2][1] = {"touches": 1}
+    forget_views(G)
+    assert list(G.edges(data=True)) == [(1, 2, {"touches": 1})]
+    assert G.number_of_nodes() == 2 and G.in_degree(2) == 1
+    assert dict(G.nodes(data="status")) == {1: "customer", 2: "prospect"}
+    assert nx.is_directed_acyclic_graph(G)

@@ -33,6 +33,9 @@ from contextlib import contextmanager
 import networkx as nx
 
 __all__ = [
+    "nodes_dict",
+    "predecessors_dict",
+    "successors_dict",
     "build_conversation_graph",
     "build_referral_forest",
     "build_graphs",
@@ -42,6 +45,45 @@ __all__ = [
     "put_node",
     "put_touches",
 ]
+
+
+# networkx keeps a DiGraph in three dicts of dicts: ``_node`` (node -> attributes),
+# ``_succ`` and ``_pred`` (node -> neighbour -> edge attributes; ``_adj`` is
+# ``_succ``). Its public views (``G.succ[u]``, ``G.nodes[u]``) wrap each lookup
+# in a new view object, which costs a second at a million nodes in the passes
+# over every node, so wom reads and fills the dicts themselves, here and through
+# these accessors only. tests/test_graph.py fails if an upgrade changes them.
+
+
+def nodes_dict(graph: nx.DiGraph) -> dict:
+    """The graph's own node dict: node -> attribute dict (read it, don't replace it).
+
+    >>> G = nx.DiGraph()
+    >>> G.add_node(1, status="customer")
+    >>> nodes_dict(G)[1]
+    {'status': 'customer'}
+    """
+    return graph._node
+
+
+def successors_dict(graph: nx.DiGraph) -> dict:
+    """The graph's own successor dict: node -> {successor: edge attribute dict}.
+
+    >>> G = nx.DiGraph([(1, 2)])
+    >>> successors_dict(G)[1]
+    {2: {}}
+    """
+    return graph._succ
+
+
+def predecessors_dict(graph: nx.DiGraph) -> dict:
+    """The graph's own predecessor dict: node -> {predecessor: edge attribute dict}.
+
+    >>> G = nx.DiGraph([(1, 2)])
+    >>> predecessors_dict(G)[2]
+    {1: {}}
+    """
+    return graph._pred
 
 
 @contextmanager

@@ -18,6 +18,8 @@ from wom.analytics.forest import ForestArrays, as_forest
 from wom.analytics.passes import subtree_sum
 from wom.graph import gc_paused
 
+from ..graph import nodes_dict, successors_dict
+
 __all__ = ["CASCADE_SORTS", "cascade", "cascade_tree", "cascades"]
 
 #: ``sort=`` name -> figure that :func:`cascades` orders by, largest first.
@@ -134,7 +136,7 @@ def _sortable_time(at):
 def _subtree_arrays(F: nx.DiGraph, root) -> ForestArrays:
     """Arrays of ``root``'s subtree in breadth-first order, ``root`` at 0."""
     nodes, parent, seen = [root], [-1], {root}
-    succ = F._succ
+    succ = successors_dict(F)
     for i, u in enumerate(nodes):  # grows while we walk it
         for v in succ[u]:
             if v not in seen:
@@ -146,7 +148,7 @@ def _subtree_arrays(F: nx.DiGraph, root) -> ForestArrays:
 
 def _external_id(F, u) -> str:
     # The node dict itself: the ``F.nodes`` view costs more than the lookup.
-    external_id = F._node.get(u, {}).get("external_id") if F is not None else None
+    external_id = nodes_dict(F).get(u, {}).get("external_id") if F is not None else None
     return str(u) if external_id is None else str(external_id)
 
 

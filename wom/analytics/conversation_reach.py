@@ -23,6 +23,8 @@ from wom.analytics.forest import ForestArrays, positions_of
 from wom.analytics.passes import preorder, subtree_sum
 from wom.graph import gc_paused
 
+from ..graph import successors_dict
+
 __all__ = [
     "conversation_reach",
     "conversation_reach_all",
@@ -43,7 +45,7 @@ def edge_arrays(G: nx.DiGraph):
     with gc_paused():
         nodes = list(G)
         # Read the adjacency dicts directly, as networkx's own algorithms do.
-        succ = G._succ
+        succ = successors_dict(G)
         degree = np.fromiter(map(len, succ.values()), np.int64, len(nodes))
         dst = positions_of(nodes, itertools.chain.from_iterable(succ.values()))
     src = np.repeat(np.arange(len(nodes), dtype=np.int64), degree)
@@ -69,7 +71,7 @@ def conversation_reach(G: nx.DiGraph, u) -> int:
     if u not in G:
         return 0
     seen, stack = {u}, [u]
-    succ = G._succ
+    succ = successors_dict(G)
     while stack:
         for v in succ[stack.pop()]:
             if v not in seen:

@@ -26,6 +26,8 @@ import numpy as np
 from wom.analytics.passes import ancestor_bits, preorder, subtree_height, subtree_sum
 from wom.graph import gc_paused
 
+from ..graph import nodes_dict, predecessors_dict, successors_dict
+
 __all__ = [
     "ForestArrays",
     "as_forest",
@@ -126,7 +128,7 @@ class ForestArrays:
         kinds = [None] * len(self)
         if self.graph is None:
             return kinds
-        referrers = list(map(self.graph._pred.__getitem__, self.nodes))
+        referrers = list(map(predecessors_dict(self.graph).__getitem__, self.nodes))
         indegree = np.fromiter(map(len, referrers), np.int64, len(self))
         credited = self.parent >= 0
         if np.array_equal(indegree, credited):
@@ -136,7 +138,7 @@ class ForestArrays:
             found = np.full(len(self), None, dtype=object)
             found[credited] = list(map(operator.methodcaller("get", "kind"), edges))
             return found.tolist()
-        succ, nodes = self.graph._succ, self.nodes
+        succ, nodes = successors_dict(self.graph), self.nodes
         below = np.flatnonzero(credited)
         for i, p in zip(below.tolist(), self.parent[below].tolist(), strict=True):
             kinds[i] = succ[nodes[p]][nodes[i]].get("kind")
@@ -146,7 +148,7 @@ class ForestArrays:
     def _attribute(self, name, default):
         if self.graph is None:
             return np.full(len(self), default, dtype=np.float64)
-        attrs = map(self.graph._node.__getitem__, self.nodes)
+        attrs = map(nodes_dict(self.graph).__getitem__, self.nodes)
         # None becomes NaN on the way into a float array.
         found = list(map(operator.methodcaller("get", name), attrs))
         values = np.array(found, dtype=np.float64).reshape(-1)
@@ -243,7 +245,7 @@ def forest_arrays(F: nx.DiGraph) -> ForestArrays:
         n = len(nodes)
         # Read the adjacency dicts directly, as networkx's own algorithms do:
         # the public views cost a third more at a million nodes.
-        preds = F._pred
+        preds = predecessors_dict(F)
         indegree = np.fromiter(map(len, preds.values()), np.int64, n)
         referrers = itertools.chain.from_iterable(preds.values())
         flat = positions_of(nodes, referrers)

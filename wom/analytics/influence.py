@@ -33,6 +33,8 @@ from wom.analytics.referrals import (
 )
 from wom.graph import gc_paused
 
+from ..graph import nodes_dict, successors_dict
+
 __all__ = [
     "conversation_reach",
     "conversation_reach_all",
@@ -80,7 +82,7 @@ def conversations_started(G: nx.DiGraph, u) -> int:
     """
     if u not in G:
         return 0
-    listeners = G._succ[u]
+    listeners = successors_dict(G)[u]
     return len(listeners) - (u in listeners)
 
 
@@ -96,7 +98,7 @@ def conversations_started_all(G: nx.DiGraph) -> dict:
 
 def _talks(G: nx.DiGraph):
     """``(nodes, conversations_started by position)`` in one C-speed pass."""
-    succ = G._succ
+    succ = successors_dict(G)
     nodes = list(succ)
     degree = np.fromiter(map(len, succ.values()), np.int64, len(nodes))
     loops = np.fromiter(map(operator.contains, succ.values(), nodes), bool, len(nodes))
@@ -232,7 +234,7 @@ def top_starters(
     fa = as_forest(F)
     g_nodes, talks = _talks(G)
     in_forest = positions_of(fa.nodes, g_nodes) >= 0
-    status = list(map(operator.methodcaller("get", "status"), G._node.values()))
+    status = list(map(operator.methodcaller("get", "status"), nodes_dict(G).values()))
     extra = [
         u
         for u, known, s in zip(g_nodes, in_forest.tolist(), status, strict=True)
@@ -302,9 +304,9 @@ def _best(first, second, limit, external_id) -> list[int]:
 
 
 def _attributes(G, fa, u) -> dict:
-    if u in G._node:
-        return G._node[u]
-    return fa.graph._node.get(u, {}) if fa.graph is not None else {}
+    if u in nodes_dict(G):
+        return nodes_dict(G)[u]
+    return nodes_dict(fa.graph).get(u, {}) if fa.graph is not None else {}
 
 
 def _external_id(G, fa, u) -> str:

@@ -16,6 +16,8 @@ import numpy as np
 from wom.analytics.forest import as_forest
 from wom.analytics.passes import subtree_height, subtree_sum
 
+from ..graph import nodes_dict, successors_dict
+
 __all__ = [
     "direct_referrals",
     "direct_referrals_all",
@@ -35,7 +37,7 @@ def _generation_sizes(F, u):
     if u not in F:
         return []
     seen, level, sizes = {u}, [u], []
-    succ = F._succ
+    succ = successors_dict(F)
     while level:
         level = [v for w in level for v in succ[w] if v not in seen and not seen.add(v)]
         sizes.append(len(level))
@@ -50,7 +52,7 @@ def direct_referrals(F: nx.DiGraph, u) -> int:
     """
     if u not in F:
         return 0
-    children = F._succ[u]
+    children = successors_dict(F)[u]
     return len(children) - (u in children)
 
 
@@ -126,7 +128,7 @@ def referred_value(F: nx.DiGraph, u, d: float = 0.5) -> float:
     if u not in F:
         return 0.0
     total, weight, seen, level = 0.0, 1.0, {u}, [u]
-    nodes, succ = F._node, F._succ
+    nodes, succ = nodes_dict(F), successors_dict(F)
     while level:
         level = [v for w in level for v in succ[w] if v not in seen and not seen.add(v)]
         total += weight * sum(nodes[v].get("value") or 0.0 for v in level)

@@ -23,6 +23,8 @@ from wom.analytics.influence import top_starters
 from wom.analytics.passes import ancestor_bits
 from wom.graph import gc_paused
 
+from ..graph import successors_dict
+
 __all__ = [
     "K_WINDOW",
     "add_clicks",
@@ -338,7 +340,7 @@ def _acquisition(fa) -> np.ndarray:
 def _listeners(G: nx.DiGraph, talkers) -> tuple[int, int]:
     """Listeners of ``talkers`` in ``G``, and how many of them converted."""
     talks = converted = 0
-    succ = G._succ
+    succ = successors_dict(G)
     for u in talkers:
         for v, edge in succ.get(u, {}).items():
             if v != u:  # a self-loop is no conversation
@@ -360,7 +362,7 @@ def conversations(F, G: nx.DiGraph) -> dict:
     {'talks': [2, 0], 'converted': [1, 0], 'listened': [False, True]}
     """
     fa = as_forest(F)
-    g_nodes, succ = list(G), G._succ
+    g_nodes, succ = list(G), successors_dict(G)
     degree = np.fromiter(map(len, succ.values()), np.int64, len(g_nodes))
     dst = positions_of(g_nodes, itertools.chain.from_iterable(succ.values()))
     edges = itertools.chain.from_iterable(

@@ -10,7 +10,14 @@ from __future__ import annotations
 import networkx as nx
 from sqlite_utils import Database
 
-from ..graph import forget_views, person_attrs, put_node, put_touches
+from ..graph import (
+    forget_views,
+    nodes_dict,
+    person_attrs,
+    put_node,
+    put_touches,
+    successors_dict,
+)
 from ..store import Changes, graph_rows
 from .forest_state import ForestState
 
@@ -27,7 +34,7 @@ def follow_batch(
     # others that a pair names need only exist as nodes. A moved credit
     # changes a followed customer's attributes only with their acquisition
     # (then they are among changes.people).
-    nodes = G._node
+    nodes = nodes_dict(G)
     people = (
         changes.people
         | changes.purchasers
@@ -78,7 +85,7 @@ def follow_batch(
             dirty.add(state.root(customer))
     for customer, (_, by, kind, at) in credited.items():
         if customer in referrer:
-            F._succ[by][customer].update(kind=kind, at=at)
+            successors_dict(F)[by][customer].update(kind=kind, at=at)
     for node in moved:
         if node in state:
             dirty.add(state.root(node))

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..analytics.forest import as_forest, subtree_height
 from ..analytics.referrals import reach_array, referred_value_array
+from ..graph import successors_dict
 
 __all__ = ["ForestState"]
 
@@ -154,7 +155,7 @@ class ForestState:
                     self.height[j] = max(
                         (
                             self.height[self.pos[c]] + 1
-                            for c in self.F._succ[self.nodes[j]]
+                            for c in successors_dict(self.F)[self.nodes[j]]
                         ),
                         default=0,
                     )

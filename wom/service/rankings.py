@@ -12,6 +12,7 @@ import numpy as np
 
 from ..analytics import influence
 from ..analytics.forest import subtree_sum
+from ..graph import nodes_dict, successors_dict
 
 __all__ = [
     "BACKGROUND_FIGURES",
@@ -50,7 +51,7 @@ def talks(G: nx.DiGraph, node) -> int:
     >>> talks(nx.DiGraph([(1, 2), (1, 3), (1, 1)]), 1)
     2
     """
-    succ = G._succ[node]
+    succ = successors_dict(G)[node]
     return len(succ) - (node in succ)
 
 
@@ -91,7 +92,7 @@ def rank(
     tie = column(G, state, results, second, chosen)
     if tie is None:  # a background tie-breaker not computed yet
         tie = np.zeros(len(chosen))
-    nodes = G._node
+    nodes = nodes_dict(G)
     order = sorted(
         range(len(chosen)),
         key=lambda k: (
@@ -181,7 +182,7 @@ def starters_since(
         i = position.get(node)
         started = sum(
             1
-            for listener, edge in G._succ[node].items()
+            for listener, edge in successors_dict(G)[node].items()
             if listener != node and edge["first_at"] >= since
         )
         rows.append(
