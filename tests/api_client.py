@@ -13,10 +13,13 @@ __all__ = ["ApiClient", "Reply", "make_token"]
 PREFIX = "/api/v1"
 
 
-def make_token(app, name: str = "shop", *, read_only: bool = False) -> str:
-    """A new API token for ``app``'s store."""
+def make_token(
+    app, name: str = "shop", *, read_only: bool = False, scope: str = "write"
+) -> str:
+    """A new API token for ``app``'s store (``read_only`` is scope ``read``)."""
+    scope = "read" if read_only else scope
     with app.extensions["wom.store"].write() as db:
-        return accounts.create_token(db, name, read_only=read_only, now=now_micros())
+        return accounts.create_token(db, name, scope=scope, now=now_micros())
 
 
 @dataclass
@@ -44,8 +47,11 @@ class ApiClient:
         self.token = token
 
     @classmethod
-    def for_app(cls, app, name: str = "shop", *, read_only: bool = False):
-        return cls(app.test_client(), make_token(app, name, read_only=read_only))
+    def for_app(
+        cls, app, name: str = "shop", *, read_only: bool = False, scope="write"
+    ):
+        token = make_token(app, name, read_only=read_only, scope=scope)
+        return cls(app.test_client(), token)
 
     def call(self, method: str, path: str, *, headers=None, **kwargs) -> Reply:
         sent = dict(headers or {})

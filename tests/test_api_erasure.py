@@ -12,8 +12,8 @@ import pytest
 
 from tests.api_client import ApiClient
 from wom.store import erasure, now_micros
+from wom.store.answers import record_answer
 from wom.store.people import person_id
-from wom.store.shares import record_answer
 
 EMAIL = "zoe.erasable@example.org"
 NAME = "Zoë Erasable-Person"

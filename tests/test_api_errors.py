@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-import wom.web.api.events as events_view
 from tests.api_client import ApiClient
+from wom import actions
 from wom.store.settings import write_setting
 
 MENTION = {"type": "mention", "from": "ann", "to": "bob", "at": "2026-01-01T00:00:00Z"}
@@ -81,7 +81,7 @@ def test_an_unexpected_failure_is_a_500_without_a_traceback(app, api, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("secret path /work/main/wom.db")
 
-    monkeypatch.setattr(events_view, "commit_events", broken)
+    monkeypatch.setattr(actions, "record_events", broken)
     problem = assert_problem(api.events(MENTION), 500)
     assert "secret" not in problem["detail"]
 

@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-import wom.web.api.events as events_view
 from tests.api_client import ApiClient
+from wom import actions
 from wom.store import Conflict, idempotency, now_micros
 
 MENTION = {"type": "mention", "from": "ann", "to": "bob", "at": "2026-01-01T00:00:00Z"}
@@ -54,14 +54,14 @@ def test_keys_belong_to_their_token(app, db):
 
 def test_a_key_still_running_is_409(app, api, monkeypatch):
     entered, release = threading.Event(), threading.Event()
-    real_ingest = events_view.commit_events
+    real_ingest = actions.record_events
 
     def slow_ingest(*args, **kwargs):
         entered.set()
         release.wait(10)
         return real_ingest(*args, **kwargs)
 
-    monkeypatch.setattr(events_view, "commit_events", slow_ingest)
+    monkeypatch.setattr(actions, "record_events", slow_ingest)
     replies = {}
     first = threading.Thread(
         target=lambda: replies.setdefault(

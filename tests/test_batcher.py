@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import pytest
 
@@ -157,19 +156,14 @@ def test_clicks_appended_together_each_get_their_own_row(store, batcher, codes):
         assert rows == [(visitor,)]
 
 
-def test_a_batch_with_a_sign_up_is_not_wrapped_as_clicks_only(store, codes):
-    wrapped = []
-
-    @contextmanager
-    def clicks_only():
-        wrapped.append(True)
-        yield
-
-    batcher = Batcher(store, clicks_only=clicks_only)
+def test_only_a_batch_of_clicks_alone_is_announced_as_clicks_only(store, codes):
+    heard = []
+    store.subscribe(lambda changes: heard.append(changes.clicks_only))
+    batcher = Batcher(store)
     batcher.submit(click(codes[0], "v-1"))
     raw = {"type": "signup", "customer": "new", "visitor": "v-1", "at": T0}
     batcher.submit(check_events([raw], currency="EUR"))
-    assert wrapped == [True]
+    assert heard == [True, False]
 
 
 def test_a_bad_submission_fails_alone(store, batcher, codes):

@@ -1,5 +1,6 @@
 """The landing path's reads in memory: never older than the last committed write
-that could change them, and kept across transactions of clicks alone."""
+that could change them (the store announces each one), and kept across
+transactions of clicks alone."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from wom.store.batcher import Batcher
 from wom.store.checks import check_events
 from wom.store.link_cache import LinkCache
 from wom.store.settings import write_setting
+from wom.web.invitations import PageMemo
 
 T0 = "2026-01-01T00:00:00Z"
 
@@ -63,7 +65,7 @@ def test_a_link_is_read_once_and_then_kept(cache, code, reads):
 
 
 def test_clicks_leave_the_kept_link_in_place(store, cache, code, reads):
-    batcher = Batcher(store, clicks_only=cache.clicks_only)
+    batcher = Batcher(store)
     cache.link(code)
     for n in range(3):
         batcher.submit(check_events([click(code, f"v-{n}")], currency="EUR"))
@@ -85,7 +87,7 @@ def test_a_new_name_shows_at_once(store, cache, code):
 
 
 def test_a_sign_up_through_the_batcher_is_not_taken_for_clicks(store, cache, code):
-    batcher = Batcher(store, clicks_only=cache.clicks_only)
+    batcher = Batcher(store)
     cache.link(code)
     event = signup("alice", "Alice Martin", visitor="v-new-phone")
     batcher.submit(check_events([event], currency="EUR"))
@@ -143,7 +145,14 @@ def test_a_full_cache_starts_over(store, code, reads):
     assert len(reads) == 4
 
 
-# -- what the web layer makes of them (remember) ------------------------------------
+# -- what the web layer makes of them (PageMemo, under the cache's epoch) ----------
+
+
+@pytest.fixture
+def remember(cache):
+    """Keep what ``build`` makes while the cache's entries hold."""
+    memo = PageMemo()
+    return lambda key, build: memo.get(cache.epoch(), key, build)
 
 
 @pytest.fixture
@@ -160,56 +169,71 @@ def builds(cache, code):
 
 
 def test_a_remembered_value_is_made_once_and_kept_across_clicks(
-    store, cache, code, builds
+    store, cache, code, builds, remember
 ):
     build, made = builds
-    batcher = Batcher(store, clicks_only=cache.clicks_only)
-    assert cache.remember("page", build) == "Alice Martin / My business"
+    batcher = Batcher(store)
+    assert remember("page", build) == "Alice Martin / My business"
     for n in range(3):
         batcher.submit(check_events([click(code, f"v-{n}")], currency="EUR"))
-        assert cache.remember("page", build) == "Alice Martin / My business"
+        assert remember("page", build) == "Alice Martin / My business"
     assert len(made) == 1
 
 
 def test_a_remembered_value_is_made_again_after_any_other_write(
-    store, cache, code, builds
+    store, cache, code, builds, remember
 ):
     build, made = builds
-    cache.remember("page", build)
+    remember("page", build)
     with store.write() as db:
         write_setting(db, "business_name", "Bean & Leaf")
-    assert cache.remember("page", build) == "Alice Martin / Bean & Leaf"
+    assert remember("page", build) == "Alice Martin / Bean & Leaf"
     ingest(store, [signup("alice", "Alicia Martin")], source="test")
-    assert cache.remember("page", build) == "Alicia Martin / Bean & Leaf"
+    assert remember("page", build) == "Alicia Martin / Bean & Leaf"
     assert len(made) == 3
 
 
-def test_none_is_never_remembered(store, cache, code, builds):
+def test_none_is_never_remembered(store, cache, code, builds, remember):
     build, made = builds
     with store.write() as db:
         db.execute("UPDATE links SET disabled = 1 WHERE code = ?", [code])
-    assert cache.remember("page", build) is None
-    assert cache.remember("page", build) is None
+    assert remember("page", build) is None
+    assert remember("page", build) is None
     assert len(made) == 2
 
 
-def test_nothing_is_remembered_during_a_write_under_way(store, cache, code, builds):
+def test_nothing_is_remembered_during_a_write_under_way(
+    store, cache, code, builds, remember
+):
     build, made = builds
     seen = {}
     with store.write() as db:
         db.execute("UPDATE identities SET name = 'Alicia Martin'")
         reader = threading.Thread(
-            target=lambda: seen.update(during=cache.remember("page", build))
+            target=lambda: seen.update(during=remember("page", build))
         )
         reader.start()
         reader.join()
     assert seen["during"] == "Alice Martin / My business", "not committed yet"
-    assert cache.remember("page", build) == "Alicia Martin / My business"
+    assert remember("page", build) == "Alicia Martin / My business"
 
 
-def test_a_full_memory_starts_over(store, code):
-    cache = LinkCache(store, max_remembered=1)
+def test_a_full_memory_starts_over(store, cache, code):
+    memo = PageMemo(max_pages=1)
     made = []
     for key in ["a", "b", "a", "b"]:
-        cache.remember(key, lambda key=key: made.append(key) or key)
+        memo.get(cache.epoch(), key, lambda key=key: made.append(key) or key)
     assert made == ["a", "b", "a", "b"]
+
+
+def test_a_page_made_while_the_entries_changed_is_not_kept(store, cache, code):
+    memo = PageMemo()
+    epoch = cache.epoch()
+
+    def build():
+        with store.write() as db:
+            write_setting(db, "business_name", "Bean & Leaf")
+        return cache.settings()["business_name"]
+
+    assert memo.get(epoch, "page", build) == "Bean & Leaf"
+    assert memo.get(cache.epoch(), "page", lambda: "made again") == "made again"

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import wom.service as service_module
+import wom.analytics.spread as spread_module
 from tests.wom_events import events, resolve_links
 from wom.analytics import influence, seeding
 from wom.service import AnalyticsService, NotReady
@@ -421,24 +421,24 @@ def test_clicks_committed_just_before_a_load_are_counted_once(store, record):
     }
     # Committed before the load reads, but told to the listeners during it.
     late_news = []
-    store.notify, tell = late_news.append, store.notify
+    store._announce, tell = late_news.append, store._announce
     try:
         record(click)
     finally:
-        store.notify = tell
+        store._announce = tell
     read_credits = graph_rows.credit_table
 
     def credits_while_the_news_arrives(db):
         for changes in late_news:
-            store.notify(changes)
+            store._announce(changes)
         return read_credits(db)
 
     loading = AnalyticsService(store, background=False)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(graph_rows, "credit_table", credits_while_the_news_arrives)
         loading.ensure_loaded()
-    assert loading.clicks == graph_rows.click_seconds(store.reader())
-    assert len(loading.clicks) == 1
+    assert loading.series.clicks == graph_rows.click_seconds(store.reader())
+    assert len(loading.series.clicks) == 1
 
 
 def test_while_it_warms_up_readers_are_told_to_come_back(store, chatty, monkeypatch):
@@ -489,9 +489,9 @@ def test_clicks_update_a_cached_series_as_a_fresh_one_would_be(
     browser = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
     service.spread("day", *period, now=NOW)
     computed = []
-    real = service_module.spread_series
+    real = spread_module.spread_series
     monkeypatch.setattr(
-        service_module,
+        spread_module,
         "spread_series",
         lambda *args, **kwargs: computed.append(1) or real(*args, **kwargs),
     )

@@ -59,6 +59,34 @@ def _check_secrets(app: Flask) -> None:
             app.config[key] = os.urandom(32).hex()
 
 
+def _build_components(app: Flask) -> None:
+    """The store and what lives beside it for the app's life, each kept under
+    ``app.extensions`` and read through the typed accessors of ``wom.web``.
+
+    The link cache and the analytics service subscribe to the store: it tells
+    them what every committed write changed.
+    """
+    from .service import AnalyticsService
+    from .store import Store
+    from .store.batcher import Batcher
+    from .store.link_cache import LinkCache
+
+    store = Store(app.config["DATABASE"])
+    log.info("wom starting with SQLite %s on %s", sqlite3.sqlite_version, store.path)
+    if app.config["HOLD_WRITER_LOCK"]:
+        store.hold_lock()
+    store.ensure_schema()
+    app.extensions["wom.store"] = store
+    app.extensions["wom.link_cache"] = LinkCache(store)
+    # Two group committers: a landing page's click never waits behind an API
+    # batch, and concurrent API batches share one commit.
+    app.extensions["wom.click_batcher"] = Batcher(store)
+    app.extensions["wom.api_batcher"] = Batcher(store, max_batch=8)
+    app.extensions["wom.analytics"] = AnalyticsService(
+        store, background=app.config["WOM_ANALYTICS_BACKGROUND"]
+    )
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the wom app: config, store, blueprints, error pages, CLI."""
     root = Path(__file__).resolve().parent.parent
@@ -101,19 +129,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
 
     from . import cli, errors
-    from .service import AnalyticsService
-    from .store import Store
-    from .web import api, home, landing, limits, security, sessions
+    from .web import api, health, home, landing, limits, security, sessions
 
-    store = Store(app.config["DATABASE"])
-    app.extensions["wom.store"] = store
-    log.info("wom starting with SQLite %s on %s", sqlite3.sqlite_version, store.path)
-    if app.config["HOLD_WRITER_LOCK"]:
-        store.hold_lock()
-    store.ensure_schema()
-    app.extensions["wom.analytics"] = AnalyticsService(
-        store, background=app.config["WOM_ANALYTICS_BACKGROUND"]
-    )
+    _build_components(app)
 
     app.session_interface = sessions.ReusedSerializerSessions()
     errors.register(app)
@@ -124,6 +142,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf = CSRFProtect(app)
     csrf.exempt(api.blueprint)
     app.extensions["wom.csrf"] = csrf
+    app.register_blueprint(health.blueprint)
     app.register_blueprint(home.blueprint)
     app.register_blueprint(landing.blueprint)
     app.register_blueprint(api.blueprint)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+import time
 from functools import wraps
 from pathlib import Path
 
@@ -16,22 +17,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from .store import (
-    InvalidInput,
-    Store,
-    StoreError,
-    accounts,
-    now_micros,
-    rebuild,
-    rederive_credits,
-)
-from .store.settings import (
-    ATTRIBUTION_KEYS,
-    SETTINGS,
-    parse_setting,
-    read_settings,
-    write_setting,
-)
+from . import actions
+from .store import InvalidInput, Store, StoreError, accounts, now_micros, rebuild
+from .store.settings import SETTINGS, parse_setting, read_settings
 
 __all__ = ["register", "COMMANDS"]
 
@@ -126,14 +114,52 @@ def create_owner(email: str, password: str):
 
 @click.command("create-token")
 @click.argument("name")
-@click.option("--read-only", is_flag=True, help="The token may only read.")
+@click.option(
+    "--scope",
+    type=click.Choice(accounts.SCOPES),
+    default="write",
+    show_default=True,
+    help="read: figures only; write: also events, customers, flags; "
+    "admin: also tokens, settings, webhooks and rewards.",
+)
+@click.option("--read-only", is_flag=True, help="The same as --scope read.")
 @_clear_errors
 @with_appcontext
-def create_token(name: str, read_only: bool):
+def create_token(name: str, scope: str, read_only: bool):
     """Make an API token and print it, once, on stdout (only its hash is kept)."""
-    with _store().write() as db:
-        token = accounts.create_token(db, name, read_only=read_only, now=now_micros())
-    click.echo(token)
+    scope = "read" if read_only else scope
+    click.echo(actions.create_token(_store(), name, scope=scope, now=now_micros()))
+
+
+@click.command("list-tokens")
+@_clear_errors
+@with_appcontext
+def list_tokens():
+    """List the API tokens: name, scope, when made, last used, revoked."""
+    rows = accounts.list_tokens(_store().reader())
+    if not rows:
+        click.echo("No tokens yet; make one with create-token NAME.")
+    for row in rows:
+        state = "revoked " + _day(row["revoked_at"]) if row["revoked_at"] else "active"
+        used = _day(row["last_used_at"]) if row["last_used_at"] else "never"
+        click.echo(
+            f"{row['name']}  {row['scope']}  made {_day(row['created_at'])}  "
+            f"last used {used}  {state}"
+        )
+
+
+@click.command("revoke-token")
+@click.argument("name")
+@_clear_errors
+@with_appcontext
+def revoke_token(name: str):
+    """Revoke the API token NAME: every request carrying it is refused from now."""
+    actions.revoke_token(_store(), name, now=now_micros())
+    click.echo(f"Token {name} revoked.")
+
+
+def _day(micros: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(micros // 1_000_000))
 
 
 @click.command("backup")
@@ -179,11 +205,7 @@ def settings(key: str | None, value: str | None):
             parse_setting(key, "")  # raises, naming the known settings
         click.echo(json.dumps(read_settings(store.reader())[key], ensure_ascii=False))
         return
-    parsed = parse_setting(key, value)
-    with store.write() as db:
-        write_setting(db, key, parsed)
-        if key in ATTRIBUTION_KEYS:
-            rederive_credits(db)
+    parsed = actions.change_setting(store, key, value)
     click.echo(f"{key} = {json.dumps(parsed, ensure_ascii=False)}")
 
 
@@ -252,6 +274,8 @@ COMMANDS = [
     demo,
     create_owner,
     create_token,
+    list_tokens,
+    revoke_token,
     backup,
     settings,
     rebuild_command,

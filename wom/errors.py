@@ -8,15 +8,14 @@ or a secret.
 from __future__ import annotations
 
 import logging
-import math
-import time
+from collections.abc import Callable
 
-from flask import Flask, Response, current_app, json, render_template, request, url_for
+from flask import Flask, Response, current_app, json, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .store import Conflict, InvalidInput, NotFound, StoreError, StoreLocked
 
-__all__ = ["register", "problem"]
+__all__ = ["http_error", "problem", "register", "register_pages"]
 
 log = logging.getLogger(__name__)
 
@@ -53,50 +52,29 @@ def problem(
     return response
 
 
-# What a customer or their friend reads on the landing pages, in the business's
-# branding, instead of the owner-facing wording.
-_LANDING_WORDS = {
-    400: "Please send the form again",
-    429: "One moment, please",
-}
+# A blueprint may show its errors in its own pages: name -> render(status, title,
+# detail) -> HTML, or None for the plain page.
+PageRenderer = Callable[[int, str, str], str | None]
 
 
-def _landing_page(status: int, title: str, detail: str) -> str | None:
-    """The error in the landing pages' branding, or None to use the plain page."""
-    if request.blueprint != "landing" or status not in _LANDING_WORDS:
+def register_pages(app: Flask, blueprint: str, render: PageRenderer) -> None:
+    """Show the errors of ``blueprint``'s views with ``render`` (its branding)."""
+    app.extensions.setdefault("wom.error_pages", {})[blueprint] = render
+
+
+def _blueprint_page(status: int, title: str, detail: str) -> str | None:
+    render = current_app.extensions.get("wom.error_pages", {}).get(request.blueprint)
+    if render is None:
         return None
     try:
-        settings = current_app.extensions["wom.link_cache"].settings()
-    except Exception:  # the store itself may be what failed: the plain page
-        log.exception("no settings for a landing error page")
+        return render(status, title, detail)
+    except Exception:  # what failed may be what the page needs: the plain page
+        log.exception("no error page of %s for a %d", request.blueprint, status)
         return None
-    if status == 429:
-        minutes = max(1, round(_retry_after() / 60))
-        detail = (
-            "Many people have signed up from this network just now. Please try "
-            f"again in {minutes} minute{'s' if minutes > 1 else ''}."
-        )
-    # Only a form already read: parsing one here could fail inside the handler
-    # (a body over the form limit), and a refused request's body is not read.
-    form = request.__dict__.get("form")
-    code = form.get("ref", "") if form is not None else ""
-    back = (
-        url_for("landing.link", code=code)
-        if code.isalnum() and len(code) <= 64
-        else url_for("landing.join")
-    )
-    return render_template(
-        "landing/error.html",
-        settings=settings,
-        business_url=settings["destination_url"] or None,
-        title=_LANDING_WORDS[status],
-        detail=detail,
-        back=back,
-    )
 
 
 def _page(status: int, title: str, detail: str, headers=None) -> Response:
-    html = _landing_page(status, title, detail) or render_template(
+    html = _blueprint_page(status, title, detail) or render_template(
         "error.html", status=status, title=title, detail=detail
     )
     response = Response(html, status=status, mimetype="text/html")
@@ -113,12 +91,11 @@ def _render(
     return _page(status, title, detail, headers=headers)
 
 
-def _http_error(exc: HTTPException):
-    headers = {}
+def http_error(exc: HTTPException, headers: dict | None = None) -> Response:
+    """The page or problem for an HTTP error, with extra ``headers``."""
+    headers = dict(headers or {})
     if exc.code == 405 and exc.valid_methods:
         headers["Allow"] = ", ".join(sorted(exc.valid_methods))
-    if exc.code == 429:
-        headers["Retry-After"] = str(_retry_after())
     return _render(
         exc.code or 500,
         exc.name,
@@ -126,16 +103,6 @@ def _http_error(exc: HTTPException):
         errors=getattr(exc, "errors", None),
         headers=headers,
     )
-
-
-def _retry_after() -> int:
-    """Whole seconds until the breached rate limit's window lets a request in."""
-    from .web.limits import limiter
-
-    current = limiter.current_limit
-    if current is None:
-        return 60
-    return max(1, math.ceil(current.reset_at - time.time()))
 
 
 def _store_error(exc: StoreError):
@@ -152,7 +119,7 @@ def _store_error(exc: StoreError):
 
 def _unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
-        return _http_error(exc)
+        return http_error(exc)
     log.exception("unhandled error on %s %s", request.method, request.path)
     return _render(
         500,
@@ -179,6 +146,6 @@ def register(app: Flask) -> None:
     from .service import NotReady
 
     app.register_error_handler(NotReady, _not_ready)
-    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(StoreError, _store_error)
     app.register_error_handler(Exception, _unexpected)

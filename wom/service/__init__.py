@@ -13,7 +13,6 @@ No Flask and no SQL here: rows come from ``wom.store.graph_rows``.
 
 from __future__ import annotations
 
-import gc
 import heapq
 import logging
 import threading
@@ -24,17 +23,16 @@ from datetime import UTC, datetime
 import networkx as nx
 
 from ..analytics import cascades as cascade_figures
-from ..analytics import spread
 from ..analytics.forest import forest_arrays
-from ..analytics.spread import spread_series
-from ..graph import build_graphs, gc_paused
 from ..store import Changes, Store, graph_rows, now_micros
 from ..store.flags import replace_analytics_flags
 from ..store.settings import read_settings
 from . import rankings
 from .following import follow_batch
 from .forest_state import ForestState
+from .loading import load_figures
 from .rankings import BACKGROUND_FIGURES, EMPTY_FOREST_FIGURES, RANKINGS
+from .series import SpreadSeries
 
 __all__ = ["AnalyticsService", "NotReady", "RANKINGS", "CASCADE_SORTS"]
 
@@ -94,36 +92,18 @@ class AnalyticsService:
         with self._pending_lock:
             self._loading = True
         try:
-            # One pause for the whole build: the collector, switched back on in
-            # between, would walk every object made so far (3 s at a million).
-            with gc_paused():
-                with self.store.snapshot() as db:
-                    settings = read_settings(db)
-                    G, F = build_graphs(
-                        graph_rows.people_table(db),
-                        graph_rows.touch_table(db),
-                        graph_rows.credit_table(db),
-                    )
-                    clicks = graph_rows.click_seconds(db)
-                arrays = forest_arrays(F)
-                state = ForestState(F, decay=settings["value_decay"], arrays=arrays)
-                every = cascade_figures.cascades(arrays)
-                # A million nodes' dicts are long-lived: move them out of the
-                # collector's sight before it runs again, so later collections
-                # (unpickling background results, requests) do not walk the whole
-                # graph again and again.
-                gc.freeze()
+            loaded = load_figures(self.store)
         except BaseException:
             with self._pending_lock:
                 # The next load reads everything these batches wrote.
                 self._loading, self._pending = False, []
             raise
         with self._lock:
-            self.G, self.F, self.state = G, F, state
-            self._arrays = (self.version + 1, arrays)
-            self.clicks = clicks
-            self.settings = settings
-            self._cascades = {row["root"]: row for row in every}
+            self.G, self.F, self.state = loaded.G, loaded.F, loaded.state
+            self._arrays = (self.version + 1, loaded.arrays)
+            self.series = SpreadSeries(loaded.clicks)
+            self.settings = loaded.settings
+            self._cascades = loaded.cascades
             self._dirty_roots = set()
             self._cache = {}
             self.version += 1
@@ -139,8 +119,8 @@ class AnalyticsService:
                 self._follow(merged)
         log.info(
             "analytics loaded %d people, %d conversations in %.2fs",
-            G.number_of_nodes(),
-            G.number_of_edges(),
+            loaded.G.number_of_nodes(),
+            loaded.G.number_of_edges(),
             time.perf_counter() - started,
         )
 
@@ -203,48 +183,46 @@ class AnalyticsService:
                 self._follow(_merged(waiting))
 
     def _follow(self, changes: Changes) -> None:
-        if not (changes.people or changes.pairs or changes.credits) and not (
-            changes.purchasers
-        ):
-            if changes.links:
-                self._follow_clicks(changes)
-            return
+        if changes.graphs:
+            self._follow_graphs(changes)
+        elif changes.links:
+            self._follow_clicks(changes)
+        if changes.settings:
+            self._follow_settings()
+
+    def _follow_graphs(self, changes: Changes) -> None:
         db = self.store.reader()
         with self._lock:
             self._dirty_roots |= follow_batch(self.G, self.F, self.state, db, changes)
-            if changes.clicks is not None:
-                self.clicks.extend(changes.clicks)
-            elif changes.links:
-                self.clicks = graph_rows.click_seconds(db)
-            self.version += 1
-            self._cache = {}
+            if changes.clicks is None:
+                self.series.read_clicks_again(graph_rows.click_seconds(db))
+            else:
+                self.series.add_clicks(changes.clicks)
+            self._changed()
+
+    def _follow_settings(self) -> None:
+        """Take the settings as they are now: a new value decay recomputes the
+        forest's values, and every cached figure goes (a new time zone moves
+        the series' buckets)."""
+        settings = read_settings(self.store.reader())
+        with self._lock:
+            if settings["value_decay"] != self.settings["value_decay"]:
+                self.state = ForestState(
+                    self.F, decay=settings["value_decay"], arrays=self._forest_arrays()
+                )
+            self.settings = settings
+            self._changed()
 
     def _follow_clicks(self, changes: Changes) -> None:
         """Follow a batch that moved link counts alone: only the spread series'
         click counts can change; the forest and every other figure stand."""
         with self._lock:
             if changes.clicks is None:
-                self.clicks = graph_rows.click_seconds(self.store.reader())
+                self.series.read_clicks_again(
+                    graph_rows.click_seconds(self.store.reader())
+                )
             else:
-                self.clicks.extend(changes.clicks)
-            kept = {}
-            for key, value in self._cache.items():
-                if key[0] == "spread":
-                    # A series counts the new clicks in place: recomputed, it
-                    # would hold the service's lock for seconds at a million.
-                    _, _, start, end, _ = key
-                    rows = (
-                        None
-                        if changes.clicks is None
-                        else spread.add_clicks(
-                            value["series"], changes.clicks, start, end
-                        )
-                    )
-                    if rows is None:
-                        continue
-                    value = value | {"series": rows}
-                kept[key] = value
-            self._cache = kept
+                self.series.add_clicks(changes.clicks)
 
     # -- reading ---------------------------------------------------------------
 
@@ -340,42 +318,21 @@ class AnalyticsService:
         """
         self.ensure_loaded()
         now = time.time() if now is None else now
-        key = ("spread", bucket, start, end, int(now // 86400))
         with self._lock:
-            if key not in self._cache:
-                arrays = self._forest_arrays()
-                # One pass over G's edges serves the series and the k-factor.
-                table = spread.conversations(arrays, self.G)
-                series = spread_series(
-                    arrays,
-                    self.G,
-                    bucket=bucket,
-                    tz=self.settings["time_zone"],
-                    clicks=self.clicks,
-                    now=now,
-                    # The service's own ranking equals top_starters' (a property
-                    # test holds them together), and costs milliseconds, not a pass.
-                    starters=[
-                        row["node"] for row in self.starters("reach", 10)["items"]
-                    ],
-                    conversations_table=table,
-                )
-                self._cache[key] = {
-                    "bucket": bucket,
-                    "time_zone": self.settings["time_zone"],
-                    "wom_share": spread.wom_share(arrays, start, end),
-                    "k_factor": spread.k_factor(
-                        arrays, self.G, start, end, now=now, conversations_table=table
-                    ),
-                    "cycle_time": spread.cycle_time(arrays, start, end),
-                    "series": [
-                        row
-                        for row in series
-                        if (start is None or row["end"] > start)
-                        and (end is None or row["start"] < end)
-                    ],
-                }
-            return self._cache[key]
+            return self.series.spread(
+                self._forest_arrays(),
+                self.G,
+                bucket=bucket,
+                start=start,
+                end=end,
+                now=now,
+                time_zone=self.settings["time_zone"],
+                # The service's own ranking equals top_starters' (a property test
+                # holds them together), and costs milliseconds, not a pass.
+                starters=lambda: [
+                    row["node"] for row in self.starters("reach", 10)["items"]
+                ],
+            )
 
     def background_result(self, name: str) -> dict | None:
         """A figure computed in the background, with its ``computed_at``."""
@@ -423,6 +380,12 @@ class AnalyticsService:
 
     # -- helpers ---------------------------------------------------------------
 
+    def _changed(self) -> None:
+        """The graphs or settings moved: every cached figure goes."""
+        self.version += 1
+        self._cache = {}
+        self.series.forget()
+
     def _forest_arrays(self):
         """Arrays of F for the whole-forest passes, rebuilt once per version."""
         version, arrays = self._arrays
@@ -453,15 +416,7 @@ def _merged(batches: list[Changes]) -> Changes:
         return batches[0]
     merged = Changes()
     for changes in batches:
-        merged.people |= changes.people
-        merged.credits |= changes.credits
-        merged.pairs |= changes.pairs
-        merged.purchasers |= changes.purchasers
-        merged.links |= changes.links
-    # A batch without link changes brought no clicks, whatever it says.
-    clicks = [c.clicks if c.links else [] for c in batches]
-    if all(found is not None for found in clicks):
-        merged.clicks = [at for found in clicks for at in found]
+        merged.merge(changes)
     return merged
 
 

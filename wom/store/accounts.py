@@ -9,14 +9,17 @@ from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..emails import looks_like_email
-from .errors import Conflict, InvalidInput
+from .errors import Conflict, InvalidInput, NotFound
 
 __all__ = [
     "PASSWORD_METHOD",
     "create_owner",
     "check_owner",
+    "SCOPES",
     "create_token",
     "find_token",
+    "list_tokens",
+    "revoke_token",
 ]
 
 # Werkzeug's default scrypt cost is below OWASP's floor; this is n=2**17, r=8, p=1.
@@ -58,28 +61,66 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(db: Database, name: str, *, read_only: bool, now: int) -> str:
+# What a token may do, each scope including the ones before it.
+SCOPES = ("read", "write", "admin")
+
+
+def create_token(db: Database, name: str, *, scope: str = "write", now: int) -> str:
     """Make an API token; store only its SHA-256 and return the token, once."""
     name = name.strip()
-    if not name or len(name) > 64:
+    if not name or len(name) > 64 or not name.isprintable():
         raise InvalidInput.field("name", "give a token name of 1 to 64 characters")
+    if scope not in SCOPES:
+        raise InvalidInput.field("scope", f"give one of {', '.join(SCOPES)}")
     if db.execute("SELECT 1 FROM tokens WHERE name = ?", [name]).fetchone():
         raise Conflict(f"A token named {name!r} exists already; pick another name.")
     token = "wom_" + secrets.token_urlsafe(32)
     db.execute(
-        "INSERT INTO tokens(name, token_sha256, read_only, created_at) "
-        "VALUES (?, ?, ?, ?)",
-        [name, _digest(token), int(read_only), now],
+        "INSERT INTO tokens(name, token_sha256, read_only, scope, created_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [name, _digest(token), int(scope == "read"), scope, now],
     )
     return token
 
 
-def find_token(db: Database, token: str) -> dict | None:
-    """The token's name and scope, or None for an unknown token."""
+def revoke_token(db: Database, name: str, now: int) -> None:
+    """Revoke the token ``name``: from now on it answers nothing (NotFound if no
+    such token, Conflict if revoked already)."""
     row = db.execute(
-        "SELECT id, name, read_only FROM tokens WHERE token_sha256 = ?",
+        "SELECT revoked_at FROM tokens WHERE name = ?", [name.strip()]
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No token named {name!r}; list them to see their names.")
+    if row[0] is not None:
+        raise Conflict(f"The token {name!r} is revoked already.")
+    db.execute("UPDATE tokens SET revoked_at = ? WHERE name = ?", [now, name.strip()])
+
+
+def list_tokens(db: Database) -> list[dict]:
+    """Every token, newest first: name, scope, when made, last used and revoked
+    (times in µs, None when never)."""
+    keys = ("name", "scope", "created_at", "last_used_at", "revoked_at")
+    return [
+        dict(zip(keys, row, strict=True))
+        for row in db.execute(
+            "SELECT name, scope, created_at, last_used_at, revoked_at FROM tokens "
+            "ORDER BY created_at DESC, id DESC"
+        )
+    ]
+
+
+def find_token(db: Database, token: str) -> dict | None:
+    """The token's id, name and scope, or None for an unknown or revoked token."""
+    row = db.execute(
+        "SELECT id, name, scope FROM tokens "
+        "WHERE token_sha256 = ? AND revoked_at IS NULL",
         [_digest(token)],
     ).fetchone()
     if row is None:
         return None
-    return {"id": row[0], "name": row[1], "read_only": bool(row[2])}
+    return {
+        "id": row[0],
+        "name": row[1],
+        "scope": row[2],
+        "read_only": row[2] == "read",
+    }

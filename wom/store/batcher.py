@@ -15,9 +15,9 @@ Each submission runs in its own SAVEPOINT, so a bad one fails alone and its
 caller gets its own error; the others commit. Consecutive submissions of plain
 clicks (the landing pages') are first tried together, in one ``append_events``
 call, since appending costs about as much for one click as for ten; if any of them
-fails, each is tried alone. A batch of nothing but clicks is wrapped in
-``clicks_only()`` when given, so that what the landing pages keep in memory
-(``LinkCache``) knows the write changed none of it.
+fails, each is tried alone. A batch of nothing but clicks says so in what the
+store announces after COMMIT (``Changes.clicks_only``), so that what the landing
+pages keep in memory (``LinkCache``) knows the write changed none of it.
 
 The landing pages' clicks and the API's event batches each have a Batcher of their
 own, so a click never waits behind a bulk batch. A submission may bring a
@@ -31,7 +31,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -82,11 +81,8 @@ class Batcher:
         *,
         max_batch: int = 2_000,
         timeout: float = 60.0,
-        clicks_only: Callable[[], AbstractContextManager] | None = None,
     ):
         self.store = store
-        # Wraps the write of a batch of nothing but clicks (see LinkCache).
-        self.clicks_only = clicks_only
         self.max_batch = max_batch
         self.timeout = timeout
         self._queue: list[_Submission] = []
@@ -139,13 +135,13 @@ class Batcher:
         return mine.result
 
     def _lead(self) -> None:
-        """Commit what is queued, wake its callers and the next leader, then tell
-        the store's listeners."""
+        """Commit what is queued (the store announces it to its subscribers), then
+        wake its callers and the next leader."""
         with self._lock:
             batch = self._queue[: self.max_batch]
             del self._queue[: self.max_batch]
         try:
-            changes = self._commit(batch)
+            self._commit(batch)
         finally:
             with self._lock:
                 for submission in batch:
@@ -161,16 +157,12 @@ class Batcher:
                 submission.wake.set()
             if following is not None:
                 following.wake.set()
-        try:
-            self.store.notify(changes)
-        except Exception:
-            log.exception("a store listener failed after a group commit")
 
     def _commit(self, batch: list[_Submission]) -> Changes:
         changes = Changes()
         clicks_only = all(event.type == "click" for s in batch for event in s.events)
         try:
-            with self._quiet_write(clicks_only), self.store.write() as db:
+            with self.store.write() as db:
                 for run in _runs(batch):
                     if len(run) == 1 or not self._append_together(db, run):
                         for submission in run:
@@ -190,6 +182,9 @@ class Batcher:
                         # Of every submission, appended or not: never too few.
                         kinds={e.type for s in batch for e in s.events},
                     )
+                # What the landing pages keep in memory (the link cache) stands
+                # through a write of clicks alone.
+                db.changes.clicks_only = clicks_only
         except BaseException as exc:  # every waiter must learn, whatever happened
             log.exception("group commit of %d submissions failed", len(batch))
             for submission in batch:
@@ -201,11 +196,6 @@ class Batcher:
         self.batches += 1
         self.largest_batch = max(self.largest_batch, len(batch))
         return changes
-
-    def _quiet_write(self, clicks_only: bool):
-        if clicks_only and self.clicks_only is not None:
-            return self.clicks_only()
-        return nullcontext()
 
     @staticmethod
     def _append_together(db, run: list[_Submission]) -> bool:

@@ -1,8 +1,11 @@
-"""What a batch of events changed, and what the derivation steps share.
+"""What a write changed, and what the derivation steps share.
 
-Each step of ``derive.py`` and ``credits.py`` records what it changed in one
-``Changes`` (the analytics service follows it after COMMIT), and passes the keys
-it touched to the next step in temp tables of the writer's connection.
+Every write transaction collects a ``Changes`` (``Store.write`` hands it out as
+``db.changes``); each step of ``derive.py`` and ``credits.py`` and every other
+writer records what it changed there. After COMMIT the store hands it to its
+subscribers (the analytics service, the link cache), so no caller notifies by
+hand. Steps pass the keys they touched to the next step in temp tables of the
+writer's connection.
 """
 
 from __future__ import annotations
@@ -19,16 +22,51 @@ TOUCH_TYPES = "('signup', 'mention', 'heard_from', 'referral')"
 
 @dataclass
 class Changes:
-    """What a batch changed, for the analytics service to follow."""
+    """What one or more committed writes changed, for the subscribers to follow.
+
+    An empty ``Changes`` still means that *something* was written (a setting, a
+    token, a flag): only ``clicks_only`` promises that nothing but clicks was.
+
+    >>> a = Changes(people={1}, clicks=[1.0])
+    >>> a.merge(Changes(people={2}, clicks=[2.0])) is a
+    True
+    >>> sorted(a.people), a.clicks
+    ([1, 2], [1.0, 2.0])
+    """
 
     people: set[int] = field(default_factory=set)
     credits: set[int] = field(default_factory=set)
     pairs: set[tuple[int, int]] = field(default_factory=set)
     purchasers: set[int] = field(default_factory=set)
     links: set[int] = field(default_factory=set)
+    # The settings whose value was written.
+    settings: set[str] = field(default_factory=set)
     # When each new human click happened (POSIX seconds); None: not known, so a
     # listener that follows clicks must read them all again.
-    clicks: list[float] | None = None
+    clicks: list[float] | None = field(default_factory=list)
+    # True only when the write appended clicks and nothing else (the group
+    # committer says so): then settings, links and people stand as they were.
+    clicks_only: bool = False
+
+    def merge(self, other: Changes) -> Changes:
+        """Add ``other`` to this one (in place) and return it."""
+        self.people |= other.people
+        self.credits |= other.credits
+        self.pairs |= other.pairs
+        self.purchasers |= other.purchasers
+        self.links |= other.links
+        self.settings |= other.settings
+        if self.clicks is None or other.clicks is None:
+            self.clicks = None
+        else:
+            self.clicks.extend(other.clicks)
+        self.clicks_only = self.clicks_only and other.clicks_only
+        return self
+
+    @property
+    def graphs(self) -> bool:
+        """Whether the conversation graph or the forest may have changed."""
+        return bool(self.people or self.pairs or self.credits or self.purchasers)
 
 
 def temp_table(db: Database, name: str, columns: str) -> None:

@@ -14,12 +14,13 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from .changes import Changes
 from .errors import StoreLocked
 from .schema import migrations
 
@@ -33,7 +34,18 @@ CACHE_KIB = 64 * 1024
 MMAP_BYTES = 256 * 1024 * 1024
 
 
-def open_database(path: str | os.PathLike, *, synchronous: str = "FULL") -> Database:
+class WriterDatabase(Database):
+    """The writer's connection: a sqlite-utils Database that also carries what the
+    open write transaction has changed (``changes``), for the store to announce."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        super().__init__(conn)
+        self.changes = Changes()
+
+
+def open_database(
+    path: str | os.PathLike, *, synchronous: str = "FULL", kind: type = Database
+) -> Database:
     """Open one connection with wom's pragmas and return it as a sqlite-utils Database.
 
     Connections are made lazily in the process that uses them, never before a fork.
@@ -53,24 +65,25 @@ def open_database(path: str | os.PathLike, *, synchronous: str = "FULL") -> Data
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     # Reads through a memory map skip a copy per page (about 10% on bulk ingest).
     conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-    return Database(conn)
+    return kind(conn)
 
 
 class Store:
     """The SQLite file behind wom: one writer connection, and readers per thread.
 
     ``Store(path)`` opens nothing until it is used. ``migrate()`` applies pending
-    migrations; ``write()`` is the only road for writes.
+    migrations; ``write()`` is the only road for writes, and after each COMMIT it
+    hands what the write changed to every subscriber.
     """
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
-        self._writer: Database | None = None
+        self._writer: WriterDatabase | None = None
         self._write_lock = threading.RLock()
         self._lock_fd: int | None = None
         self._local = threading.local()
-        self._listeners: list = []
+        self._subscribers: list[Callable[[Changes], None]] = []
 
     # -- the lock file --------------------------------------------------------
 
@@ -107,13 +120,13 @@ class Store:
     # -- connections ----------------------------------------------------------
 
     @property
-    def writer(self) -> Database:
+    def writer(self) -> WriterDatabase:
         """The process's single writer connection (takes the lock file first)."""
         if self._writer is None:
             with self._write_lock:
                 if self._writer is None:
                     self.hold_lock()
-                    self._writer = open_database(self.path)
+                    self._writer = open_database(self.path, kind=WriterDatabase)
                     log.info(
                         "wom store %s opened with SQLite %s",
                         self.path,
@@ -125,17 +138,6 @@ class Store:
     def holds_lock(self) -> bool:
         """Whether this process holds the lock file: no other process writes."""
         return self._lock_fd is not None
-
-    def open_writer(self) -> Database | None:
-        """The writer connection if it is open (never opens it)."""
-        return self._writer
-
-    @contextmanager
-    def writing(self) -> Iterator[None]:
-        """Hold the writer lock (re-entrant): no other thread's write can start or
-        end inside the block, and ``write()`` may be entered within it."""
-        with self._write_lock:
-            yield
 
     def reader(self) -> Database:
         """A read connection for this thread (WAL readers never block the writer)."""
@@ -160,11 +162,13 @@ class Store:
             db.execute("COMMIT")
 
     @contextmanager
-    def write(self) -> Iterator[Database]:
+    def write(self) -> Iterator[WriterDatabase]:
         """Run a write transaction: the writer lock, ``BEGIN IMMEDIATE``, then COMMIT.
 
         The COMMIT has returned (and, under ``synchronous=FULL``, reached the disk)
-        when the block exits; on an exception everything is rolled back.
+        when the block exits; on an exception everything is rolled back. Whatever
+        the block recorded in ``db.changes`` is then handed to the subscribers,
+        before ``write`` returns: the writer reads its own writes in every figure.
         """
         with self._write_lock:
             db = self.writer
@@ -172,6 +176,7 @@ class Store:
                 # Nested use joins the outer transaction: one commit for all.
                 yield db
                 return
+            db.changes = Changes()
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -182,16 +187,22 @@ class Store:
                 # commit, so it goes too.
                 if db.conn.in_transaction:
                     db.execute("ROLLBACK")
+                db.changes = Changes()
                 raise
+            changes, db.changes = db.changes, Changes()
+        # Outside the writer lock: the next write need not wait for subscribers.
+        self._announce(changes)
 
-    def subscribe(self, listener) -> None:
-        """Call ``listener(changes)`` after every committed batch of events."""
-        self._listeners.append(listener)
+    def subscribe(self, subscriber: Callable[[Changes], None]) -> None:
+        """Call ``subscriber(changes)`` after every committed write of this process."""
+        self._subscribers.append(subscriber)
 
-    def notify(self, changes) -> None:
-        """Tell the listeners what a committed write changed."""
-        for listener in self._listeners:
-            listener(changes)
+    def _announce(self, changes: Changes) -> None:
+        for subscriber in self._subscribers:
+            try:
+                subscriber(changes)
+            except Exception:  # the write is committed; a subscriber's bug is logged
+                log.exception("a store subscriber failed after a commit")
 
     def migrate(self) -> list[str]:
         """Apply pending migrations; return the names applied."""

@@ -182,6 +182,7 @@ def derive_credits_of(db: Database, customers) -> Changes:
         )
     changes = Changes()
     derive_dirty_credits(db, changes)
+    db.changes.merge(changes)
     return changes
 
 

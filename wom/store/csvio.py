@@ -14,14 +14,13 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 import orjson
 from sqlite_utils import Database
 
-from .changes import Changes
 from .checks import API_FIELDS, check_events, now_micros
 from .connection import Store
 from .csv_text import defused, line_problem, records, unquoted
@@ -65,7 +64,6 @@ class Imported:
     rows: int = 0
     accepted: int = 0
     replayed: int = 0
-    changes: list[Changes] = field(default_factory=list)
 
 
 def detect_kind(header: Iterable[str]) -> str:
@@ -208,17 +206,14 @@ def import_csv(
                 result = append_events(db, chunk, source=SOURCE, now=now)
                 imported.accepted += result.accepted
                 imported.replayed += result.replayed
-                imported.changes.append(result.changes)
                 if progress:
                     progress(len(chunk))
             if profiles:
-                imported.changes.append(_keep_profiles(db, profiles, now))
+                _keep_profiles(db, profiles, now)
                 if progress:
                     progress(len(profiles))
     except InvalidInput as exc:
         raise _at_lines(exc, lines, renamed) from None
-    for changes in imported.changes:
-        store.notify(changes)
     return imported
 
 
@@ -244,7 +239,7 @@ def _at_lines(exc: InvalidInput, lines: list[int], renamed: dict) -> InvalidInpu
     )
 
 
-def _keep_profiles(db: Database, profiles, now: int) -> Changes:
+def _keep_profiles(db: Database, profiles, now: int) -> None:
     """People without a sign-up time: kept with their name and email."""
     db.conn.executemany(
         "INSERT OR IGNORE INTO people(external_id, created_at) VALUES (?, ?)",
@@ -261,9 +256,8 @@ def _keep_profiles(db: Database, profiles, now: int) -> Changes:
         db, [(ids[p.listener], p.name, p.email) for p in profiles]
     )
     last = db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
-    changes = derive_batch(db, last + 1, last, identities=changed)
-    changes.people |= set(ids.values())
-    return changes
+    derive_batch(db, last + 1, last, identities=changed)
+    db.changes.people |= set(ids.values())
 
 
 def _iso(micros: int | None) -> str:

@@ -46,11 +46,13 @@ def derive_batch(
 
     Each step reads the batch's own rows, and the log only where a row the batch
     touched depends on older events; deriving one range twice changes nothing.
+    What changed is recorded in the transaction's ``db.changes`` and returned.
     """
     changes = Changes()
     if kinds is not None and kinds <= {"click"} and not identities:
         # Clicks convert nobody and touch nobody: only the link counts move.
         _derive_links(db, lo, hi, changes)
+        db.changes.merge(changes)
         return changes
     changed = _derive_people(db, lo, hi, changes)
     new_devices = _derive_devices(db, lo, hi)
@@ -61,6 +63,7 @@ def derive_batch(
     _derive_links(db, lo, hi, changes)
     if make_links:
         _ensure_links(db)
+    db.changes.merge(changes)
     return changes
 
 

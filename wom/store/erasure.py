@@ -17,7 +17,6 @@ from sqlite_utils import Database
 
 from ..emails import looks_like_email, normalise_email
 from ..names import normalise_name
-from .changes import Changes
 from .connection import BUSY_TIMEOUT_MS, Store
 from .people import person_id
 
@@ -67,9 +66,9 @@ def erase(
                 "DELETE FROM idempotency_keys WHERE instr(response, ?) > 0", [text]
             )
         db.execute("UPDATE people SET external_id = ? WHERE id = ?", [pseudonym, pid])
+        db.changes.people.add(pid)
         if within is not None:
             within(db)
-    store.notify(Changes(people={pid}))
     if not scrub(store):
         _scrub_later(store)
     return pseudonym

@@ -84,7 +84,6 @@ def ingest_checked(
         result = append_events(db, events, source=source, now=now)
         if within is not None:
             within(db, result)
-    store.notify(result.changes)
     return result
 
 

@@ -21,6 +21,7 @@ from .ingest import append_events, upsert_identities
 from .settings import read_settings
 
 __all__ = [
+    "has_purchases",
     "CUSTOMER_SORTS",
     "SavedCustomer",
     "credit_of",
@@ -180,6 +181,7 @@ def save_customer(
         changes = _derive_nothing_new(db, changed)
     if created:
         changes.people.add(pid)
+        db.changes.people.add(pid)
     return SavedCustomer(pid, created, changes)
 
 
@@ -229,6 +231,11 @@ def touches_of(db: Database, pid: int) -> list[dict]:
         }
         for talker, listener, kinds, count, first, last, converted in rows
     ]
+
+
+def has_purchases(db: Database) -> bool:
+    """Whether any purchase is stored."""
+    return db.execute("SELECT 1 FROM purchases LIMIT 1").fetchone() is not None
 
 
 def purchase_value(db: Database, pid: int) -> float:

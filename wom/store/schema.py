@@ -330,3 +330,16 @@ def _human_click_index(db: Database) -> None:
         "CREATE INDEX events_click ON events(link_id, visitor, at, type, ua_class) "
         "WHERE type = 'click' AND ua_class = 'human'"
     )
+
+
+@migrations(name="0008_token_scopes_and_revocation")
+def _token_scopes_and_revocation(db: Database) -> None:
+    # A token may read; write (ingest, customers, flags); or also administer
+    # (tokens, settings, webhooks). Revoked tokens are kept, for the record of
+    # who wrote what, and answer nothing.
+    db.execute(
+        "ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'write' "
+        "CHECK (scope IN ('read', 'write', 'admin'))"
+    )
+    db.execute("UPDATE tokens SET scope = 'read' WHERE read_only = 1")
+    db.execute("ALTER TABLE tokens ADD COLUMN revoked_at INTEGER")

@@ -211,3 +211,4 @@ def write_setting(db: Database, key: str, value: Any) -> None:
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         [key, json.dumps(value)],
     )
+    db.changes.settings.add(key)

@@ -1,9 +1,8 @@
-"""What the landing pages ask the store: links, share secrets, people by email or
-name, and "who told you" answers.
+"""What the landing pages ask the store: links, share secrets, people by email.
 
-Every function takes the database first. Reads work on any connection; the ones
-that write (``share_secret``, ``record_answer``) run inside the caller's
-``store.write()`` transaction, so a sign-up is all or nothing.
+Every function takes the database first. Reads work on any connection; the one
+that writes (``share_secret``) runs inside the caller's ``store.write()``
+transaction, so a sign-up is all or nothing.
 """
 
 from __future__ import annotations
@@ -13,8 +12,7 @@ import secrets
 
 from sqlite_utils import Database
 
-from ..emails import looks_like_email, normalise_email
-from ..names import normalise_name
+from ..emails import normalise_email
 
 __all__ = [
     "held_referrals",
@@ -22,9 +20,6 @@ __all__ = [
     "is_own_visitor",
     "person_id_of",
     "person_by_email",
-    "customer_named",
-    "resolve_answer",
-    "record_answer",
     "share_secret",
     "share_secret_of",
     "person_by_share_secret",
@@ -93,48 +88,6 @@ def person_by_email(db: Database, email: str) -> dict | None:
     if row is None:
         return None
     return dict(zip(("id", "external_id", "status", "name"), row, strict=True))
-
-
-def customer_named(db: Database, text: str) -> dict | None:
-    """The one customer whose full name matches ``text`` loosely; None if none or
-    several (an ambiguous answer stays for the owner to resolve)."""
-    wanted = normalise_name(text)
-    if not wanted:
-        return None
-    found = [
-        {"id": pid, "external_id": external_id}
-        for pid, external_id in db.execute(
-            "SELECT p.id, p.external_id FROM identities i "
-            "JOIN people p ON p.id = i.person_id "
-            "WHERE i.name_normalised = ? AND p.status = 'customer' LIMIT 2",
-            [wanted],
-        )
-    ]
-    return found[0] if len(found) == 1 else None
-
-
-def resolve_answer(db: Database, text: str) -> dict | None:
-    """The customer a "who told you about us?" answer names, by email or by an
-    unambiguous full name; None when it matches nobody (or several)."""
-    text = text.strip()
-    if looks_like_email(text):
-        person = person_by_email(db, text)
-        if person is not None and person["status"] == "customer":
-            return {"id": person["id"], "external_id": person["external_id"]}
-        return None
-    return customer_named(db, text)
-
-
-def record_answer(
-    db: Database, person_id: int, text: str, resolved_id: int | None, now: int
-) -> int:
-    """Keep an answer as typed, resolved to a person or not; return its id."""
-    cursor = db.execute(
-        "INSERT INTO answers(person_id, text, resolved_id, created_at) "
-        "VALUES (?, ?, ?, ?)",
-        [person_id, text, resolved_id, now],
-    )
-    return cursor.lastrowid
 
 
 def share_secret_of(db: Database, person_id: int) -> str | None:

@@ -4,14 +4,16 @@ It is the hot path (every click renders it), so it is rendered once per brand,
 with slots where the inviter's first name, the link's code and the visitor's CSRF
 token go, and filled with escaped values. Rendering the form's fields through
 WTForms is otherwise most of the cost of a click. The page of each link, its
-slots filled but the token's, is then kept by the link cache, which drops it
-whenever the settings or links may have changed; a click only adds its token.
+slots filled but the token's, is then kept for as long as the link cache's
+entries hold (its epoch): dropped whenever the settings or links may have
+changed. A click only adds its token.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Hashable, Mapping
 from functools import lru_cache
 
 from flask import (
@@ -26,6 +28,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
 from ..store.link_cache import LinkCache
+from . import link_cache
 from .forms import SignupForm
 from .sharing import first_name
 
@@ -62,9 +65,52 @@ def _blank_page(invited: bool, brand: tuple[str, str], home: str) -> str:
     return _render(form, None, None, brand, home, _CSRF)
 
 
+class PageMemo:
+    """Pages made from the link cache's entries, kept while those entries hold.
+
+    >>> memo = PageMemo()
+    >>> memo.get(1, "a", lambda: "page"), memo.get(1, "a", lambda: "other")
+    ('page', 'page')
+    >>> memo.get(2, "a", lambda: "new")
+    'new'
+    """
+
+    def __init__(self, max_pages: int = 10_000):
+        self.max_pages = max_pages
+        self._lock = threading.Lock()
+        self._epoch: int | None = None
+        self._pages: dict[Hashable, str | tuple] = {}
+
+    def get(self, epoch: int | None, key: Hashable, build: Callable[[], object]):
+        """The page kept under ``key`` in ``epoch``, or ``build()``'s, kept.
+
+        ``build`` must read what it shows through the link cache after the
+        caller took ``epoch``: then a page kept was made from data at least as
+        new as its epoch. A None is never kept, and nothing is kept without an
+        epoch (the link cache keeps nothing either).
+        """
+        if epoch is None:
+            return build()
+        with self._lock:
+            if self._epoch != epoch:
+                self._pages, self._epoch = {}, epoch
+            found = self._pages.get(key)
+        if found is None:
+            found = build()
+            if found is not None:
+                with self._lock:
+                    if self._epoch == epoch:
+                        if len(self._pages) >= self.max_pages:
+                            self._pages = {}
+                        self._pages[key] = found
+        return found
+
+
 def register(app: Flask) -> None:
-    """Give ``app`` its own cache of rendered pages (one per brand, or so)."""
+    """Give ``app`` its own caches of rendered pages: one blank page per brand
+    (or so), and each link's page while the link cache's entries hold."""
     app.extensions["wom.invitation_pages"] = lru_cache(maxsize=64)(_blank_page)
+    app.extensions["wom.link_pages"] = PageMemo()
 
 
 def _templates_reload() -> bool:
@@ -94,7 +140,7 @@ def _filled_page(settings: Mapping, link: Mapping | None) -> str:
 
 def _link_page(cache: LinkCache, code: str) -> tuple[str, str] | None:
     """The page of link ``code`` split where the token goes; None if it is off."""
-    # Read again through the cache, after it took its epoch (see remember).
+    # Read again through the cache, after the caller took its epoch (PageMemo).
     link = cache.link(code)
     if link is None:
         return None
@@ -122,11 +168,12 @@ def invitation_page(
         )
         return make_response(html, status)
     if link is not None and not _templates_reload():
-        cache: LinkCache = current_app.extensions["wom.link_cache"]
+        cache = link_cache()
         code = link["code"]
         # The page's addresses start with the script root: part of the key.
-        page = cache.remember(
-            ("invitation", code, request.script_root),
+        page = current_app.extensions["wom.link_pages"].get(
+            cache.epoch(),
+            (code, request.script_root),
             lambda: _link_page(cache, code),
         )
         if page is not None:

@@ -17,7 +17,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     make_response,
     redirect,
     render_template,
@@ -26,21 +25,19 @@ from flask import (
     url_for,
 )
 
+from .. import actions
 from ..store import now_micros
-from ..store.batcher import Batcher
-from ..store.link_cache import LinkCache
 from ..store.shares import (
     held_referrals,
     person_by_share_secret,
     share_secret,
     share_secret_of,
 )
-from . import analytics, invitations, store
+from . import analytics, invitations, landing_errors, link_cache, store
 from .forms import SignupForm
 from .invitations import business_url, invitation_page
 from .limits import limiter, setting_limit
 from .sharing import brought, first_name, sharing_kit
-from .signups import sign_up
 from .visits import (
     client_ip_hmac,
     consented_visitor,
@@ -61,8 +58,8 @@ _CODE_MAX = 64
 _NO_REF_CLICK = {
     "landing.link",
     "landing.signup",
-    "landing.healthz",
-    "landing.readyz",
+    "health.healthz",
+    "health.readyz",
     "static",
 }
 
@@ -70,12 +67,8 @@ _NO_REF_CLICK = {
 @blueprint.record_once
 def _setup(state) -> None:
     app = state.app
-    cache = LinkCache(app.extensions["wom.store"])
-    app.extensions["wom.link_cache"] = cache
-    app.extensions["wom.batcher"] = Batcher(
-        app.extensions["wom.store"], clicks_only=cache.clicks_only
-    )
     invitations.register(app)
+    landing_errors.register(app)
     # The sign-up form checks its own CSRF token (see ``signup``), because
     # CSRFProtect's HTTPS referrer check cannot pass on a page whose
     # Referrer-Policy is no-referrer.
@@ -84,7 +77,7 @@ def _setup(state) -> None:
 
 def _settings() -> Mapping:
     """The business's settings (read-only; kept in memory between writes)."""
-    return current_app.extensions["wom.link_cache"].settings()
+    return link_cache().settings()
 
 
 def _landing_link(code: str, visitor: str | None = None) -> dict | None:
@@ -92,7 +85,7 @@ def _landing_link(code: str, visitor: str | None = None) -> dict | None:
     ``visitor``; None if unknown, off, or too long to be a code."""
     if not 0 < len(code) <= _CODE_MAX:
         return None
-    found = current_app.extensions["wom.link_cache"].link(code)
+    found = link_cache().link(code)
     if found is None:
         return None
     return {**found, "opened_by_owner": visitor in found["owner_visitors"]}
@@ -104,26 +97,6 @@ def _private(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
-
-
-@blueprint.get("/healthz")
-def healthz() -> Response:
-    """Liveness: the process answers. Reads nothing, so it stays cheap."""
-    return Response("ok", mimetype="text/plain")
-
-
-@blueprint.get("/readyz")
-def readyz() -> Response:
-    """Readiness: the figures are loaded (a server's cold start is over).
-
-    Asked before anything loads them (a server started without the warm-up of
-    ``wom.wsgi``, such as ``flask run``), it starts the load, so that a probe
-    alone brings the server to ready."""
-    service = analytics()
-    if service.ready:
-        return Response("ready", mimetype="text/plain")
-    service.warm_up()
-    return Response("loading", 503, mimetype="text/plain", headers={"Retry-After": "5"})
 
 
 @blueprint.before_app_request
@@ -142,7 +115,7 @@ def _ref_parameter() -> None:
     found = _landing_link(code, consented_visitor())
     if found is None or found["opened_by_owner"]:
         return
-    record_click(code, currency=_settings()["currency"])
+    record_click(code)
     # The session cookie is the strictly necessary one (it carries the CSRF
     # token); the code lives there only for this browser session.
     session["ref"] = code
@@ -178,7 +151,7 @@ def link(code: str):
         # The referrer checking their own link: no click (it is not word of
         # mouth), and their share page rather than their friends' offer.
         return redirect(_share_address(found["owner_id"]), 303)
-    record_click(code, currency=settings["currency"])
+    record_click(code)
     return invitation_page(settings, found)
 
 
@@ -227,7 +200,7 @@ def signup():
         return invitation_page(settings, found, form=form, status=422)
     known = consented_visitor()
     visitor = (known or new_visitor()) if form.consent.data else None
-    done = sign_up(
+    done = actions.sign_up(
         store(),
         name=form.name.data,
         email=form.email.data,

@@ -15,14 +15,14 @@ from datetime import UTC, datetime
 
 from flask import Response, current_app, request
 
+from .. import actions
 from ..privacy import hmac_ip
 from ..store import IngestResult
-from ..store.batcher import Batcher
-from ..store.checks import check_events
+from ..store.checks import to_micros
+from . import click_batcher
 
 __all__ = [
     "CONSENT_DAYS",
-    "batcher",
     "client_ip_hmac",
     "consented_visitor",
     "forget_visitor",
@@ -35,11 +35,6 @@ __all__ = [
 # How long a consent lasts before we ask again (CNIL advises at most 13 months).
 CONSENT_DAYS = 180
 _VISITOR = re.compile(r"v-[A-Za-z0-9_-]{22}")
-
-
-def batcher() -> Batcher:
-    """The app's group committer for clicks."""
-    return current_app.extensions["wom.batcher"]
 
 
 def visitor_cookie_name() -> str:
@@ -99,19 +94,17 @@ def _anonymous_visitor(now: datetime) -> str:
     return "a-" + hmac_ip(message, _ip_key())
 
 
-def record_click(code: str, *, currency: str) -> IngestResult:
-    """Record a click on link ``code`` and return once it is committed.
+def record_click(code: str) -> IngestResult:
+    """Record this request as a click on link ``code``; return once committed.
 
-    Bots and link previews are told apart by user agent (the store counts them
-    separately); the visitor is the consented cookie, or the daily hash.
+    The visitor is the consented cookie, or the daily hash.
     """
     now = datetime.now(UTC)
-    raw = {
-        "type": "click",
-        "link": code,
-        "visitor": consented_visitor() or _anonymous_visitor(now),
-        "at": now,
-        "user_agent": request.headers.get("User-Agent", ""),
-        "ip_hmac": client_ip_hmac(),
-    }
-    return batcher().submit(check_events([raw], currency=currency), source="web")
+    return actions.record_click(
+        click_batcher(),
+        code=code,
+        visitor=consented_visitor() or _anonymous_visitor(now),
+        user_agent=request.headers.get("User-Agent", ""),
+        ip_hmac=client_ip_hmac(),
+        at=to_micros(now),
+    )

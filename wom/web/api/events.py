@@ -7,15 +7,15 @@ documented shape, appended and derived in one transaction, answered after COMMIT
 from __future__ import annotations
 
 import orjson
-from flask import Response, current_app, request
+from flask import Response, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
-from ...store import IngestResult, InvalidInput, now_micros
-from ...store.batcher import Batcher
-from ...store.checks import API_FIELDS, CheckedEvent, check_events
+from ... import actions
+from ...store import InvalidInput, now_micros
+from ...store.checks import API_FIELDS, check_events
 from ...store.decode import decode_event_list, decode_events_body
 from ...store.settings import read_settings
-from .. import store
+from .. import api_batcher, store
 from . import blueprint
 from .auth import current_token
 from .idempotency import idempotent, keeper
@@ -25,24 +25,6 @@ __all__ = ["MAX_EVENTS", "NDJSON"]
 
 MAX_EVENTS = 10_000
 NDJSON = "application/x-ndjson"
-
-
-@blueprint.record_once
-def _setup(state) -> None:
-    # Its own group committer, apart from the landing pages' clicks: a click
-    # waits for no bulk batch, and concurrent batches share one commit.
-    state.app.extensions["wom.api_batcher"] = Batcher(
-        state.app.extensions["wom.store"], max_batch=8
-    )
-
-
-def commit_events(
-    events: list[CheckedEvent], *, source: str, now: int, within
-) -> IngestResult:
-    """Append and derive ``events`` with the other requests' of the moment, and
-    return once their transaction has committed (it runs ``within`` inside)."""
-    batcher: Batcher = current_app.extensions["wom.api_batcher"]
-    return batcher.submit(events, source=source, now=now, within=within)
 
 
 def _too_many(count: int) -> RequestEntityTooLarge:
@@ -161,5 +143,7 @@ def post_events():
             },
         )
 
-    commit_events(events, source=current_token()["name"], now=now, within=finish)
+    actions.record_events(
+        api_batcher(), events, source=current_token()["name"], now=now, within=finish
+    )
     return Response(answer["payload"], 200, mimetype="application/json")

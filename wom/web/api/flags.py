@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Response
 
-from ...store import InvalidInput, flags, now_micros, people
-from ...store.reviews import decide
+from ... import actions
+from ...store import InvalidInput, flags, now_micros
 from .. import store
 from . import blueprint
 from .idempotency import idempotent, keep
@@ -15,7 +15,8 @@ from .wire import arguments, choice, integer, iso, json_body, reply
 
 __all__ = ["DECISIONS", "FLAG_KINDS"]
 
-DECISIONS = {"approve": "approved", "void": "voided"}
+DECISIONS = actions.flags.DECISIONS
+
 FLAG_KINDS = ("self_referral", "held", *flags.ANALYTICS_KINDS)
 
 
@@ -59,16 +60,13 @@ def decide_flag(flag_id: str):
         raise InvalidInput.field(
             "decision", 'give {"decision": "approve"} or {"decision": "void"}'
         )
-    with store().write() as db:
-        pid, customer = people.flag_customer(db, flag_id)
-        changes = decide(db, flag_id, DECISIONS[decision], now_micros())
-        credit = people.credit_of(db, pid)
-        found = {
-            "id": flag_id,
-            "status": DECISIONS[decision],
-            "customer": customer,
-            "credited_referrer": credit and credited_referrer(credit),
-        }
-        payload = keep(db, 200, found)
-    store().notify(changes)
-    return Response(payload, 200, mimetype="application/json")
+    answer = {}
+
+    def finish(db, outcome: dict) -> None:
+        credit = outcome["credit"]
+        found = {key: outcome[key] for key in ("id", "status", "customer")}
+        found["credited_referrer"] = credit and credited_referrer(credit)
+        answer["payload"] = keep(db, 200, found)
+
+    actions.decide_flag(store(), flag_id, decision, now=now_micros(), within=finish)
+    return Response(answer["payload"], 200, mimetype="application/json")

@@ -8,7 +8,8 @@ import binascii
 import orjson
 from flask import Response, url_for
 
-from ...store import InvalidInput, erasure, links, now_micros, people, queries
+from ... import actions
+from ...store import InvalidInput, links, now_micros, people, queries
 from .. import analytics, store
 from . import blueprint
 from .auth import current_token
@@ -147,14 +148,17 @@ def list_customers():
 def save_customer():
     """Create a customer, or update one by external id."""
     body = json_body()
-    now = now_micros()
-    with store().write() as db:
-        saved = people.save_customer(db, body, source=current_token()["name"], now=now)
-        found = customer_summary(queries.person(db, body["id"]))
+    answer = {}
+
+    def finish(db, saved: actions.SavedCustomer) -> None:
         status = 201 if saved.created else 200
-        payload = keep(db, status, found)
-    store().notify(saved.changes)
-    location = url_for("api.customer", external_id=found["id"])
+        answer["reply"] = status, keep(db, status, customer_summary(saved.person))
+
+    saved = actions.save_customer(
+        store(), body, source=current_token()["name"], now=now_micros(), within=finish
+    )
+    status, payload = answer["reply"]
+    location = url_for("api.customer", external_id=saved.person["external_id"])
     return Response(payload, status, mimetype=JSON, headers={"Location": location})
 
 
@@ -191,7 +195,7 @@ def customer(external_id: str):
 def erase_customer(external_id: str):
     """Erase a person: identity and free text go, aggregate figures stay."""
     arguments({})
-    erasure.erase(store(), external_id, within=lambda db: keep(db, 204, None))
+    actions.erase_customer(store(), external_id, within=lambda db: keep(db, 204, None))
     return Response(status=204)
 
 
@@ -215,16 +219,13 @@ def create_link(external_id: str):
     body = json_body()
     if not isinstance(body, dict) or set(body) - {"code", "channel"}:
         raise InvalidInput.field("(body)", 'give {"code"?: string, "channel"?: string}')
-    with store().write() as db:
-        pid = people.person_id(db, external_id)
-        link = _link(
-            links.create_link(
-                db,
-                pid,
-                code=body.get("code"),
-                channel=body.get("channel"),
-                now=now_micros(),
-            )
-        )
-        payload = keep(db, 201, link)
-    return Response(payload, 201, mimetype=JSON)
+    answer = {}
+    actions.create_link(
+        store(),
+        external_id,
+        code=body.get("code"),
+        channel=body.get("channel"),
+        now=now_micros(),
+        within=lambda db, link: answer.update(payload=keep(db, 201, _link(link))),
+    )
+    return Response(answer["payload"], 201, mimetype=JSON)

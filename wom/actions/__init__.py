@@ -1,0 +1,35 @@
+"""The use cases: what the owner, a visitor or an integrator can do, one function
+each, free of Flask.
+
+Web pages, API views and CLI commands parse their input, call one of these and
+render what it returns. Each runs on the store's one write road, and the store
+tells its subscribers what changed after COMMIT: nothing here notifies by hand.
+A ``within(db, ...)`` callback, where an action takes one, runs inside the
+transaction before COMMIT (the API keeps its idempotent response there, so that
+both commit or neither does).
+"""
+
+from .answers import resolve_answer
+from .clicks import record_click
+from .customers import SavedCustomer, create_link, erase_customer, save_customer
+from .events import record_events
+from .flags import decide_flag
+from .settings import change_setting
+from .signups import SignUp, sign_up
+from .tokens import create_token, revoke_token
+
+__all__ = [
+    "SavedCustomer",
+    "SignUp",
+    "change_setting",
+    "create_link",
+    "create_token",
+    "decide_flag",
+    "erase_customer",
+    "record_click",
+    "record_events",
+    "resolve_answer",
+    "revoke_token",
+    "save_customer",
+    "sign_up",
+]

@@ -1,0 +1,97 @@
+"""The spread over time, kept for the service: the counted clicks, and each asked
+series until the graphs change.
+
+A batch of clicks alone is counted into the kept series in place: recomputed,
+a series would hold the service's lock for seconds at a million customers.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from ..analytics import spread
+from ..analytics.forest import ForestArrays
+
+__all__ = ["SpreadSeries"]
+
+
+class SpreadSeries:
+    """Counted human clicks (POSIX seconds) and the series computed from them.
+
+    The owner (the analytics service) calls it under its own lock.
+
+    >>> kept = SpreadSeries([1.0])
+    >>> kept.add_clicks([2.0]); kept.clicks
+    [1.0, 2.0]
+    """
+
+    def __init__(self, clicks: list[float]):
+        self.clicks = clicks
+        self._series: dict = {}
+
+    def forget(self) -> None:
+        """Drop every kept series (the graphs or the settings changed)."""
+        self._series = {}
+
+    def read_clicks_again(self, clicks: list[float]) -> None:
+        """Take every counted click anew (a late click changed which count)."""
+        self.clicks = clicks
+        self._series = {}
+
+    def add_clicks(self, clicks: list[float]) -> None:
+        """Count new clicks, in the kept series too where their buckets exist."""
+        self.clicks.extend(clicks)
+        kept = {}
+        for key, value in self._series.items():
+            _, start, end, _ = key
+            rows = spread.add_clicks(value["series"], clicks, start, end)
+            if rows is not None:
+                kept[key] = value | {"series": rows}
+        self._series = kept
+
+    def spread(
+        self,
+        arrays: ForestArrays,
+        G: nx.DiGraph,
+        *,
+        bucket: str,
+        start: float | None,
+        end: float | None,
+        now: float,
+        time_zone: str,
+        starters,
+    ) -> dict:
+        """The series, and wom_share, k_factor and cycle_time over the range, as
+        of ``now``; kept per UTC day of ``now``, so it never outlives that day.
+        ``starters()`` gives the top starters' nodes, asked only when computing.
+        """
+        key = (bucket, start, end, int(now // 86400))
+        if key not in self._series:
+            # One pass over G's edges serves the series and the k-factor.
+            table = spread.conversations(arrays, G)
+            series = spread.spread_series(
+                arrays,
+                G,
+                bucket=bucket,
+                tz=time_zone,
+                clicks=self.clicks,
+                now=now,
+                starters=starters(),
+                conversations_table=table,
+            )
+            self._series[key] = {
+                "bucket": bucket,
+                "time_zone": time_zone,
+                "wom_share": spread.wom_share(arrays, start, end),
+                "k_factor": spread.k_factor(
+                    arrays, G, start, end, now=now, conversations_table=table
+                ),
+                "cycle_time": spread.cycle_time(arrays, start, end),
+                "series": [
+                    row
+                    for row in series
+                    if (start is None or row["end"] > start)
+                    and (end is None or row["start"] < end)
+                ],
+            }
+        return self._series[key]
