@@ -12,7 +12,7 @@ import math
 import time
 
 from flask import Flask, Response, current_app, json, render_template, request, url_for
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from .store import Conflict, InvalidInput, NotFound, StoreError, StoreLocked
 
@@ -58,6 +58,7 @@ def problem(
 _LANDING_WORDS = {
     400: "Please send the form again",
     429: "One moment, please",
+    500: "Sorry, something went wrong",
 }
 
 
@@ -96,8 +97,14 @@ def _landing_page(status: int, title: str, detail: str) -> str | None:
 
 
 def _page(status: int, title: str, detail: str, headers=None) -> Response:
+    stock = default_exceptions.get(status)
     html = _landing_page(status, title, detail) or render_template(
-        "error.html", status=status, title=title, detail=detail
+        "error.html",
+        status=status,
+        title=title,
+        # Werkzeug's stock words ("If you entered the URL manually...") give way
+        # to the page's own; a view's own detail stays.
+        detail=None if stock and detail == stock.description else detail,
     )
     response = Response(html, status=status, mimetype="text/html")
     for key, value in (headers or {}).items():
