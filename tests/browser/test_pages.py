@@ -5,7 +5,10 @@ Screenshots land in tests/screenshots/ for a person to look at.
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +39,39 @@ def open_screen(chromium, live_server):
 def screen(request, open_screen):
     """A page in a window of each size."""
     return open_screen(request.param)
+
+
+def shade(png: bytes, side: str) -> float:
+    """How dark the top corner of ``side`` is: 0 white, 255 black.
+
+    The top rows are the scroll box's own background (the header cells' padding),
+    so only an edge shadow can darken them.
+    """
+    image = Image.open(io.BytesIO(png)).convert("L")
+    columns = range(0, 3) if side == "left" else range(image.width - 3, image.width)
+    pixels = [image.getpixel((x, y)) for x in columns for y in range(1, 4)]
+    return 255 - sum(pixels) / len(pixels)
+
+
+def test_a_table_wider_than_the_screen_says_it_scrolls(screen, screenshots):
+    screen.goto("/")
+    screen.screenshot(path=screenshots / f"home-{screen.name}.png", full_page=True)
+    for section in (".starters", ".cascades"):
+        box = screen.locator(f"{section} .table-scroll")
+        cut = box.evaluate("box => box.scrollWidth > box.clientWidth")
+        assert cut == (screen.name == "phone")
+        assert screen.locator(f"{section} .scroll-hint").is_visible() == cut
+
+
+def test_a_cut_table_shades_each_edge_that_has_more_beyond_it(open_screen):
+    phone = open_screen("phone")
+    phone.goto("/")
+    box = phone.locator(".starters .table-scroll")
+    at_start = box.screenshot()
+    assert shade(at_start, "right") > 20 > shade(at_start, "left")
+    box.evaluate("box => { box.scrollLeft = box.scrollWidth; }")
+    at_end = box.screenshot()
+    assert shade(at_end, "left") > 20 > shade(at_end, "right")
 
 
 def test_an_unknown_address_is_woms_page_with_the_footer_at_the_bottom(
