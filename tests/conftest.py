@@ -20,17 +20,21 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "wom.db"
 
 
+def app_config(db_path: Path, **overrides) -> dict:
+    """A test app's config on ``db_path``: keys, no background process."""
+    return {
+        "TESTING": True,
+        "DATABASE": str(db_path),
+        "SECRET_KEY": SECRET,
+        "IP_HMAC_KEY": IP_KEY,
+        "WOM_ANALYTICS_BACKGROUND": False,
+        **overrides,
+    }
+
+
 @pytest.fixture
 def app(db_path: Path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE": str(db_path),
-            "SECRET_KEY": SECRET,
-            "IP_HMAC_KEY": IP_KEY,
-            "WOM_ANALYTICS_BACKGROUND": False,
-        }
-    )
+    app = create_app(app_config(db_path))
     yield app
     app.extensions["wom.store"].close()
 

@@ -818,6 +818,24 @@ def test_a_csrf_failure_is_400_and_writes_nothing(client, store, alice, token, h
     assert before == {t: count(store, t) for t in before}
 
 
+def test_a_failure_at_sign_up_is_a_500_in_the_business_branding(
+    client, store, alice, monkeypatch
+):
+    from wom import actions
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret path /work/main/instance/wom.db")
+
+    monkeypatch.setattr(actions, "sign_up", broken)
+    set_setting(store, "business_name", "Bean & Leaf")
+    response = sign_up(client, f"/r/{alice}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Sorry, something went wrong" in page and "Bean &amp; Leaf" in page
+    assert f'href="/r/{alice}">Back to the form' in page
+    assert "secret" not in page and 'href="/"' not in page
+
+
 def test_sign_up_over_https_works_without_a_referer(app, store, alice):
     """Referrer-Policy no-referrer means no Referer header on the form's POST, which
     CSRFProtect's strict HTTPS check would refuse."""

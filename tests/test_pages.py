@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import pytest
 
 from wom.store import ingest
@@ -133,16 +136,84 @@ def test_pages_reached_with_ref_send_no_referrer(client):
         assert response.headers["Referrer-Policy"] == "no-referrer"
 
 
-def test_an_unexpected_failure_is_an_html_500_without_details(client, monkeypatch):
+@pytest.fixture
+def broken_home(monkeypatch):
+    """The home page's figures fail with a message that must never be shown."""
     from wom.web import home
 
     def broken():
         raise RuntimeError("secret path /work/main/instance/wom.db")
 
     monkeypatch.setattr(home, "home_figures", broken)
+
+
+def test_an_unexpected_failure_is_an_html_500_without_details(client, broken_home):
     with client.get("/") as response:
         html = response.get_data(as_text=True)
     assert response.status_code == 500
     assert response.mimetype == "text/html"
     assert "secret" not in html and "Traceback" not in html
     assert "Something went wrong on our side" in html
+
+
+# -- wom's own error pages ----------------------------------------------------------
+
+WERKZEUG_WORDS = ("If you entered the URL manually", "requested URL")
+
+
+def heading_of(html: str) -> str:
+    return unescape(re.search(r'<h1 id="error-title">(.*?)</h1>', html)[1])
+
+
+@pytest.mark.parametrize(
+    "method, path, status, heading",
+    [
+        ("GET", "/no/such/page", 404, "There's no page at this address"),
+        ("POST", "/healthz", 405, "This page can't do that"),
+        ("DELETE", "/", 405, "This page can't do that"),
+    ],
+)
+def test_errors_are_woms_own_pages_with_a_way_forward(
+    client, method, path, status, heading
+):
+    with client.open(path, method=method) as response:
+        html = response.get_data(as_text=True)
+    assert (response.status_code, response.mimetype) == (status, "text/html")
+    assert heading_of(html) == heading
+    assert not [words for words in WERKZEUG_WORDS if words in html]
+    assert '<a href="/">Go to the home page</a>' in html
+
+
+def test_a_500_offers_to_try_again(client, broken_home):
+    with client.get("/?ref=") as response:
+        html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert heading_of(html) == "Something went wrong on our side"
+    assert '<a href="/?ref=">Try again</a>' in html
+
+
+def test_a_views_own_words_stay_under_woms_heading(app, client):
+    from flask import abort
+
+    @app.get("/gone")
+    def gone():
+        abort(404, "No customer with id 'c-17'.")
+
+    with client.get("/gone") as response:
+        html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert heading_of(html) == "There's no page at this address"
+    assert "No customer with id &#39;c-17&#39;." in html
+
+
+@pytest.mark.parametrize(
+    "method, path, status",
+    [("GET", "/api/v1/no-such-thing", 404), ("DELETE", "/api/v1/openapi.json", 405)],
+)
+def test_api_errors_stay_problem_json(client, method, path, status):
+    with client.open(path, method=method) as response:
+        assert (response.status_code, response.mimetype) == (
+            status,
+            "application/problem+json",
+        )
+        assert response.get_json()["status"] == status

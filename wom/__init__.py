@@ -26,6 +26,7 @@ def _from_environment(app: Flask) -> None:
         ("WOM_DATABASE", "DATABASE"),
         ("WOM_SECRET_KEY", "SECRET_KEY"),
         ("WOM_IP_KEY", "IP_HMAC_KEY"),
+        ("WOM_PUBLIC_URL", "PUBLIC_URL"),
     ):
         if os.environ.get(name):
             app.config[key] = os.environ[name]
@@ -111,6 +112,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         # limit for everybody, and every referral held as a shared IP.
         TRUSTED_PROXIES=0,
         WOM_ANALYTICS_BACKGROUND=True,
+        # Where people reach wom (https://refer.example.com): link previews and
+        # shared links are built from it, never from the request's Host header.
+        PUBLIC_URL=None,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -118,6 +122,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
     _check_secrets(app)
+    from .web import previews
+
+    previews.configure(app)
     if app.config["SESSION_COOKIE_SECURE"]:
         app.config["SESSION_COOKIE_NAME"] = "__Host-wom_session"
     if app.config["TRUSTED_PROXIES"]:
@@ -145,6 +152,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(health.blueprint)
     app.register_blueprint(home.blueprint)
     app.register_blueprint(landing.blueprint)
+    app.register_blueprint(previews.blueprint)
     app.register_blueprint(api.blueprint)
     cli.register(app)
     return app

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 
 from flask import Flask, Response, current_app, json, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from .store import Conflict, InvalidInput, NotFound, StoreError, StoreLocked
 
@@ -74,8 +74,14 @@ def _blueprint_page(status: int, title: str, detail: str) -> str | None:
 
 
 def _page(status: int, title: str, detail: str, headers=None) -> Response:
+    stock = default_exceptions.get(status)
     html = _blueprint_page(status, title, detail) or render_template(
-        "error.html", status=status, title=title, detail=detail
+        "error.html",
+        status=status,
+        title=title,
+        # Werkzeug's stock words ("If you entered the URL manually...") give way
+        # to the page's own; a view's own detail stays.
+        detail=None if stock and detail == stock.description else detail,
     )
     response = Response(html, status=status, mimetype="text/html")
     for key, value in (headers or {}).items():

@@ -178,3 +178,90 @@ def test_a_10_kb_hostile_form_fires_no_dialog(page, live_server):
     assert page.locator(".lp-error").first.inner_text()
     assert page.dialogs == []
     assert page.csp_violations == []
+
+
+# -- the consent box --------------------------------------------------------------
+
+CONSENT_GEOMETRY = """() => {
+  const box = document.querySelector('.lp-consent');
+  const label = document.querySelector('label[for=consent]');
+  const words = label.querySelector('strong');
+  const style = getComputedStyle(box);
+  const lines = document.createRange();
+  lines.selectNodeContents(words);
+  const rect = (element) => element.getBoundingClientRect().toJSON();
+  return {
+    row: box.clientWidth - parseFloat(style.paddingLeft)
+      - parseFloat(style.paddingRight),
+    label: rect(label),
+    checkbox: rect(document.getElementById('consent')),
+    words: rect(words),
+    word_lines: lines.getClientRects().length,
+  };
+}"""
+
+
+@pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
+def test_the_consent_box_is_a_checkbox_beside_its_words(
+    chromium, live_server, screenshots, width, height
+):
+    context = chromium.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": height}
+    )
+    page = context.new_page()
+    page.goto(f"/r/{live_server.code_of('maya')}")
+    page.screenshot(path=screenshots / f"landing-{width}.png", full_page=True)
+    shape = page.evaluate(CONSENT_GEOMETRY)
+    label, checkbox, words = shape["label"], shape["checkbox"], shape["words"]
+    # The label is the whole row, the checkbox inside it: one click target.
+    assert label["width"] >= shape["row"] - 0.5
+    assert label["left"] <= checkbox["left"] and checkbox["right"] <= label["right"]
+    assert label["top"] <= checkbox["top"] and checkbox["bottom"] <= label["bottom"]
+    # The words beside the checkbox, level with it, on one line.
+    assert words["left"] >= checkbox["right"]
+    assert words["top"] < checkbox["bottom"] and checkbox["top"] < words["bottom"]
+    assert shape["word_lines"] == 1
+    page.click("label[for=consent] strong")
+    assert page.is_checked("#consent")
+    context.close()
+
+
+# -- the phone's own share sheet --------------------------------------------------
+
+NO_SHARE_SHEET = "delete Navigator.prototype.share; delete Navigator.prototype.canShare"
+# A share sheet that records what it was given, as a phone's would show it.
+FAKE_SHARE_SHEET = """Object.defineProperty(Navigator.prototype, 'share', {
+  configurable: true,
+  value(data) { window.sharedWith = data; return Promise.resolve(); },
+});"""
+
+
+def sign_up_to_share_page(page, live_server, email):
+    page.goto(f"/r/{live_server.code_of('maya')}")
+    page.fill("#name", "Sam Rivera")
+    page.fill("#email", email)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/s/"))
+
+
+def test_without_a_share_sheet_the_share_button_is_not_shown(page, live_server):
+    page.context.add_init_script(NO_SHARE_SHEET)
+    sign_up_to_share_page(page, live_server, "sam@example.org")
+    button = page.locator("[data-native-share]")
+    expect(button).to_be_hidden()
+    assert button.bounding_box() is None
+    expect(page.locator(".lp-share-buttons a").first).to_be_visible()
+
+
+def test_with_a_share_sheet_the_share_button_opens_it(page, live_server):
+    page.context.add_init_script(FAKE_SHARE_SHEET)
+    sign_up_to_share_page(page, live_server, "sam@example.org")
+    button = page.get_by_role("button", name="Share with a friend…")
+    expect(button).to_be_visible()
+    button.click()
+    page.wait_for_function("window.sharedWith !== undefined")
+    assert page.evaluate("window.sharedWith") == {
+        "title": live_server.business,
+        "text": f"Have you tried {live_server.business}? {live_server.offer}",
+        "url": page.input_value("#own-link"),
+    }

@@ -37,6 +37,7 @@ from . import analytics, invitations, landing_errors, link_cache, store
 from .forms import SignupForm
 from .invitations import business_url, invitation_page
 from .limits import limiter, setting_limit
+from .previews import public_address
 from .sharing import brought, first_name, sharing_kit
 from .visits import (
     client_ip_hmac,
@@ -243,8 +244,10 @@ def share(secret: str):
     person = person_by_share_secret(db, secret) if len(secret) <= _CODE_MAX else None
     if person is None:
         return _private(_missing(settings, what="share page"))
+    # The address customers pass on: under PUBLIC_URL when it is set.
     link_url = (
-        url_for("landing.link", code=person["code"], _external=True)
+        public_address("landing.link", code=person["code"])
+        or url_for("landing.link", code=person["code"], _external=True)
         if person["code"]
         else None
     )

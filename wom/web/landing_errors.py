@@ -19,6 +19,7 @@ __all__ = ["register"]
 _WORDS = {
     400: "Please send the form again",
     429: "One moment, please",
+    500: "Sorry, something went wrong",
 }
 
 
