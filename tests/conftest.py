@@ -80,3 +80,41 @@ def api(app):
 def db(app):
     """A read connection to the app's database."""
     return app.extensions["wom.store"].reader()
+
+
+OWNER_EMAIL = "owner@example.org"
+OWNER_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def owner_password_hash() -> str:
+    """OWNER_PASSWORD hashed once (scrypt takes a second, on purpose)."""
+    from wom.store.accounts import password_hash
+
+    return password_hash(OWNER_PASSWORD)
+
+
+@pytest.fixture
+def owner(app, owner_password_hash) -> str:
+    """A dashboard owner (OWNER_EMAIL, OWNER_PASSWORD); returns the email."""
+    from wom.store import accounts, now_micros
+
+    with app.extensions["wom.store"].write() as db:
+        accounts.create_owner(db, OWNER_EMAIL, owner_password_hash, now_micros())
+    return OWNER_EMAIL
+
+
+@pytest.fixture
+def owner_client(app, owner):
+    """A browser logged in as the owner."""
+    import re
+
+    client = app.test_client()
+    with client.get("/login") as page:
+        token = re.search(
+            r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(True)
+        )[1]
+    form = {"csrf_token": token, "email": OWNER_EMAIL, "password": OWNER_PASSWORD}
+    with client.post("/login", data=form) as reply:
+        assert reply.status_code == 303, reply.get_data(True)
+    return client

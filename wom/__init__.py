@@ -112,6 +112,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         # limit for everybody, and every referral held as a shared IP.
         TRUSTED_PROXIES=0,
         WOM_ANALYTICS_BACKGROUND=True,
+        # An owner's dashboard session ends after this long without a request,
+        # and this long after it began in any case.
+        OWNER_IDLE_MINUTES=60,
+        OWNER_SESSION_HOURS=12,
         # Where people reach wom (https://refer.example.com): link previews and
         # shared links are built from it, never from the request's Host header.
         PUBLIC_URL=None,
@@ -136,7 +140,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
 
     from . import cli, errors
-    from .web import api, health, home, landing, limits, security, sessions
+    from .web import (
+        api,
+        dashboard,
+        health,
+        home,
+        landing,
+        limits,
+        owners,
+        security,
+        sessions,
+    )
 
     _build_components(app)
 
@@ -154,5 +168,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(landing.blueprint)
     app.register_blueprint(previews.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(owners.blueprint)
+    app.register_blueprint(dashboard.blueprint)
     cli.register(app)
     return app

@@ -107,9 +107,18 @@ def demo(customers: int, seed: int):
 @with_appcontext
 def create_owner(email: str, password: str):
     """Add a dashboard owner."""
-    with _store().write() as db:
-        accounts.create_owner(db, email, password, now_micros())
+    actions.create_owner(_store(), email, password, now=now_micros())
     click.echo(f"Owner {email.strip().lower()} created.")
+
+
+@click.command("setup-code")
+@_clear_errors
+@with_appcontext
+def setup_code():
+    """Print a one-time code that opens the first-run setup page from another
+    machine, for an hour (only while no owner exists)."""
+    code = actions.make_setup_code(_store(), now=now_micros())
+    click.echo(f"Open /setup?code={code} within the hour to make the first owner.")
 
 
 @click.command("create-token")
@@ -273,6 +282,7 @@ COMMANDS = [
     init_db,
     demo,
     create_owner,
+    setup_code,
     create_token,
     list_tokens,
     revoke_token,

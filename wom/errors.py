@@ -23,8 +23,8 @@ PROBLEM_TYPES = "https://wom.invalid/problems/"
 
 
 def wants_problem_json() -> bool:
-    """Whether the failing request belongs to the JSON API."""
-    return request.path.startswith("/api/")
+    """Whether the failing request asks for JSON: the API, or a page's JSON twin."""
+    return request.path.startswith("/api/") or request.path.endswith(".json")
 
 
 def problem(

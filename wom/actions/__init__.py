@@ -14,22 +14,38 @@ from .clicks import record_click
 from .customers import SavedCustomer, create_link, erase_customer, save_customer
 from .events import record_events
 from .flags import decide_flag
+from .owners import (
+    LoggedIn,
+    change_password,
+    create_owner,
+    log_in,
+    log_out,
+    make_setup_code,
+    set_up_first_owner,
+)
 from .settings import change_setting
 from .signups import SignUp, sign_up
 from .tokens import create_token, revoke_token
 
 __all__ = [
+    "LoggedIn",
     "SavedCustomer",
     "SignUp",
+    "change_password",
     "change_setting",
     "create_link",
+    "create_owner",
     "create_token",
     "decide_flag",
     "erase_customer",
+    "log_in",
+    "log_out",
+    "make_setup_code",
     "record_click",
     "record_events",
     "resolve_answer",
     "revoke_token",
     "save_customer",
+    "set_up_first_owner",
     "sign_up",
 ]

@@ -11,6 +11,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+import orjson
 from sqlite_utils import Database
 
 from .changes import Changes
@@ -22,6 +23,7 @@ from .settings import read_settings
 
 __all__ = [
     "has_purchases",
+    "names_of",
     "CUSTOMER_SORTS",
     "SavedCustomer",
     "credit_of",
@@ -231,6 +233,18 @@ def touches_of(db: Database, pid: int) -> list[dict]:
         }
         for talker, listener, kinds, count, first, last, converted in rows
     ]
+
+
+def names_of(db: Database, external_ids) -> dict[str, str]:
+    """The names of the people with these external ids (those who gave one)."""
+    return dict(
+        db.execute(
+            "SELECT p.external_id, i.name FROM json_each(?) j "
+            "CROSS JOIN people p ON p.external_id = j.value "
+            "JOIN identities i ON i.person_id = p.id WHERE i.name IS NOT NULL",
+            [orjson.dumps(list(external_ids))],
+        ).fetchall()
+    )
 
 
 def has_purchases(db: Database) -> bool:

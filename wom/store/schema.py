@@ -343,3 +343,27 @@ def _token_scopes_and_revocation(db: Database) -> None:
     )
     db.execute("UPDATE tokens SET scope = 'read' WHERE read_only = 1")
     db.execute("ALTER TABLE tokens ADD COLUMN revoked_at INTEGER")
+
+
+@migrations(name="0010_owner_sessions")
+def _owner_sessions(db: Database) -> None:
+    db.executescript(
+        """
+        -- Owners' dashboard sessions, server-side: the browser's signed cookie
+        -- holds a random id, and only its SHA-256 is kept here.
+        CREATE TABLE owner_sessions (
+            id_sha256 TEXT PRIMARY KEY,
+            owner_id INTEGER NOT NULL REFERENCES owners(id) ON DELETE CASCADE,
+            created_at INTEGER NOT NULL,
+            seen_at INTEGER NOT NULL,
+            ended_at INTEGER
+        );
+        CREATE INDEX owner_sessions_owner ON owner_sessions(owner_id);
+        -- One-time codes that open the first-run setup page from afar.
+        CREATE TABLE setup_codes (
+            code_sha256 TEXT PRIMARY KEY,
+            created_at INTEGER NOT NULL,
+            used_at INTEGER
+        );
+        """
+    )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, render_template
 
 from ..store import queries
 from ..store.settings import read_settings
 from . import analytics, store
+from .owners import current_owner
+from .requests import from_this_machine
 
 __all__ = ["blueprint"]
 
@@ -56,18 +58,16 @@ def home_figures() -> dict:
     }
 
 
-# The figures name customers and show the business's takings. Until owners log
-# in to a dashboard, only this machine sees them, unless the owner says otherwise.
-_THIS_MACHINE = frozenset({"127.0.0.1", "::1"})
+# The figures name customers and show the business's takings: only this machine
+# and a logged-in owner see them, unless the owner says otherwise.
 
 
 def _figures_shown() -> bool:
-    # A request forwarded by a proxy wom was not told to trust only looks local.
-    local = request.remote_addr in _THIS_MACHINE and (
-        "X-Forwarded-For" not in request.headers
-        or current_app.config["TRUSTED_PROXIES"] > 0
+    return (
+        from_this_machine()
+        or current_owner() is not None
+        or read_settings(store().reader())["public_home"]
     )
-    return local or read_settings(store().reader())["public_home"]
 
 
 @blueprint.get("/")

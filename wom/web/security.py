@@ -22,6 +22,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Pages that show the owner's data or forms: never kept by a browser or a proxy.
+_OWNERS_ONLY = ("/dashboard", "/login", "/setup", "/logout")
+
+
 def _headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -32,7 +36,7 @@ def _headers(response: Response) -> Response:
         response.headers.setdefault(
             "Referrer-Policy", "strict-origin-when-cross-origin"
         )
-    if request.path.startswith("/dashboard"):
+    if request.path.startswith(_OWNERS_ONLY):
         response.headers["Cache-Control"] = "no-store"
     return response
 
