@@ -1,28 +1,33 @@
 """GET /api/v1/openapi.json: the complete OpenAPI 3.1 description of the API.
 
-Every path, parameter, body, response, error and example; ``schemas.py`` holds
-the components. Tests run Schemathesis over it, so it must match what the views do.
+Every path, parameter, response and error is written here; every body, with its
+examples, is the contract's (``wom.contract.document``), so the document and the
+validation cannot disagree. Tests run Schemathesis over it.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
+import msgspec
 from flask import Response
 
 from ...analytics.buckets import BUCKETS
+from ...contract import MAX_EVENTS
+from ...contract.document import REGISTRY, components, example_of
+from ...contract.fields import ExternalId
 from ...service import CASCADE_SORTS
 from ...service.background import SEED_K
 from . import blueprint
-from .events import MAX_EVENTS, NDJSON
-from .examples import EXAMPLES
+from .events import NDJSON
 from .figures import STARTER_RANKINGS
+from .flags import FLAG_KINDS
 from .graph import EDGE_KINDS, FORMATS
 from .idempotency import HEADER
-from .schemas import ERRORS, EXTERNAL_ID, SCHEMAS, TIME
 from .wire import reply
 
-__all__ = ["document"]
+__all__ = ["ERRORS", "build_document", "document"]
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -63,11 +68,15 @@ def _limit(default: int, high: int = 1000) -> dict:
     )
 
 
+def _schema(kind: Any) -> dict:
+    return components({"_": kind}).get("_") or msgspec.json.schema(kind)
+
+
 _ID_PARAM = {
     "name": "external_id",
     "in": "path",
     "required": True,
-    "schema": EXTERNAL_ID,
+    "schema": _schema(ExternalId),
     "description": "The customer's external id.",
 }
 _KEY_PARAM = {
@@ -89,7 +98,9 @@ _REPLAYED = {
     "with the same Idempotency-Key.",
     "schema": {"type": "string", "enum": ["true"]},
 }
-_TIME_QUERY = TIME | {"description": "ISO 8601 with a time zone."}
+_TIME_QUERY = {"type": "string", "format": "date-time"} | {
+    "description": "ISO 8601 with a time zone."
+}
 
 
 def _operation(
@@ -118,43 +129,42 @@ def _operation(
     return found
 
 
-def _json_body(schema: str, example) -> dict:
+def _json_body(schema: str) -> dict:
     return {
         "required": True,
-        "content": {JSON: {"schema": _ref(schema), "example": example}},
+        "content": {
+            JSON: {"schema": _ref(schema), "example": example_of(REGISTRY[schema])}
+        },
     }
 
 
-_EVENTS_BODY = {
-    "required": True,
-    "description": f"One event, a batch of up to {MAX_EVENTS:,}, or NDJSON (one "
-    "event per line).",
-    "content": {
-        JSON: {
-            "schema": {"oneOf": [_ref("Event"), _ref("EventBatch")]},
-            "examples": {
-                "one": {
-                    "summary": "One mention",
-                    "value": SCHEMAS["MentionEvent"]["examples"][0],
-                },
-                "batch": {
-                    "summary": "A sign-up and a purchase",
-                    "value": {
-                        "events": [
-                            SCHEMAS["SignupEvent"]["examples"][0],
-                            SCHEMAS["PurchaseEvent"]["examples"][0],
-                        ]
+def _events_body() -> dict:
+    return {
+        "required": True,
+        "description": f"One event, a batch of up to {MAX_EVENTS:,}, or NDJSON "
+        "(one event per line).",
+        "content": {
+            JSON: {
+                "schema": {"oneOf": [_ref("Event"), _ref("EventBatch")]},
+                "examples": {
+                    "one": {
+                        "summary": "One mention",
+                        "value": example_of(REGISTRY["MentionEvent"]),
+                    },
+                    "batch": {
+                        "summary": "A sign-up and a purchase",
+                        "value": example_of(REGISTRY["EventBatch"]),
                     },
                 },
             },
+            NDJSON: {
+                "schema": {"type": "string"},
+                "example": msgspec.json.encode(example_of(REGISTRY["MentionEvent"]))
+                .decode()
+                .__add__("\n"),
+            },
         },
-        NDJSON: {
-            "schema": {"type": "string"},
-            "example": '{"type": "mention", "from": "c-1001", "to": "c-1002", '
-            '"at": "2026-03-01T12:00:00Z"}\n',
-        },
-    },
-}
+    }
 
 
 def _paths() -> dict:
@@ -201,9 +211,7 @@ def _paths() -> dict:
                 | _json("Customer", "Created.", status=201)
                 | _errors(*WRITE_ERRORS),
                 tag="People",
-                body=_json_body(
-                    "CustomerInput", SCHEMAS["CustomerInput"]["examples"][0]
-                ),
+                body=_json_body("CustomerInput"),
                 write=True,
             ),
         },
@@ -244,7 +252,7 @@ def _paths() -> dict:
                 _json("Link", "Created.", status=201) | _errors(*WRITE_ERRORS, 404),
                 tag="People",
                 parameters=[_ID_PARAM],
-                body=_json_body("LinkInput", {"channel": "instagram"}),
+                body=_json_body("LinkInput"),
                 write=True,
             ),
         },
@@ -256,7 +264,7 @@ def _paths() -> dict:
                 "COMMIT.",
                 _json("IngestResult", "Stored.") | _errors(*WRITE_ERRORS),
                 tag="Events",
-                body=_EVENTS_BODY,
+                body=_events_body(),
                 write=True,
             ),
         },
@@ -412,7 +420,7 @@ def _paths() -> dict:
                         "kind",
                         {
                             "type": "string",
-                            "enum": SCHEMAS["Flag"]["properties"]["kind"]["enum"],
+                            "enum": list(FLAG_KINDS),
                         },
                         "Only flags of this kind.",
                     ),
@@ -445,7 +453,7 @@ def _paths() -> dict:
                         "schema": {"type": "string", "minLength": 1},
                     }
                 ],
-                body=_json_body("FlagDecision", {"decision": "approve"}),
+                body=_json_body("FlagDecision"),
                 write=True,
             ),
         },
@@ -536,9 +544,45 @@ def _error_responses() -> dict:
     return found
 
 
+# status -> (title, when)
+ERRORS = {
+    400: ("Bad Request", "A query parameter, header or body that cannot be read."),
+    401: ("Unauthorized", "No bearer token, or an unknown one."),
+    403: ("Forbidden", "A read-only token tried to write."),
+    404: ("Not Found", "No such customer, cascade or flag."),
+    409: ("Conflict", "The same Idempotency-Key is still running, or a code is taken."),
+    413: (
+        "Request Entity Too Large",
+        f"The body is over the size limit, or holds more than {MAX_EVENTS:,} events; "
+        "nothing was stored.",
+    ),
+    415: ("Unsupported Media Type", "The body is not JSON (or NDJSON for events)."),
+    422: (
+        "Unprocessable Content",
+        "Well-formed but wrong: `errors` names the index and field of each problem. "
+        "Nothing was stored.",
+    ),
+    429: (
+        "Too Many Requests",
+        "Over the token's rate limit: wait Retry-After seconds.",
+    ),
+    503: (
+        "Service Unavailable",
+        "The server has just started and the figures are still loading (or the "
+        "database is busy): ask again after Retry-After seconds.",
+    ),
+}
+
+
 @cache
 def document() -> dict:
     """The OpenAPI 3.1 document (built once)."""
+    return build_document()
+
+
+def build_document(registry: dict[str, Any] | None = None) -> dict:
+    """The OpenAPI 3.1 document, its components generated from ``registry`` (the
+    contract's ``REGISTRY`` unless given)."""
     return {
         "openapi": "3.1.0",
         "info": {
@@ -570,12 +614,7 @@ def document() -> dict:
                     "description": "A token from `flask --app wom create-token`.",
                 }
             },
-            "schemas": {
-                name: {"examples": [EXAMPLES[name]]} | schema
-                if name in EXAMPLES
-                else schema
-                for name, schema in SCHEMAS.items()
-            },
+            "schemas": components(registry),
             "responses": _error_responses(),
         },
     }
