@@ -15,7 +15,7 @@ from . import figures, replies
 from .bodies import CustomerInput, FlagDecision, LinkInput
 from .events import EVENT_CLASSES, Event, EventBatch
 
-__all__ = ["REGISTRY", "components", "example_of"]
+__all__ = ["REGISTRY", "components", "ecma", "example_of"]
 
 REF = "#/components/schemas/{name}"
 
@@ -65,7 +65,7 @@ def components(registry: dict[str, Any] | None = None) -> dict[str, dict]:
             example = example_of(_by_name(name))
         if example is not None:
             schema["examples"] = [example]
-    return _ecma(found)
+    return ecma(found)
 
 
 def _by_name(name: str) -> Any:
@@ -75,15 +75,15 @@ def _by_name(name: str) -> Any:
     return None
 
 
-def _ecma(schema: Any) -> Any:
+def ecma(schema: Any) -> Any:
     """The patterns as ECMA-262 reads them: ``\\Z`` (Python's very end) is ``$``."""
     if isinstance(schema, dict):
         return {
             key: re.sub(r"\\Z$", "$", value)
             if key == "pattern" and isinstance(value, str)
-            else _ecma(value)
+            else ecma(value)
             for key, value in schema.items()
         }
     if isinstance(schema, list):
-        return [_ecma(item) for item in schema]
+        return [ecma(item) for item in schema]
     return schema
