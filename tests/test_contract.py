@@ -106,6 +106,24 @@ def test_a_control_character_in_a_body_is_422_naming_the_field(
     assert [count(db, table) for table in ("links", "identities")] == before
 
 
+@pytest.mark.parametrize("control", ["\u007f", "\u0085", "\u009f"])
+def test_a_control_character_sent_as_raw_bytes_is_refused(api, db, control):
+    # orjson writes DEL and the C1 controls as raw UTF-8, not as escapes.
+    body = orjson.dumps(
+        {"type": "signup", "customer": "bob", "at": AT, "name": control}
+    )
+    assert control.encode() in body
+    reply = api.post("/events", data=body, content_type="application/json")
+    assert (reply.status, fields_named(reply)) == (422, {(0, "name")})
+
+
+def test_a_backslash_before_an_n_is_text_not_a_newline(api, db):
+    name = "C:\\new folder \\u0000 £"
+    reply = api.events({"type": "signup", "customer": "bob", "at": AT, "name": name})
+    assert reply.status == 200
+    assert db.execute("SELECT name FROM identities").fetchone()[0] == name
+
+
 def test_the_name_the_landing_form_refuses_is_refused_by_the_api_too(api, db):
     reply = api.events(
         {"type": "signup", "customer": "bob", "at": AT, "name": NUL_NAME}

@@ -9,6 +9,7 @@ second look, event by event and field by field, that names every one of them.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -22,7 +23,7 @@ from .events import (
     EventBatch,
     checked_events,
 )
-from .fields import problem_of
+from .fields import problem_of, text_problem
 from .problems import InvalidInput, TooMany, Unreadable
 from .rules import EventRules, Refused
 
@@ -41,6 +42,19 @@ _FIELDS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _RAWS = msgspec.json.Decoder(list[msgspec.Raw])
 _RAW = msgspec.json.Decoder(msgspec.Raw)
 _BODY_SHAPE = 'give one event object, or {"events": [event, ...]}'
+# In a JSON text a control character is always an escape (\n, \u001b, \u0085...)
+# or, for DEL and the C1 controls, their raw bytes: a body without any of these
+# holds none, in any string. One scan, instead of a regex per string.
+_MAY_HOLD_CONTROL = re.compile(
+    rb"\\(?:[bfnrt]|u00[0189][0-9a-fA-F]|u007[fF])|\x7f|\xc2[\x80-\x9f]"
+)
+
+
+def _may_hold_control(data: bytes) -> bool:
+    # Three byte searches (memchr) clear most bodies before any regex runs.
+    return (b"\\" in data or b"\x7f" in data or b"\xc2" in data) and bool(
+        _MAY_HOLD_CONTROL.search(data)
+    )
 
 
 def _too_many(count: int) -> TooMany:
@@ -59,6 +73,8 @@ def _lines(data: bytes) -> list[bytes]:
 
 def _decoded(data: bytes, form: str) -> list | None:
     """The events of a wholly well-formed body, in one pass; None otherwise."""
+    if _may_hold_control(data):
+        return None  # the second look says which string, if any, holds one
     try:
         if form == "list":
             return _LIST.decode(data)
@@ -254,6 +270,9 @@ def struct_problems(
                 )
             )
             continue
+        if (wrong := text_problem(info.type, values[name])) is not None:
+            problems.append((name, wrong))
+            continue
         if rules is not None and name in _RULES:
             try:
                 _RULES[name](rules, values[name])
@@ -264,11 +283,16 @@ def struct_problems(
     return problems
 
 
-def _ruled(found: msgspec.Struct, rules: EventRules) -> list[tuple]:
+def _ruled(found: msgspec.Struct, rules: EventRules | None) -> list[tuple]:
+    """The problems of a decoded body: its text, and what ``rules`` govern."""
     problems = []
     for info in msgspec.structs.fields(found):
         value = getattr(found, info.name)
-        if info.encode_name in _RULES and value not in (None, msgspec.UNSET):
+        if (wrong := text_problem(info.type, value)) is not None:
+            problems.append((info.encode_name, wrong))
+        elif rules is not None and info.encode_name in _RULES and value is not None:
+            if value is msgspec.UNSET:
+                continue
             try:
                 _RULES[info.encode_name](rules, value)
             except Refused as exc:
@@ -297,7 +321,7 @@ def decode_body(data: bytes, kind: type, rules: EventRules | None = None):
     except msgspec.DecodeError:
         raise Unreadable("The body is not valid JSON; check its syntax.") from None
     else:
-        problems = [] if rules is None else _ruled(found, rules)
+        problems = _ruled(found, rules)
         if not problems:
             return found
     raise InvalidInput(

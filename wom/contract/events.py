@@ -25,7 +25,7 @@ from .fields import (
     UserAgent,
     text,
 )
-from .rules import EventRules
+from .rules import EventRules, Refused
 
 __all__ = [
     "EVENT_TYPES",
@@ -68,9 +68,14 @@ class CheckedEvent(msgspec.Struct):
     email: str | None = None
 
 
-def _strip(value: str | None) -> str | None:
-    # The pattern holds a character that is not a space: never blank after this.
-    return value.strip() if value is not None else None
+def _filled(value: str | None, field: str) -> str | None:
+    """Free text as kept: stripped, and never only spaces."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        raise Refused(field, "give some text, not only spaces")
+    return value
 
 
 class _Event(
@@ -101,8 +106,8 @@ class _Told(_Event):
             at,
             self.talker,
             self.listener,
-            channel=_strip(self.channel),
-            event_id=_strip(self.event_id),
+            channel=_filled(self.channel, "channel"),
+            event_id=_filled(self.event_id, "event_id"),
         )
 
 
@@ -155,10 +160,10 @@ class SignupEvent(_Event, tag="signup"):
             "signup",
             at,
             listener=self.customer,
-            link=_strip(self.link),
-            visitor=_strip(self.visitor),
-            event_id=_strip(self.event_id),
-            name=_strip(self.name),
+            link=_filled(self.link, "link"),
+            visitor=_filled(self.visitor, "visitor"),
+            event_id=_filled(self.event_id, "event_id"),
+            name=_filled(self.name, "name"),
             email=self.email,
         )
 
@@ -187,7 +192,7 @@ class PurchaseEvent(_Event, tag="purchase"):
             listener=self.customer,
             value=rules.minor_units(self.value),
             currency=rules.currency,
-            event_id=_strip(self.event_id),
+            event_id=_filled(self.event_id, "event_id"),
         )
 
 
@@ -214,9 +219,9 @@ class ClickEvent(_Event, tag="click"):
             index,
             "click",
             at,
-            link=_strip(self.link),
-            visitor=_strip(self.visitor),
-            event_id=_strip(self.event_id),
+            link=_filled(self.link, "link"),
+            visitor=_filled(self.visitor, "visitor"),
+            event_id=_filled(self.event_id, "event_id"),
             ua_class=ua_class,
         )
 
