@@ -181,7 +181,7 @@ def test_change_setting(world):
     world.api.events(
         {"type": "purchase", "customer": "eve", "value": 8, "at": AT},
     )
-    assert figures(world, "ann")["referred_value"] == 8
+    assert figures(world, "ann")["referred_value"] == 800  # cents: 8 EUR
     actions.change_setting(world.store, "value_decay", "0")
     assert world.service.settings["value_decay"] == 0
     actions.change_setting(world.store, "time_zone", "Europe/Paris")
