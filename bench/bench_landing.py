@@ -120,15 +120,15 @@ def disk_commits_per_second(folder: Path, commits: int = 300) -> float:
 
 def one_click_commit_ms(path: Path, codes: list[str], clicks: int = 100) -> float:
     """Median time to append, derive and commit a batch of one click (FULL)."""
-    from wom.store import Store
+    from wom.contract import EventRules, check_objects
+    from wom.store import Store, now_micros
     from wom.store.batcher import Batcher
-    from wom.store.checks import check_events
 
     store = Store(path)
     batcher = Batcher(store)
     times = []
     for n in range(clicks):
-        events = check_events(
+        events = check_objects(
             [
                 {
                     "type": "click",
@@ -138,7 +138,7 @@ def one_click_commit_ms(path: Path, codes: list[str], clicks: int = 100) -> floa
                     "user_agent": BROWSER,
                 }
             ],
-            currency="EUR",
+            EventRules(currency="EUR", floor=0, now=now_micros()),
         )
         started = time.perf_counter()
         batcher.submit(events)

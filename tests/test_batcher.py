@@ -8,14 +8,19 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from wom.contract import EventRules, check_objects
 from wom.store import InvalidInput, StoreLocked, ingest, now_micros
 from wom.store.batcher import Batcher
-from wom.store.checks import check_events
 from wom.store.derive import rebuild
 from wom.store.queries import derived_snapshot
 
 T0 = "2026-01-01T00:00:00Z"
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Chrome/124.0 Safari/537.36"
+
+
+def check_events(raws: list) -> list:
+    """Events checked by the contract, as a client's would be (in EUR)."""
+    return check_objects(raws, EventRules(currency="EUR", floor=0, now=now_micros()))
 
 
 @pytest.fixture
@@ -55,7 +60,7 @@ def click(code, visitor, agent=BROWSER):
         "at": "2026-02-01T00:00:00Z",
         "user_agent": agent,
     }
-    return check_events([raw], currency="EUR")
+    return check_events([raw])
 
 
 def in_file(store, sql, params=()):
@@ -162,7 +167,7 @@ def test_only_a_batch_of_clicks_alone_is_announced_as_clicks_only(store, codes):
     batcher = Batcher(store)
     batcher.submit(click(codes[0], "v-1"))
     raw = {"type": "signup", "customer": "new", "visitor": "v-1", "at": T0}
-    batcher.submit(check_events([raw], currency="EUR"))
+    batcher.submit(check_events([raw]))
     assert heard == [True, False]
 
 
@@ -223,7 +228,7 @@ def test_batched_sign_ups_derive_what_a_rebuild_derives(store, batcher, codes):
             "visitor": "v-c1" if n % 5 == 1 else f"v-{n}",
             "at": "2026-02-01T00:00:00Z",
         }
-        return batcher.submit(check_events([raw], currency="EUR"))
+        return batcher.submit(check_events([raw]))
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(signup, range(24)))

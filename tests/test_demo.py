@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import networkx as nx
 import pytest
@@ -165,7 +166,9 @@ def test_who_told_you_comes_right_before_the_signup(events):
 
 def test_purchases_are_non_negative_euros_and_heavy_tailed(events):
     values = sorted(e["value"] for e in events if e["type"] == "purchase")
-    assert all(isinstance(v, float) and v >= 0 for v in values)
+    # Exact euros and cents, as the API takes them: never a float near them.
+    assert all(isinstance(v, Decimal) and v >= 0 for v in values)
+    assert all(v == v.quantize(Decimal("0.01")) for v in values)
     assert {e["currency"] for e in events if e["type"] == "purchase"} == {"EUR"}
     assert values[-1] > 10 * values[len(values) // 2]
 

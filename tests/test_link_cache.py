@@ -9,14 +9,19 @@ import threading
 import pytest
 
 import wom.store.link_cache as link_cache_module
-from wom.store import Store, ingest
+from wom.contract import EventRules, check_objects
+from wom.store import Store, ingest, now_micros
 from wom.store.batcher import Batcher
-from wom.store.checks import check_events
 from wom.store.link_cache import LinkCache
 from wom.store.settings import write_setting
 from wom.web.invitations import PageMemo
 
 T0 = "2026-01-01T00:00:00Z"
+
+
+def check_events(raws: list) -> list:
+    """Events checked by the contract, as a client's would be (in EUR)."""
+    return check_objects(raws, EventRules(currency="EUR", floor=0, now=now_micros()))
 
 
 def signup(customer, name, visitor=None):
@@ -68,7 +73,7 @@ def test_clicks_leave_the_kept_link_in_place(store, cache, code, reads):
     batcher = Batcher(store)
     cache.link(code)
     for n in range(3):
-        batcher.submit(check_events([click(code, f"v-{n}")], currency="EUR"))
+        batcher.submit(check_events([click(code, f"v-{n}")]))
         assert cache.link(code)["code"] == code
     assert reads == [code]
 
@@ -90,7 +95,7 @@ def test_a_sign_up_through_the_batcher_is_not_taken_for_clicks(store, cache, cod
     batcher = Batcher(store)
     cache.link(code)
     event = signup("alice", "Alice Martin", visitor="v-new-phone")
-    batcher.submit(check_events([event], currency="EUR"))
+    batcher.submit(check_events([event]))
     assert cache.link(code)["owner_visitors"] == {"v-alice", "v-new-phone"}
 
 
@@ -175,7 +180,7 @@ def test_a_remembered_value_is_made_once_and_kept_across_clicks(
     batcher = Batcher(store)
     assert remember("page", build) == "Alice Martin / My business"
     for n in range(3):
-        batcher.submit(check_events([click(code, f"v-{n}")], currency="EUR"))
+        batcher.submit(check_events([click(code, f"v-{n}")]))
         assert remember("page", build) == "Alice Martin / My business"
     assert len(made) == 1
 

@@ -87,7 +87,8 @@ def test_a_sign_up_updates_the_ancestor_path(service, record):
     )
     assert service.version == version + 1
     a = service.person(1)
-    assert (a["reach"], a["generations"], a["referred_value"]) == (2, 2, 4.0)
+    # 8 EUR is 800 cents; decayed by 0.5 one generation up: 400 cents.
+    assert (a["reach"], a["generations"], a["referred_value"]) == (2, 2, 400.0)
 
 
 def test_a_batch_committed_while_the_service_loads_is_followed(
@@ -101,7 +102,12 @@ def test_a_batch_committed_while_the_service_loads_is_followed(
         writer = threading.Thread(
             target=record,
             args=(
-                {"type": "mention", "from": "a", "to": "b", "at": "2026-01-02T00:00Z"},
+                {
+                    "type": "mention",
+                    "from": "a",
+                    "to": "b",
+                    "at": "2026-01-02T00:00:00Z",
+                },
                 {"type": "signup", "customer": "b", "at": "2026-01-03T00:00:00Z"},
             ),
         )

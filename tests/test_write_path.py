@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import msgspec
 import pytest
 
 from tests.api_client import ApiClient
 from wom import actions
+from wom.contract import CustomerInput
 from wom.store import now_micros
 from wom.store.answers import unresolved_answers
 
@@ -97,10 +99,11 @@ def test_record_click(world):
 
 
 def test_record_events(world):
-    from wom.store.checks import check_events
+    from wom.contract import EventRules, check_objects
 
-    events = check_events(
-        [{"type": "mention", "from": "ann", "to": "cy", "at": AT}], currency="EUR"
+    rules = EventRules(currency="EUR", floor=0, now=now_micros())
+    events = check_objects(
+        [{"type": "mention", "from": "ann", "to": "cy", "at": AT}], rules
     )
     actions.record_events(
         world.app.extensions["wom.api_batcher"], events, source="t", now=now_micros()
@@ -109,9 +112,8 @@ def test_record_events(world):
 
 
 def test_save_customer(world):
-    actions.save_customer(
-        world.store, {"id": "dee", "acquired_at": AT}, source="t", now=now_micros()
-    )
+    customer = msgspec.convert({"id": "dee", "acquired_at": AT}, CustomerInput)
+    actions.save_customer(world.store, customer, source="t", now=now_micros())
     assert figures(world, "dee") is not None
 
 
@@ -179,7 +181,7 @@ def test_change_setting(world):
     world.api.events(
         {"type": "purchase", "customer": "eve", "value": 8, "at": AT},
     )
-    assert figures(world, "ann")["referred_value"] == 8
+    assert figures(world, "ann")["referred_value"] == 800  # cents: 8 EUR
     actions.change_setting(world.store, "value_decay", "0")
     assert world.service.settings["value_decay"] == 0
     actions.change_setting(world.store, "time_zone", "Europe/Paris")

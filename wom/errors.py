@@ -111,7 +111,7 @@ def http_error(exc: HTTPException, headers: dict | None = None) -> Response:
     )
 
 
-def _store_error(exc: StoreError):
+def _store_error(exc: StoreError | InvalidInput):
     if isinstance(exc, InvalidInput):
         return _render(422, "Unprocessable Content", str(exc), errors=exc.errors)
     if isinstance(exc, NotFound):
@@ -154,4 +154,5 @@ def register(app: Flask) -> None:
     app.register_error_handler(NotReady, _not_ready)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(StoreError, _store_error)
+    app.register_error_handler(InvalidInput, _store_error)  # the contract's
     app.register_error_handler(Exception, _unexpected)

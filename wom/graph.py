@@ -9,7 +9,8 @@ Conversation graph ``G`` (``nx.DiGraph``), talker -> listener
     - ``status`` (``"customer"`` or ``"prospect"``)
     - ``acquired_at`` (POSIX seconds as float, or ``None`` for a prospect)
     - ``acquired_via`` (``"root"``, ``"referred"``, ``"mention"``, or ``None``)
-    - ``value`` (float: the sum of the person's purchases)
+    - ``value`` (the sum of the person's purchases, in minor units of the
+      business's currency: cents for EUR)
 
     One edge per ordered pair, with ``kinds`` (frozenset of ``"link"``,
     ``"mention"``, ``"heard_from"``, ``"referral"``), ``touches`` (int),

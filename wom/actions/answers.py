@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ..contract import CheckedEvent
 from ..store import Conflict, InvalidInput, Store, people
 from ..store.answers import answer_of, mark_resolved
-from ..store.checks import CheckedEvent
 from ..store.ingest import append_events
 
 __all__ = ["resolve_answer"]

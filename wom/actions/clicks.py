@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ..contract import CheckedEvent
 from ..privacy import user_agent_class
 from ..store import IngestResult
 from ..store.batcher import Batcher
-from ..store.checks import CheckedEvent
 
 __all__ = ["record_click"]
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from ..contract import CustomerInput
 from ..store import Store, erasure, links, people, queries
 
 __all__ = ["SavedCustomer", "create_link", "erase_customer", "save_customer"]
@@ -23,7 +24,7 @@ class SavedCustomer:
 
 def save_customer(
     store: Store,
-    customer: dict,
+    customer: CustomerInput,
     *,
     source: str,
     now: int,
@@ -33,7 +34,7 @@ def save_customer(
     with store.write() as db:
         saved = people.save_customer(db, customer, source=source, now=now)
         found = SavedCustomer(
-            saved.person_id, saved.created, queries.person(db, customer["id"])
+            saved.person_id, saved.created, queries.person(db, customer.id)
         )
         if within is not None:
             within(db, found)

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from sqlite_utils import Database
 
+from ..contract import CheckedEvent
 from ..store import IngestResult
 from ..store.batcher import Batcher
-from ..store.checks import CheckedEvent
 
 __all__ = ["record_events"]
 

@@ -13,11 +13,11 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
+from ..contract import check_objects, to_micros
 from ..store import Store, new_external_id
 from ..store.answers import record_answer, resolve_answer
-from ..store.checks import check_events, to_micros
 from ..store.ingest import append_events
-from ..store.settings import read_settings
+from ..store.settings import event_rules
 from ..store.shares import (
     is_own_visitor,
     landing_link,
@@ -139,7 +139,7 @@ def sign_up(
     """
     at = to_micros(now)
     reader = store.reader()
-    currency = read_settings(reader)["currency"]
+    rules = event_rules(reader, at)
     # Matching a name reads every identity: do it before taking the writer.
     named = resolve_answer(reader, answer) if answer else None
     with store.write() as db:
@@ -164,9 +164,7 @@ def sign_up(
         if told_by is not None:
             heard = {"type": "heard_from", "to": external_id, "at": now}
             events.append(heard | {"from": told_by["external_id"]})
-        append_events(
-            db, check_events(events, currency=currency, now=at), source="web", now=at
-        )
+        append_events(db, check_objects(events, rules), source="web", now=at)
         person_id = person_id_of(db, external_id)
         if answer:
             record_answer(db, person_id, answer, told_by and told_by["id"], at)

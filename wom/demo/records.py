@@ -11,6 +11,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import numpy as np
 
@@ -298,7 +299,8 @@ class EventLog(_Columns):
                 row = {
                     "type": "purchase",
                     "customer": f"c{actor + 1:0{width}d}",
-                    "value": cents / 100,
+                    # Exact major units: never a float near the cents.
+                    "value": Decimal(cents).scaleb(-2),
                     "currency": "EUR",
                     "at": moment,
                 }

@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
+from ..contract import CheckedEvent, now_micros
 from .changes import Changes
-from .checks import CheckedEvent, now_micros
 from .connection import Store
 from .derive import derive_batch
 from .errors import StoreLocked

@@ -8,23 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ..contract import CheckedEvent, currency_exponent, minor_units, now_micros
+from ..contract.times import to_micros
 from ..emails import normalise_email
 from ..names import normalise_name
 from ..privacy import hmac_ip, user_agent_class
-from .checks import CheckedEvent, now_micros, to_micros
 from .connection import Store
 from .derive import rebuild
 from .errors import InvalidInput
 from .ingest import append_events
+from .settings import read_settings
 
 __all__ = ["load_history"]
 
 CHUNK = 50_000
 
 
-def _checked(index: int, raw: dict, ip_key: bytes) -> CheckedEvent:
+def _checked(index: int, raw: dict, ip_key: bytes, exponent: int) -> CheckedEvent:
     kind = raw["type"]
     ip = raw.get("ip")
+    value = raw.get("value")
     event = CheckedEvent(
         index=index,
         type=kind,
@@ -33,7 +36,9 @@ def _checked(index: int, raw: dict, ip_key: bytes) -> CheckedEvent:
         listener=raw.get("to") or raw.get("customer"),
         link=raw.get("link"),
         visitor=raw.get("visitor"),
-        value=raw.get("value"),
+        # Major units as the API takes them (a Decimal, or a float's shortest
+        # text), kept as minor units.
+        value=None if value is None else minor_units(str(value), exponent),
         currency=raw.get("currency"),
         channel=raw.get("channel"),
         event_id=raw.get("event_id"),
@@ -61,6 +66,7 @@ def load_history(
     """
     now = now_micros()
     with store.write() as db:
+        exponent = currency_exponent(read_settings(db)["currency"])
         if db.execute("SELECT 1 FROM events LIMIT 1").fetchone():
             raise InvalidInput.field(
                 "database", "already holds events; load history into a new one"
@@ -103,7 +109,7 @@ def load_history(
             db.execute(f"DROP INDEX {name}")
         for start in range(0, len(events), CHUNK):
             chunk = [
-                _checked(start + i, raw, ip_key)
+                _checked(start + i, raw, ip_key, exponent)
                 for i, raw in enumerate(events[start : start + CHUNK])
             ]
             append_events(db, chunk, source=source, now=now, derive=False)

@@ -13,21 +13,24 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import TextIO
 
+import msgspec
 import orjson
 from sqlite_utils import Database
 
-from .checks import API_FIELDS, check_events, now_micros
+from ..contract import check_objects, currency_exponent, now_micros
 from .connection import Store
 from .csv_text import defused, line_problem, records, unquoted
 from .derive import derive_batch
 from .errors import InvalidInput
 from .ingest import append_events, upsert_identities
-from .settings import read_settings
+from .settings import event_rules, read_settings
 
 __all__ = [
     "COLUMNS",
@@ -146,11 +149,14 @@ def _row(
     }
 
 
+_JSON_NUMBER = re.compile(r"-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
+
+
 def _number(text: str):
-    try:
-        return float(text)
-    except ValueError:
-        return text  # the checker names it
+    """A cell as the JSON number it reads as, digit for digit (never a float)."""
+    if _JSON_NUMBER.fullmatch(text):
+        return msgspec.Raw(text.encode())
+    return text  # not a number: the contract names it
 
 
 def _event(kind: str, row: dict, default_id: str) -> dict:
@@ -178,7 +184,7 @@ def import_csv(
     kind, rows = _rows(text, kind)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     now = now_micros()
-    currency = read_settings(store.reader())["currency"]
+    rules = event_rules(store.reader(), now)
     dated, undated = [], []
     for line, row in rows:
         if kind == "customers" and "acquired_at" not in row:
@@ -189,12 +195,7 @@ def import_csv(
     lines = [line for line, _ in dated + undated]
     renamed = {"customer": "id", "at": "acquired_at"} if kind == "customers" else {}
     try:
-        checked = check_events(
-            [event for _, event in dated + undated],
-            currency=currency,
-            now=now,
-            fields=API_FIELDS,
-        )
+        checked = check_objects([event for _, event in dated + undated], rules)
     except InvalidInput as exc:
         raise _at_lines(exc, lines, renamed) from None
     events, profiles = checked[: len(dated)], checked[len(dated) :]
@@ -292,13 +293,17 @@ _EXPORTS = {
 
 
 def export_rows(db: Database, kind: str) -> Iterator[list]:
-    """The rows of a ``kind`` file, header first, times in ISO 8601."""
+    """The rows of a ``kind`` file, header first, times in ISO 8601, values in
+    major units written out in full (12.30, never 12.3 or a float's noise)."""
     columns = COLUMNS[kind]
     yield list(columns)
     at = columns.index("acquired_at" if kind == "customers" else "at")
+    exponent = currency_exponent(read_settings(db)["currency"])
     for row in db.execute(_EXPORTS[kind]):
         row = ["" if value is None else value for value in row]
         row[at] = _iso(row[at] or None)
+        if kind == "purchases" and row[1] != "":
+            row[1] = f"{Decimal(row[1]).scaleb(-exponent):f}"
         yield row
 
 

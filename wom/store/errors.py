@@ -1,6 +1,11 @@
-"""What the store raises. The web layer maps each to one error shape (wom.errors)."""
+"""What the store raises. The web layer maps each to one error shape (wom.errors).
+
+``InvalidInput`` is the contract's: bad input, found by the contract or the store.
+"""
 
 from __future__ import annotations
+
+from ..contract.problems import InvalidInput
 
 __all__ = ["StoreError", "StoreLocked", "InvalidInput", "NotFound", "Conflict"]
 
@@ -19,27 +24,3 @@ class NotFound(StoreError):
 
 class Conflict(StoreError):
     """The request clashes with what is stored."""
-
-
-class InvalidInput(StoreError):
-    """Bad input: nothing was written.
-
-    ``errors`` lists each problem as ``{"index": int | None, "field": str,
-    "message": str}``; the message says what to do instead.
-    """
-
-    def __init__(self, errors: list[dict]):
-        self.errors = errors
-        first = errors[0] if errors else {"field": "?", "message": "invalid input"}
-        where = f"event {first['index']}: " if first.get("index") is not None else ""
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        super().__init__(f"{where}{first['field']}: {first['message']}{more}")
-
-    @classmethod
-    def field(cls, field: str, message: str) -> InvalidInput:
-        """One problem with a request field (not an event's).
-
-        >>> InvalidInput.field("code", "give 4 to 64 letters").errors
-        [{'index': None, 'field': 'code', 'message': 'give 4 to 64 letters'}]
-        """
-        return cls([{"index": None, "field": field, "message": message}])

@@ -3,7 +3,8 @@
 The API, the landing pages, CSV imports and the demo all call ``ingest`` (or
 ``ingest_checked`` with events already checked). A batch is all or nothing: any
 bad event raises ``InvalidInput`` naming the index and field of every problem, and
-nothing is written. What an event must look like lives in ``checks``.
+nothing is written. What an event must look like is the contract's
+(``wom.contract``).
 """
 
 from __future__ import annotations
@@ -14,19 +15,14 @@ from dataclasses import dataclass, field
 import orjson
 from sqlite_utils import Database
 
+from ..contract import CheckedEvent, check_objects, now_micros
 from ..emails import normalise_email
 from ..names import normalise_name
 from .changes import Changes
-from .checks import (
-    FIELDS,
-    CheckedEvent,
-    check_events,
-    now_micros,
-)
 from .connection import Store
 from .derive import derive_batch
 from .errors import InvalidInput
-from .settings import read_settings
+from .settings import event_rules
 
 __all__ = [
     "IngestResult",
@@ -55,7 +51,6 @@ def ingest(
     *,
     source: str = "web",
     now: int | None = None,
-    fields: dict = FIELDS,
     within: Callable[[Database, IngestResult], None] | None = None,
 ) -> IngestResult:
     """Check and append a batch of events in one transaction; derive what they change.
@@ -66,8 +61,7 @@ def ingest(
     """
     now = now_micros() if now is None else now
     # Checking needs no lock: only the append and derivation hold the writer.
-    currency = read_settings(store.reader())["currency"]
-    events = check_events(raw_events, currency=currency, now=now, fields=fields)
+    events = check_objects(list(raw_events), event_rules(store.reader(), now))
     return ingest_checked(store, events, source=source, now=now, within=within)
 
 
@@ -79,7 +73,7 @@ def ingest_checked(
     now: int,
     within: Callable[[Database, IngestResult], None] | None = None,
 ) -> IngestResult:
-    """``ingest`` for events already checked (by ``check_events`` or ``decode``)."""
+    """``ingest`` for events already checked by the contract."""
     with store.write() as db:
         result = append_events(db, events, source=source, now=now)
         if within is not None:

@@ -8,18 +8,19 @@ are ``links.py``; erasing them is ``erasure.py``.
 from __future__ import annotations
 
 import logging
-import time
+import secrets
 from dataclasses import dataclass
 
+import msgspec
 import orjson
 from sqlite_utils import Database
 
+from ..contract import CustomerInput
 from .changes import Changes
-from .checks import check_events
 from .derive import derive_batch
-from .errors import InvalidInput, NotFound
+from .errors import NotFound
 from .ingest import append_events, upsert_identities
-from .settings import read_settings
+from .settings import event_rules
 
 __all__ = [
     "has_purchases",
@@ -31,6 +32,7 @@ __all__ = [
     "customer_page",
     "person_id",
     "flag_customer",
+    "new_external_id",
     "save_customer",
     "touches_of",
 ]
@@ -44,7 +46,11 @@ CUSTOMER_SORTS = {
     "id": ("p.external_id", False),
     "-id": ("p.external_id", True),
 }
-_CUSTOMER_FIELDS = {"id": "customer", "name": "name", "email": "email"}
+
+
+def new_external_id() -> str:
+    """A short, unique, stable id for a person created without one (``p-...``)."""
+    return "p-" + secrets.token_urlsafe(8)[:10].replace("_", "x").replace("-", "y")
 
 
 def person_id(db: Database, external_id: str) -> int:
@@ -125,45 +131,15 @@ class SavedCustomer:
 
 
 def save_customer(
-    db: Database, customer: dict, *, source: str, now: int
+    db: Database, customer: CustomerInput, *, source: str, now: int
 ) -> SavedCustomer:
     """Create or update a customer by external id, inside a write transaction.
 
-    ``customer`` is ``{"id", "name"?, "email"?, "acquired_at"?}``. With
-    ``acquired_at`` the customer signs up at that time (a replay of the same time
-    adds nothing); without it the person is kept, a prospect until they sign up or
-    buy. Raises InvalidInput naming the field.
+    With ``acquired_at`` the customer signs up at that time (a replay of the same
+    time adds nothing); without it the person is kept, a prospect until they sign
+    up or buy. Raises InvalidInput naming the field (``acquired_at`` out of range).
     """
-    if not isinstance(customer, dict):
-        raise InvalidInput.field("(body)", "give a JSON object")
-    problems = [
-        {"index": None, "field": key, "message": "not a customer field; remove it"}
-        for key in sorted(set(customer) - {*_CUSTOMER_FIELDS, "acquired_at"})
-    ]
-    signup = {"type": "signup", "at": customer.get("acquired_at")}
-    for key, field in _CUSTOMER_FIELDS.items():
-        if customer.get(key) is not None:
-            signup[field] = customer[key]
-    if customer.get("id") is None:
-        problems.append({"index": None, "field": "id", "message": "required"})
-    if signup["at"] is None:
-        signup["at"] = _iso_now(now)
-    currency = read_settings(db)["currency"]
-    try:
-        (event,) = check_events([signup], currency=currency, now=now)
-    except InvalidInput as exc:
-        renamed = {"customer": "id", "at": "acquired_at"}
-        problems += [
-            {
-                "index": None,
-                "field": renamed.get(p["field"], p["field"]),
-                "message": p["message"],
-            }
-            for p in exc.errors
-            if not (p["field"] == "customer" and customer.get("id") is None)
-        ]
-    if problems:
-        raise InvalidInput(problems)
+    event = customer.signup(event_rules(db, now), now)
     external_id = event.listener
     found = db.execute(
         "SELECT id FROM people WHERE external_id = ?", [external_id]
@@ -176,7 +152,8 @@ def save_customer(
         ).lastrowid
     else:
         pid = found[0]
-    if customer.get("acquired_at") is not None and not _signed_up_at(db, pid, event.at):
+    dated = customer.acquired_at is not msgspec.UNSET
+    if dated and not _signed_up_at(db, pid, event.at):
         changes = append_events(db, [event], source=source, now=now).changes
     else:
         changed = upsert_identities(db, [(pid, event.name, event.email)])
@@ -185,10 +162,6 @@ def save_customer(
         changes.people.add(pid)
         db.changes.people.add(pid)
     return SavedCustomer(pid, created, changes)
-
-
-def _iso_now(now: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now // 1_000_000))
 
 
 def _signed_up_at(db: Database, pid: int, at: int) -> bool:
@@ -252,10 +225,10 @@ def has_purchases(db: Database) -> bool:
     return db.execute("SELECT 1 FROM purchases LIMIT 1").fetchone() is not None
 
 
-def purchase_value(db: Database, pid: int) -> float:
-    """The total of the person's purchases (0.0 if none)."""
+def purchase_value(db: Database, pid: int) -> int:
+    """The total of the person's purchases, in minor units (0 if none)."""
     return db.execute(
-        "SELECT coalesce(sum(value), 0.0) FROM purchases WHERE person_id = ?", [pid]
+        "SELECT coalesce(sum(value), 0) FROM purchases WHERE person_id = ?", [pid]
     ).fetchone()[0]
 
 

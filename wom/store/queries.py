@@ -29,7 +29,7 @@ _US = 1_000_000.0
 
 
 def overview(db: Database) -> dict:
-    """Headline counts for the home page and the API."""
+    """Headline counts for the home page and the API (money in minor units)."""
     row = db.execute(
         """
         SELECT
@@ -66,7 +66,7 @@ def overview(db: Database) -> dict:
         "human_clicks": clicks,
         "bot_clicks": bots,
         "purchases": purchases,
-        "purchase_value": round(value, 2),
+        "purchase_value": value,  # minor units of the business's currency
         "events": events,
         "open_flags": flags,
     }

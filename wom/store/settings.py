@@ -13,11 +13,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from limits import parse_many as parse_rate_limits
 from sqlite_utils import Database
 
+from ..contract import EventRules, currency_exponent, iso, now_micros, parse_time
 from .errors import InvalidInput
 
 __all__ = [
     "SETTINGS",
     "ATTRIBUTION_KEYS",
+    "event_rules",
     "read_settings",
     "parse_setting",
     "write_setting",
@@ -54,9 +56,24 @@ def _url(value: str) -> str:
 
 
 def _currency(value: str) -> str:
+    """An ISO 4217 code with a minor unit (ValueError for others).
+
+    >>> _currency(" jpy ")
+    'JPY'
+    """
     if not re.fullmatch(r"[A-Za-z]{3}", value.strip()):
         raise ValueError("give a three-letter ISO 4217 code such as EUR or USD")
+    currency_exponent(value.strip())
     return value.strip().upper()
+
+
+def _time(value: str) -> str:
+    """An ISO 8601 time with a zone, kept in UTC.
+
+    >>> _time("1999-12-31T23:00:00-01:00")
+    '2000-01-01T00:00:00Z'
+    """
+    return iso(parse_time(value.strip()))
 
 
 def _zone(value: str) -> str:
@@ -151,7 +168,15 @@ SETTINGS: dict[str, Setting] = {
         "", "where sign-ups go after the share page (empty: stay)", _url
     ),
     "currency": Setting(
-        "EUR", "the business's currency; others are refused", _currency
+        "EUR",
+        "the business's currency (ISO 4217); others are refused, and it cannot "
+        "change once purchases are recorded",
+        _currency,
+    ),
+    "time_floor": Setting(
+        "2000-01-01T00:00:00Z",
+        "events before this time are refused (lower it to import older history)",
+        _time,
     ),
     "time_zone": Setting("UTC", "buckets of the spread series follow it", _zone),
     "attribution_rule": Setting(
@@ -202,6 +227,16 @@ def parse_setting(key: str, value: str) -> Any:
         raise InvalidInput(
             [{"index": None, "field": key, "message": str(exc)}]
         ) from None
+
+
+def event_rules(db: Database, now: int | None = None) -> EventRules:
+    """The rules events are checked by: the currency, the time floor, now."""
+    values = read_settings(db)
+    return EventRules(
+        currency=values["currency"],
+        floor=parse_time(values["time_floor"]),
+        now=now_micros() if now is None else now,
+    )
 
 
 def write_setting(db: Database, key: str, value: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, render_template
 
+from ..contract import currency_exponent, major
 from ..store import queries
 from ..store.settings import read_settings
 from . import analytics, store
@@ -20,9 +21,14 @@ def home_figures() -> dict:
     db = store().reader()
     service = analytics()
     starters = service.starters("reach", limit=10)["items"]
+    currency = read_settings(db)["currency"]
+    exponent = currency_exponent(currency)
+    overview = queries.overview(db)
+    overview["purchase_value"] = major(overview["purchase_value"], exponent)
     return {
-        "overview": queries.overview(db),
-        "currency": read_settings(db)["currency"],
+        "overview": overview,
+        "currency": currency,
+        "money_decimals": exponent,
         "example_link": queries.busiest_link(db),
         "top_starters": [
             {
@@ -33,9 +39,9 @@ def home_figures() -> dict:
                     "direct_referrals",
                     "generations",
                     "conversations_started",
-                    "referred_value",
                 )
             }
+            | {"referred_value": major(row["referred_value"], exponent)}
             for row in starters
             if row["reach"] or row["conversations_started"]
         ],

@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from flask import Response, current_app, request
 
 from .. import actions
+from ..contract import to_micros
 from ..privacy import hmac_ip
 from ..store import IngestResult
-from ..store.checks import to_micros
 from . import click_batcher
 
 __all__ = [

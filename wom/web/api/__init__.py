@@ -2,8 +2,9 @@
 
 One module per surface: ``auth`` (tokens, rate limit), ``idempotency``, ``people``,
 ``events``, ``figures`` (starters, cascades, spread), ``structure`` (background
-figures), ``flags`` (review), ``graph`` (export), ``openapi`` and ``schemas`` (the
-document) and ``docs`` (/api/docs); ``wire`` holds replies and parameters.
+figures), ``flags`` (review), ``graph`` (export), ``openapi``, ``paths`` and
+``operations`` (the document, around the contract's bodies) and ``docs``
+(/api/docs); ``wire`` holds replies and parameters.
 """
 
 from __future__ import annotations

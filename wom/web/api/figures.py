@@ -10,11 +10,12 @@ from __future__ import annotations
 from flask import Response
 
 from ...analytics.buckets import BUCKETS
+from ...contract import major
 from ...service import CASCADE_SORTS
 from ...store import NotFound, people
 from .. import analytics, store
 from . import blueprint
-from .people import PERSON_FIGURES
+from .people import PERSON_FIGURES, money_exponent
 from .wire import (
     BadParameters,
     arguments,
@@ -60,9 +61,11 @@ def starters():
     if "since" in asked:
         return _starters_since(by, limit, asked["since"], include)
     ranked = analytics().starters(by, limit, include_prospects=include)
+    exponent = money_exponent(store().reader())
     items = [
         {"id": row["external_id"], "status": row["status"]}
         | {name: row.get(name) for name in PERSON_FIGURES}
+        | {"referred_value": major(row.get("referred_value"), exponent)}
         for row in ranked["items"]
     ]
     return reply(
@@ -126,8 +129,9 @@ def cascades():
     )
 
 
-def _nested(tree: dict) -> dict:
-    """The service's tree in the API's shape, built without recursion."""
+def _nested(tree: dict, exponent: int) -> dict:
+    """The service's tree in the API's shape (values in major units), built
+    without recursion."""
     out = {}
     stack = [(tree, out)]
     while stack:
@@ -135,7 +139,7 @@ def _nested(tree: dict) -> dict:
         shaped.update(
             id=node["external_id"],
             acquired_at=iso_seconds(node["acquired_at"]),
-            value=node["value"],
+            value=major(node["value"], exponent),
             kind=node["kind"],
             hidden=node["hidden"],
             children=[{} for _ in node["children"]],
@@ -159,7 +163,8 @@ def cascade(root_id: str):
             else "only customers start cascades"
         )
         raise NotFound(f"{root_id!r} is not the root of a cascade; {hint}.")
-    return reply(_cascade_row(found) | {"tree": _nested(found["tree"])})
+    exponent = money_exponent(store().reader())
+    return reply(_cascade_row(found) | {"tree": _nested(found["tree"], exponent)})
 
 
 @blueprint.get("/spread")

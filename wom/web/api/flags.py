@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Response
 
 from ... import actions
-from ...store import InvalidInput, flags, now_micros
+from ...contract import FlagDecision
+from ...store import flags, now_micros
 from .. import store
 from . import blueprint
 from .idempotency import idempotent, keep
 from .people import credited_referrer
 from .structure import computed_at
-from .wire import arguments, choice, integer, iso, json_body, reply
+from .wire import arguments, body, choice, integer, iso, reply
 
 __all__ = ["DECISIONS", "FLAG_KINDS"]
 
@@ -54,12 +55,7 @@ def list_flags():
 def decide_flag(flag_id: str):
     """Approve or void the credit a flag is about."""
     arguments({})
-    body = json_body()
-    decision = body.get("decision") if isinstance(body, dict) else None
-    if decision not in DECISIONS or set(body) != {"decision"}:
-        raise InvalidInput.field(
-            "decision", 'give {"decision": "approve"} or {"decision": "void"}'
-        )
+    decision = body(FlagDecision).decision
     answer = {}
 
     def finish(db, outcome: dict) -> None:

@@ -12,8 +12,10 @@ import networkx as nx
 import orjson
 from flask import Response
 
-from .. import analytics
+from ...contract import major
+from .. import analytics, store
 from . import blueprint
+from .people import money_exponent
 from .wire import arguments, choice, iso_seconds, moment
 
 __all__ = ["EDGE_KINDS", "FORMATS", "conversation_graph"]
@@ -33,12 +35,14 @@ def _kinds(value: str) -> frozenset:
     return asked
 
 
-def conversation_graph(since: float | None = None, kinds=None) -> nx.DiGraph:
+def conversation_graph(
+    since: float | None = None, kinds=None, exponent: int = 2
+) -> nx.DiGraph:
     """A copy of ``G`` keyed by external id, plain attributes, optionally filtered.
 
     ``since`` (POSIX seconds) keeps conversations begun then or later, and the
     people they join or who converted then or later; ``kinds`` keeps edges of
-    those kinds.
+    those kinds. Values go out in major units (``exponent`` decimals).
     """
     nodes, edges = [], []
     # Copy while the service holds still: G changes while events arrive.
@@ -68,7 +72,7 @@ def conversation_graph(since: float | None = None, kinds=None) -> nx.DiGraph:
         row = {
             "status": attrs["status"],
             "acquired_via": attrs.get("acquired_via") or "",
-            "value": float(attrs.get("value") or 0.0),
+            "value": float(major(attrs.get("value") or 0, exponent)),
         }
         acquired = iso_seconds(attrs.get("acquired_at"))
         if acquired is not None:
@@ -101,7 +105,9 @@ def export_graph():
     chosen = asked.get("format", "json")
     since = asked.get("since")
     H = conversation_graph(
-        None if since is None else since / 1_000_000, asked.get("kinds")
+        None if since is None else since / 1_000_000,
+        asked.get("kinds"),
+        money_exponent(store().reader()),
     )
     headers = {"Content-Disposition": f'attachment; filename="wom-graph.{chosen}"'}
     if chosen == "json":

@@ -9,7 +9,9 @@ import orjson
 from flask import Response, url_for
 
 from ... import actions
-from ...store import InvalidInput, links, now_micros, people, queries
+from ...contract import CustomerInput, LinkInput, currency_exponent, major
+from ...store import links, now_micros, people, queries
+from ...store.settings import event_rules, read_settings
 from .. import analytics, store
 from . import blueprint
 from .auth import current_token
@@ -17,15 +19,20 @@ from .idempotency import idempotent, keep
 from .wire import (
     BadParameters,
     arguments,
+    body,
     choice,
     integer,
     iso,
-    json_body,
     moment,
     reply,
 )
 
-__all__ = ["PERSON_FIGURES", "credited_referrer", "customer_summary"]
+__all__ = [
+    "PERSON_FIGURES",
+    "credited_referrer",
+    "customer_summary",
+    "money_exponent",
+]
 
 ACQUIRED_VIA = ("root", "referred", "mention")
 # The METRICS.md figures about one person, as the API names them.
@@ -72,6 +79,11 @@ def _cursor(value: str) -> list:
 def _encode_cursor(sort: str, key: tuple) -> str:
     raw = orjson.dumps([sort, *key])
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def money_exponent(db) -> int:
+    """Decimals of the business's currency: money is kept in its minor units."""
+    return currency_exponent(read_settings(db)["currency"])
 
 
 def customer_summary(row: dict) -> dict:
@@ -147,7 +159,9 @@ def list_customers():
 @idempotent
 def save_customer():
     """Create a customer, or update one by external id."""
-    body = json_body()
+    now = now_micros()
+    # The time rules here give a clear 422 early; the store applies them again.
+    customer = body(CustomerInput, event_rules(store().reader(), now))
     answer = {}
 
     def finish(db, saved: actions.SavedCustomer) -> None:
@@ -155,7 +169,7 @@ def save_customer():
         answer["reply"] = status, keep(db, status, customer_summary(saved.person))
 
     saved = actions.save_customer(
-        store(), body, source=current_token()["name"], now=now_micros(), within=finish
+        store(), customer, source=current_token()["name"], now=now, within=finish
     )
     status, payload = answer["reply"]
     location = url_for("api.customer", external_id=saved.person["external_id"])
@@ -171,14 +185,17 @@ def customer(external_id: str):
     pid = found["id"]
     figures = analytics().person(pid) or {}
     credit = people.credit_of(db, pid)
-    value = people.purchase_value(db, pid)
+    exponent = money_exponent(db)
+    value = major(people.purchase_value(db, pid), exponent)
+    shown = {name: figures.get(name) for name in PERSON_FIGURES}
+    shown["referred_value"] = major(shown["referred_value"], exponent)
     return reply(
         {
             **customer_summary(found),
             "value": value,
             "credited_referrer": credit and credited_referrer(credit),
             "cascade_root": figures.get("cascade_root"),
-            "figures": {name: figures.get(name) for name in PERSON_FIGURES},
+            "figures": shown,
             "computed_at": figures.get("computed_at"),
             "links": [_link(link) for link in links.links_of(db, pid)],
             "touches": [
@@ -216,15 +233,13 @@ def customer_links(external_id: str):
 @idempotent
 def create_link(external_id: str):
     """Give the person a new referral link."""
-    body = json_body()
-    if not isinstance(body, dict) or set(body) - {"code", "channel"}:
-        raise InvalidInput.field("(body)", 'give {"code"?: string, "channel"?: string}')
+    asked = body(LinkInput)
     answer = {}
     actions.create_link(
         store(),
         external_id,
-        code=body.get("code"),
-        channel=body.get("channel"),
+        code=asked.code or None,
+        channel=asked.channel or None,
         now=now_micros(),
         within=lambda db, link: answer.update(payload=keep(db, 201, _link(link))),
     )

@@ -6,29 +6,29 @@ a repeated one or a bad value is a 400 naming the parameter and the fix.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
 from flask import Response, request
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
-from ...store import parse_time
+from ...contract import TooMany, Unreadable, decode_body, iso, parse_time
+from ...contract.rules import EventRules
 
 __all__ = [
     "BadParameters",
     "arguments",
+    "body",
     "choice",
+    "contract_errors",
     "integer",
     "iso",
     "iso_seconds",
-    "json_body",
     "moment",
     "reply",
 ]
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class BadParameters(BadRequest):
@@ -46,18 +46,6 @@ def reply(body: Any, status: int = 200, headers: dict | None = None) -> Response
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
-
-
-def iso(micros: int | None) -> str | None:
-    """Microseconds since the epoch (UTC) -> ISO 8601 with a Z.
-
-    >>> iso(0), iso(1_500_000)
-    ('1970-01-01T00:00:00Z', '1970-01-01T00:00:01.500000Z')
-    """
-    if micros is None:
-        return None
-    moment = _EPOCH + timedelta(microseconds=micros)
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def iso_seconds(seconds: float | None) -> str | None:
@@ -128,13 +116,24 @@ def arguments(allowed: dict[str, Callable[[str], Any]]) -> dict[str, Any]:
     return found
 
 
-def json_body() -> Any:
-    """The request's JSON body: 415 for another media type, 400 if it does not parse."""
+@contextmanager
+def contract_errors() -> Iterator[None]:
+    """The contract's refusals as HTTP errors: 400 unreadable, 413 too many (a
+    422, InvalidInput, is the error handler's)."""
+    try:
+        yield
+    except Unreadable as exc:
+        raise BadRequest(str(exc)) from None
+    except TooMany as exc:
+        raise RequestEntityTooLarge(str(exc)) from None
+
+
+def body(kind: type, rules: EventRules | None = None) -> Any:
+    """The request's JSON body decoded as the contract's ``kind``: 415 for another
+    media type, 400 if it does not parse, 422 naming each field that is wrong."""
     if request.mimetype != "application/json":
         raise UnsupportedMediaType(
             "Send the body as application/json (events also take application/x-ndjson)."
         )
-    try:
-        return orjson.loads(request.get_data(cache=True))
-    except orjson.JSONDecodeError:
-        raise BadRequest("The body is not valid JSON; check its syntax.") from None
+    with contract_errors():
+        return decode_body(request.get_data(cache=True), kind, rules)
