@@ -177,3 +177,33 @@ def screenshots():
     """Where screenshots go (ignored by git)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture
+def owner_page(page, live_server, owner_password_hash):
+    """``page`` logged in to the dashboard through the login form, as the owner."""
+    from tests.conftest import OWNER_EMAIL, OWNER_PASSWORD
+    from wom.store import accounts, now_micros
+
+    with live_server.store.write() as db:
+        accounts.create_owner(db, OWNER_EMAIL, owner_password_hash, now_micros())
+    page.goto("/login")
+    page.get_by_label("Email").fill(OWNER_EMAIL)
+    page.get_by_label("Password").fill(OWNER_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/dashboard")
+    return page
+
+
+def assert_accessible(page) -> None:
+    """axe-core finds no serious or critical violation on the page as it stands."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:3])
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, "\n".join(serious)
