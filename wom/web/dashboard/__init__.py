@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import orjson
 from flask import (
@@ -27,7 +28,7 @@ from werkzeug.exceptions import Unauthorized
 
 from ..owners import current_owner
 
-__all__ = ["blueprint", "is_twin", "page", "show"]
+__all__ = ["ago", "blueprint", "is_twin", "page", "show"]
 
 blueprint = Blueprint("dashboard", __name__)
 
@@ -90,6 +91,24 @@ def _owners_only():
 @blueprint.app_context_processor
 def _navigation() -> dict:
     return {"dashboard_nav": NAV}
+
+
+@blueprint.app_template_filter("ago")
+def ago(iso: str, now: datetime | None = None) -> str:
+    """How long ago an ISO 8601 time was, in words.
+
+    >>> ago("2026-01-01T00:00:00Z", now=datetime(2026, 1, 1, 0, 3, tzinfo=UTC))
+    '3 minutes ago'
+    >>> ago("2026-01-01T00:00:00Z", now=datetime(2026, 1, 1, 0, 0, 20, tzinfo=UTC))
+    'just now'
+    """
+    then = datetime.fromisoformat(iso)
+    seconds = ((now or datetime.now(UTC)) - then).total_seconds()
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'s' if count > 1 else ''} ago"
+    return "just now"
 
 
 # The page modules add their routes as they load.
