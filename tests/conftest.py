@@ -12,7 +12,7 @@ from wom.store import Store, ingest
 SECRET = "s" * 64
 IP_KEY = "i" * 64
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+DATA = REPO / "tests" / "data"  # files the tests read; see tests/data/README.md
 
 
 @pytest.fixture

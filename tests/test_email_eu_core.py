@@ -14,14 +14,12 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
+from tests.conftest import DATA
 from wom.analytics.structure import communities, normalized_mutual_information
 from wom.graph import build_conversation_graph
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 EDGES = DATA / "email-Eu-core.txt"
 DEPARTMENTS = DATA / "email-Eu-core-department-labels.txt"
-
-pytestmark = pytest.mark.skipif(not EDGES.is_file(), reason=f"no data in {DATA}")
 
 
 def read_pairs(path: Path) -> list[tuple[int, int]]:

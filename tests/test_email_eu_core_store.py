@@ -8,14 +8,13 @@ from datetime import UTC, datetime, timedelta
 import networkx as nx
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import DATA
 from wom.analytics.influence import influence_all
 from wom.analytics.structure import communities, normalized_mutual_information
 from wom.graph import build_conversation_graph
 from wom.service import AnalyticsService
 from wom.store import InvalidInput, Store, ingest, queries
 
-DATA = SHARED / "data"
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
