@@ -1,4 +1,5 @@
 # wom: `make run` serves the demo on http://127.0.0.1:5000; `make test` runs every test.
+# `make run PORT=8080` (or `make serve PORT=8080`) serves on another port.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -41,13 +42,15 @@ instance/wom.db: | deps instance/config.py
 	$(FLASK) settings offer_text "Your first bag is on us, and your friend gets one too."
 	$(FLASK) settings destination_url "https://lumiere-coffee.example/"
 
+run: PORT = 5000
 run: deps instance/config.py instance/wom.db
-	WOM_HOLD_LOCK=1 $(FLASK) run --debug --no-reload --host 127.0.0.1 --port 5000
+	WOM_HOLD_LOCK=1 $(FLASK) run --debug --no-reload --host 127.0.0.1 --port $(PORT)
 
-# Production-style: one process with threads (RELIABILITY.md), no debugger.
+# Production-style: one process with threads (docs/reliability.md), no debugger.
+serve: PORT = 8000
 serve: deps instance/config.py instance/wom.db
 	$(BIN)/gunicorn --worker-class gthread --workers 1 --threads 8 \
-		--bind 127.0.0.1:8000 'wom.wsgi:app'
+		--bind 127.0.0.1:$(PORT) 'wom.wsgi:app'
 
 lint: deps
 	$(BIN)/ruff check .
