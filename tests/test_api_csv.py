@@ -223,7 +223,7 @@ def test_import_refuses_while_the_server_holds_the_lock(app, write, db_path: Pat
             args=["import", write("customers.csv", CUSTOMERS)]
         )
         assert result.exit_code == 1
-        assert "Stop it first" in result.output
+        assert "send them to its API instead" in result.output
     finally:
         server.close()
 

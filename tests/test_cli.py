@@ -159,6 +159,12 @@ def test_writing_commands_refuse_while_the_server_holds_the_lock(
         server.close()
     assert result.exit_code == 1
     assert "Another wom process (probably the server) holds" in result.output
+    # What to do, never "through the running server": settings and tokens have
+    # no such road.
+    assert "Stop the server, run this command, then start the server again" in (
+        result.output
+    )
+    assert "through the running server" not in result.output
 
 
 def test_reading_commands_work_while_the_server_holds_the_lock(runner, app, db_path):

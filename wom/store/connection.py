@@ -111,7 +111,8 @@ class Store:
             os.close(fd)
             raise StoreLocked(
                 f"Another wom process (probably the server) holds {self.lock_path}. "
-                "Stop it first, or make this change through the running server."
+                "Stop the server, run this command, then start the server again. "
+                "To add events while it runs, send them to its API instead."
             ) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
