@@ -81,6 +81,22 @@ def test_the_rate_limit_is_per_token_and_a_setting(app):
     assert calm.get("/customers").status == 200
 
 
+@pytest.mark.parametrize(
+    "path, status", [("/customers", 200), ("/customers?limit=zero", 400)]
+)
+def test_only_a_refusal_tells_the_client_to_wait(app, path, status):
+    with app.extensions["wom.store"].write() as db:
+        write_setting(db, "api_rate_limit", "1 per minute")
+    api = ApiClient.for_app(app, "busy")
+    answered = api.get(path)
+    assert answered.status == status
+    assert "Retry-After" not in answered.headers
+    assert answered.headers["X-RateLimit-Remaining"] == "0"
+    refused = api.get(path)
+    assert refused.status == 429
+    assert int(refused.headers["Retry-After"]) > 0
+
+
 def test_made_up_tokens_count_against_their_address(app, anonymous):
     with app.extensions["wom.store"].write() as db:
         write_setting(db, "api_rate_limit", "3 per minute")
