@@ -217,3 +217,34 @@ def test_api_errors_stay_problem_json(client, method, path, status):
             "application/problem+json",
         )
         assert response.get_json()["status"] == status
+
+
+def test_over_https_browsers_are_told_to_keep_to_https(app):
+    app.config["SESSION_COOKIE_SECURE"] = True  # what WOM_HTTPS=1 sets
+    with app.test_client().get("https://localhost/") as response:
+        hsts = response.headers["Strict-Transport-Security"]
+    directives = dict(
+        part.strip().partition("=")[::2] for part in hsts.split(";") if part.strip()
+    )
+    assert int(directives["max-age"]) >= 365 * 24 * 3600
+
+
+def test_over_plain_http_there_is_no_strict_transport_header(client):
+    # HSTS sent over http would pin a browser to an https that may not exist.
+    with client.get("/") as response:
+        assert "Strict-Transport-Security" not in response.headers
+
+
+def test_wom_https_turns_on_strict_transport(monkeypatch, tmp_path):
+    from wom import create_app
+
+    monkeypatch.setenv("WOM_HTTPS", "1")
+    monkeypatch.setenv("WOM_DATABASE", str(tmp_path / "wom.db"))
+    monkeypatch.setenv("WOM_SECRET_KEY", "s" * 64)
+    monkeypatch.setenv("WOM_IP_KEY", "i" * 64)
+    app = create_app()
+    try:
+        with app.test_client().get("https://localhost/healthz") as response:
+            assert "max-age=" in response.headers["Strict-Transport-Security"]
+    finally:
+        app.extensions["wom.store"].close()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 
-__all__ = ["register", "CONTENT_SECURITY_POLICY"]
+__all__ = ["register", "CONTENT_SECURITY_POLICY", "STRICT_TRANSPORT_SECURITY"]
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -20,6 +20,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "form-action 'self'",
     ]
 )
+
+#: Behind HTTPS, browsers keep to HTTPS for two years (ASVS asks for at least one).
+STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
 
 
 # Pages that show the owner's data or forms: never kept by a browser or a proxy.
@@ -38,6 +41,9 @@ def _headers(response: Response) -> Response:
         )
     if request.path.startswith(_OWNERS_ONLY):
         response.headers["Cache-Control"] = "no-store"
+    # WOM_HTTPS=1 sets SESSION_COOKIE_SECURE: the owner says wom is behind HTTPS.
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
     return response
 
 
