@@ -280,6 +280,48 @@ def test_a_decision_must_be_approve_or_void(self_referral, body, status):
     assert self_referral.post(f"/flags/{flag['id']}", json=body).status == status
 
 
+@pytest.fixture
+def five_held(api):
+    """Five customers each sign up on their talker's visitor cookie: five flags."""
+    for n in range(5):
+        api.events(
+            {"type": "signup", "customer": f"t{n}", "visitor": f"v{n}", "at": day(1)},
+            {"type": "mention", "from": f"t{n}", "to": f"l{n}", "at": day(2)},
+            {"type": "signup", "customer": f"l{n}", "visitor": f"v{n}", "at": day(3)},
+        )
+    return api
+
+
+def test_flags_page_with_their_cursor(five_held):
+    seen, cursor = [], None
+    while True:
+        page = five_held.get(
+            "/flags?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        ).json
+        seen += [flag["customer"] for flag in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == [f"l{n}" for n in range(5)]
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "' OR 1=1--",
+        "A" * 2000,
+        "held:1:2",  # a flag key as it is: cursors are opaque
+        "WyInIE9SIDE9MS0tIl0",  # ["' OR 1=1--"] encoded
+        "WzEsMl0",  # [1,2] encoded
+    ],
+)
+def test_a_flags_cursor_wom_did_not_write_is_400(five_held, cursor):
+    reply = five_held.get("/flags", query_string={"cursor": cursor})
+    assert reply.status == 400
+    assert reply.content_type == "application/problem+json"
+    assert reply.json["errors"][0]["field"] == "cursor"
+
+
 def test_an_unknown_flag_is_404(api):
     assert api.post("/flags/held:1:2", json={"decision": "void"}).status == 404
 

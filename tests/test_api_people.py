@@ -192,6 +192,8 @@ def test_filters_by_how_and_when_customers_were_acquired(story):
         "from=tomorrow",
         "from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
         "cursor=bm90IGEgY3Vyc29y",
+        "cursor=' OR 1=1--",
+        "cursor=" + "A" * 2000,
         # Forged cursors: [sort, value, id] with values of the wrong kind.
         *(
             "cursor=" + base64.urlsafe_b64encode(json.dumps(forged).encode()).decode()
@@ -202,6 +204,8 @@ def test_filters_by_how_and_when_customers_were_acquired(story):
                 ["acquired_at", "x", 5],
                 ["id", 3, 5],
                 ["id", "c-1", True],
+                [["id"], "c-1", 5],
+                [{"id": 1}, "c-1", 5],
             )
         ),
         "page=2",

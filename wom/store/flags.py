@@ -2,20 +2,47 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Iterable
 
 from sqlite_utils import Database
 
-__all__ = ["ANALYTICS_KINDS", "flag_key", "replace_analytics_flags", "list_flags"]
+__all__ = [
+    "ANALYTICS_KINDS",
+    "FLAG_KEY",
+    "flag_key",
+    "replace_analytics_flags",
+    "list_flags",
+]
 
 # Raised by wom.analytics.fraud in the background (attribution raises the others).
 ANALYTICS_KINDS = ("ring", "reciprocal", "burst")
+# Members named in a key; a longer list (a burst of many sign-ups) is named by its
+# count and a digest, so that a key, a URL and a paging cursor stay short.
+MEMBERS_IN_KEY = 64
+
+#: What every flag key looks like: kind, customer, referrer and (for the graph's
+#: findings) members.
+FLAG_KEY = re.compile(
+    r"[a-z_]{1,20}:[0-9]{0,19}:[0-9]{0,19}"
+    rf"(:[0-9-]{{0,{MEMBERS_IN_KEY}}}|:[0-9]+m[0-9a-f]{{16}})?"
+)
 
 
 def flag_key(flag: dict) -> str:
-    """A stable key for a flag: the same finding keeps the same key across runs."""
+    """A stable key for a flag: the same finding keeps the same key across runs.
+
+    >>> flag_key({"kind": "ring", "members": [3, 4, 5]})
+    'ring:::3-4-5'
+    >>> flag_key({"kind": "burst", "referrer_id": 7, "members": range(100, 130)})
+    'burst::7:30m80b6f96ab91f4ad2'
+    """
     members = "-".join(str(m) for m in flag.get("members") or ())
+    if len(members) > MEMBERS_IN_KEY:
+        digest = hashlib.sha256(members.encode()).hexdigest()[:16]
+        members = f"{len(flag['members'])}m{digest}"
     return (
         f"{flag['kind']}:{flag.get('customer_id') or ''}:"
         f"{flag.get('referrer_id') or ''}:{members}"

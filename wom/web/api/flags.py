@@ -9,6 +9,7 @@ from ...contract import FlagDecision
 from ...store import flags, now_micros
 from .. import store
 from . import blueprint
+from .cursors import cursor_of, encode_cursor
 from .idempotency import idempotent, keep
 from .people import credited_referrer
 from .structure import computed_at
@@ -19,6 +20,12 @@ __all__ = ["DECISIONS", "FLAG_KINDS"]
 DECISIONS = actions.flags.DECISIONS
 
 FLAG_KINDS = ("self_referral", "held", *flags.ANALYTICS_KINDS)
+# A flags cursor is [the last key of the page]: checked like every other cursor.
+_cursor = cursor_of(
+    lambda parts: len(parts) == 1
+    and type(parts[0]) is str
+    and flags.FLAG_KEY.fullmatch(parts[0]) is not None
+)
 
 
 @blueprint.get("/flags")
@@ -29,7 +36,7 @@ def list_flags():
             "kind": choice(*FLAG_KINDS),
             "status": choice("open", "approved", "voided"),
             "limit": integer(1, 1000),
-            "cursor": str,
+            "cursor": _cursor,
         }
     )
     limit = asked.get("limit", 100)
@@ -37,14 +44,15 @@ def list_flags():
         store().reader(),
         kind=asked.get("kind"),
         status=asked.get("status"),
-        after=asked.get("cursor"),
+        after=asked["cursor"][0] if "cursor" in asked else None,
         limit=limit + 1,
     )
     items = [row | {"raised_at": iso(row["raised_at"])} for row in page[:limit]]
+    following = len(page) > limit
     return reply(
         {
             "items": items,
-            "next_cursor": items[-1]["id"] if len(page) > limit else None,
+            "next_cursor": encode_cursor([items[-1]["id"]]) if following else None,
             "computed_at": computed_at(),
         }
     )

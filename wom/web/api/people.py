@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-
-import orjson
 from flask import Response, url_for
 
 from ... import actions
@@ -15,6 +11,7 @@ from ...store.settings import event_rules, read_settings
 from .. import analytics, store
 from . import blueprint
 from .auth import current_token
+from .cursors import cursor_of, encode_cursor
 from .idempotency import idempotent, keep
 from .wire import (
     BadParameters,
@@ -54,31 +51,20 @@ def _integer(value) -> bool:
     return type(value) is int and -(2**63) <= value < 2**63
 
 
-def _cursor(value: str) -> list:
-    try:
-        decoded = orjson.loads(base64.urlsafe_b64decode(value.encode() + b"=="))
-    except (binascii.Error, orjson.JSONDecodeError, ValueError):
-        decoded = None
+def _customer_cursor(parts: list) -> bool:
     # [sort, the sort column's value, internal id]: the column is a time (or
     # None, for people not yet acquired) or an external id.
-    if not (
-        isinstance(decoded, list)
-        and len(decoded) == 3
-        and decoded[0] in people.CUSTOMER_SORTS
-        and _integer(decoded[2])
+    return (
+        len(parts) == 3
+        and type(parts[0]) is str
+        and parts[0] in people.CUSTOMER_SORTS
+        and _integer(parts[2])
         and (
-            type(decoded[1]) is str
-            if decoded[0].lstrip("-") == "id"
-            else decoded[1] is None or _integer(decoded[1])
+            type(parts[1]) is str
+            if parts[0].lstrip("-") == "id"
+            else parts[1] is None or _integer(parts[1])
         )
-    ):
-        raise ValueError("give the next_cursor of the previous page, unchanged")
-    return decoded
-
-
-def _encode_cursor(sort: str, key: tuple) -> str:
-    raw = orjson.dumps([sort, *key])
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    )
 
 
 def money_exponent(db) -> int:
@@ -118,7 +104,7 @@ def list_customers():
             "to": moment,
             "sort": choice(*people.CUSTOMER_SORTS),
             "limit": integer(1, 1000),
-            "cursor": _cursor,
+            "cursor": cursor_of(_customer_cursor),
         }
     )
     sort = asked.get("sort", "acquired_at")
@@ -150,7 +136,7 @@ def list_customers():
     return reply(
         {
             "items": page,
-            "next_cursor": following and _encode_cursor(sort, following),
+            "next_cursor": following and encode_cursor([sort, *following]),
         }
     )
 
