@@ -22,9 +22,11 @@ DECISIONS = actions.flags.DECISIONS
 FLAG_KINDS = ("self_referral", "held", *flags.ANALYTICS_KINDS)
 # A flags cursor is [the last key of the page]: checked like every other cursor.
 _cursor = cursor_of(
-    lambda parts: len(parts) == 1
-    and type(parts[0]) is str
-    and flags.FLAG_KEY.fullmatch(parts[0]) is not None
+    lambda parts: (
+        len(parts) == 1
+        and type(parts[0]) is str
+        and flags.FLAG_KEY.fullmatch(parts[0]) is not None
+    )
 )
 
 
