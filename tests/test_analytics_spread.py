@@ -12,7 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.strategies import DAY, SPAN, START, assert_plain_data, word_of_mouth
-from wom.analytics.buckets import bucket_edges
+from wom.analytics.buckets import (
+    TooManyBuckets,
+    bucket_count,
+    bucket_edges,
+)
 from wom.analytics.influence import top_starters
 from wom.analytics.spread import (
     K_WINDOW,
@@ -238,15 +242,17 @@ def _brute_series(G, F, bucket, tz, clicks, now, top):
     return rows
 
 
-@FEW
-@given(
-    word_of_mouth(),
+# A series is asked for by bucket, time zone, clicks and now.
+SERIES = (
     st.sampled_from(["day", "week", "month"]),
     st.sampled_from(ZONES),
     st.lists(TIMES, max_size=15),
     st.one_of(st.none(), TIMES),
-    st.integers(0, 4),
 )
+
+
+@FEW
+@given(word_of_mouth(), *SERIES, st.integers(0, 4))
 def test_series_matches_counting_by_hand(graphs, bucket, tz, clicks, now, top):
     G, F = graphs
     asked = {"bucket": bucket, "tz": tz, "clicks": clicks, "now": now, "top": top}
@@ -262,6 +268,48 @@ def test_series_matches_counting_by_hand(graphs, bucket, tz, clicks, now, top):
             assert row[key] == (
                 pytest.approx(value) if isinstance(value, float) else value
             ), (row["bucket"], key)
+
+
+@FEW
+@given(word_of_mouth(), *SERIES, TIMES, st.floats(0, 100 * DAY))
+def test_a_range_keeps_the_rows_of_the_whole_series_that_meet_it(
+    graphs, bucket, tz, clicks, now, start, length
+):
+    """Asking for [start, end) computes only its buckets, and they are the whole
+    series' rows that meet the range: cumulative reach included."""
+    G, F = graphs
+    end = start + length
+    asked = {"bucket": bucket, "tz": tz, "clicks": clicks, "now": now, "top": 3}
+    whole = spread_series(F, G, **asked)
+    met = [row for row in whole if row["end"] > start and row["start"] < end]
+    assert spread_series(F, G, **asked, start=start, end=end) == met
+
+
+class TestTheNumberOfBuckets:
+    @pytest.fixture
+    def year_one(self, graphs):
+        """A customer dated the first day of the year 1, beside today's."""
+        G, F = graphs
+        F.add_node("ancient", acquired_at=-62135596800.0)
+        return G, F
+
+    def test_a_series_of_more_than_the_maximum_is_refused(self, year_one):
+        G, F = year_one
+        with pytest.raises(TooManyBuckets, match="coarser bucket .* narrower range"):
+            spread_series(F, G, bucket="day")
+
+    def test_a_range_within_the_maximum_is_answered(self, year_one):
+        G, F = year_one
+        start = START + 2 * DAY  # after b joined a's cascade, on day 1
+        rows = spread_series(F, G, bucket="day", start=start, end=start + 30 * DAY)
+        assert len(rows) == 30
+        assert rows[0]["top_reach"] == 1  # b, acquired before the range, counts
+
+    @pytest.mark.parametrize("bucket", ["day", "week", "month"])
+    def test_the_count_is_that_of_the_buckets_made(self, bucket):
+        first, last = START - 3 * DAY, START + 400 * DAY
+        labels, _ = bucket_edges(first, last, bucket, "Europe/Paris")
+        assert bucket_count(first, last, bucket, "Europe/Paris") == len(labels)
 
 
 @FEW

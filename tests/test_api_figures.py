@@ -6,6 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from wom.analytics.buckets import MAX_BUCKETS
+from wom.store.derive import rebuild
+
 
 def day(n: int) -> str:
     return f"2026-01-{n:02d}T00:00:00Z"
@@ -345,6 +348,56 @@ def test_parameters_off_the_allow_list_are_400(api, query):
     reply = api.get(query)
     assert reply.status == 400
     assert reply.content_type == "application/problem+json"
+
+
+YEAR_ONE = -62135596800 * 1_000_000  # 0001-01-01, in microseconds
+
+
+@pytest.fixture
+def from_the_year_one(app, api):
+    """A customer of today, and one whose sign-up the log dates in the year 1.
+
+    Written to the log directly, as old data or a looser check once let in:
+    the bound must hold whatever is stored."""
+    api.events({"type": "signup", "customer": "new", "at": day(1)})
+    store = app.extensions["wom.store"]
+    with store.write() as db:
+        db.execute(
+            "INSERT INTO people(external_id, status, created_at) "
+            "VALUES ('old', 'prospect', 0)"
+        )
+        db.execute(
+            "INSERT INTO events(type, at, listener_id, source, received_at) "
+            "SELECT 'signup', ?, id, 'legacy', 0 FROM people WHERE external_id = 'old'",
+            [YEAR_ONE],
+        )
+        rebuild(db)
+    # The figures load from the store on the first request that asks for them.
+    return api
+
+
+@pytest.mark.parametrize("bucket", ["day", "week", "month"])
+def test_a_series_of_too_many_buckets_is_400(from_the_year_one, bucket):
+    reply = from_the_year_one.get("/spread", query_string={"bucket": bucket})
+    assert reply.status == 400
+    assert reply.content_type == "application/problem+json"
+    (error,) = reply.json["errors"]
+    assert error["field"] == "bucket"
+    assert f"more than {MAX_BUCKETS:,}" in error["message"]
+    assert "narrower range (from and to)" in error["message"]
+
+
+def test_a_narrower_range_of_the_same_data_is_answered(from_the_year_one):
+    reply = from_the_year_one.get(
+        "/spread",
+        query_string={"bucket": "day", "from": day(1), "to": day(31)},
+    )
+    assert reply.status == 200
+    assert [row["bucket"] for row in reply.json["series"]][:2] == [
+        "2026-01-01",
+        "2026-01-02",
+    ]
+    assert len(reply.json["series"]) <= 30
 
 
 def test_a_spread_range_that_ends_before_it_starts_is_400(story):

@@ -9,15 +9,18 @@ edges of ``G``, for the whole series at once (METRICS.md, "Spread over time").
 from __future__ import annotations
 
 import itertools
-import math
 import operator
-from bisect import bisect_right
-from collections import Counter
 
 import networkx as nx
 import numpy as np
 
-from wom.analytics.buckets import BUCKETS, bucket_edges, bucket_medians
+from wom.analytics.buckets import (
+    BUCKETS,
+    add_clicks,
+    bucket_count,
+    bucket_edges,
+    bucket_medians,
+)
 from wom.analytics.forest import as_forest, positions_of
 from wom.analytics.influence import top_starters
 from wom.analytics.passes import ancestor_bits
@@ -157,6 +160,8 @@ def spread_series(
     window: float = K_WINDOW,
     starters: list | None = None,
     conversations_table: dict | None = None,
+    start: float | None = None,
+    end: float | None = None,
 ) -> list[dict]:
     """Per-bucket spread figures, oldest bucket first, gaps included.
 
@@ -174,6 +179,10 @@ def spread_series(
     seconds; a server passes the wall clock), which also decides which
     cohorts are ``k_partial``; left out, it is the latest conversion or click.
     ``conversations_table``, as in :func:`k_factor`, saves a pass over ``G``.
+    ``start`` and ``end`` (POSIX seconds) keep the series to the buckets that
+    meet ``[start, end)``, and the work to them; cumulative figures still count
+    everyone acquired before. More than ``MAX_BUCKETS`` buckets raise
+    :class:`~wom.analytics.buckets.TooManyBuckets`.
 
     >>> F = nx.DiGraph([("a", "b")])
     >>> nx.set_node_attributes(F, {"a": 0.0, "b": 86400.0 * 8}, "acquired_at")
@@ -200,13 +209,24 @@ def spread_series(
     if not len(events):
         return []
     now = float(events.max()) if now is None else now
-    labels, edges = bucket_edges(events.min(), max(events.max(), now), bucket, tz)
+    # The buckets the answer needs, never the whole span of the stored times.
+    low = events.min() if start is None else max(events.min(), start)
+    high = max(events.max(), now) if end is None else min(max(events.max(), now), end)
+    if low > high:
+        if bucket_count(high, low, bucket, tz) > 1:
+            return []  # the range meets none of the series' buckets
+        low = high  # it meets one
+    labels, edges = bucket_edges(low, high, bucket, tz)
     count = len(labels)
     slot = np.full(len(fa), -1, np.int64)
     slot[known] = np.searchsorted(edges, at[known], side="right") - 1
+    before = known & (slot < 0)  # counted by the cumulative figures only
+    slot[slot >= count] = -1
+    inside = slot >= 0
+    click_slot = np.searchsorted(edges, click_at, side="right") - 1
 
-    def per_bucket(mask=known, weights=None):
-        chosen = mask & known
+    def per_bucket(mask=inside, weights=None):
+        chosen = mask & inside
         w = None if weights is None else weights[chosen]
         return np.bincount(slot[chosen], weights=w, minlength=count)
 
@@ -217,20 +237,22 @@ def spread_series(
     talks = per_bucket(weights=table["talks"])
     converted = per_bucket(weights=table["converted"])
     last = np.full(count, np.nan)
-    np.fmax.at(last, slot[known], at[known])
+    np.fmax.at(last, slot[inside], at[inside])
     columns = {
         "root": per_bucket(how == _ROOT),
         "referred": per_bucket(how == _REFERRED),
         "mention": per_bucket(how == _MENTION),
         "clicks": np.bincount(
-            np.searchsorted(edges, click_at, side="right") - 1, minlength=count
+            click_slot[(click_slot >= 0) & (click_slot < count)], minlength=count
         ),
         "conversions": per_bucket(table["listened"]),
         "cycle_time": bucket_medians(slot, _first_referee_delay(fa), count),
     }
-    each = _top_reach(fa, G, top, per_bucket, starters)
+    each = _top_reach(fa, G, top, per_bucket, starters, before)
     rows = []
     for b, label in enumerate(labels):
+        if end is not None and edges[b] >= end:
+            break  # the range ends where this bucket starts
         n, talked = int(new[b]), int(talks[b])
         row = {"bucket": label, "start": float(edges[b]), "end": float(edges[b + 1])}
         row["new_customers"] = n
@@ -248,52 +270,6 @@ def spread_series(
         row["top_reach"] = sum(row["top_reach_each"])
         rows.append(row)
     return rows
-
-
-def add_clicks(
-    rows: list[dict],
-    clicks,
-    start: float | None = None,
-    end: float | None = None,
-) -> list[dict] | None:
-    """``rows`` of :func:`spread_series`, kept to ``[start, end)``, with more
-    counted ``clicks`` (POSIX seconds) added to their buckets; ``None`` when a
-    click needs a bucket the rows do not have, and the series must be computed
-    again. The rows given are left as they are.
-
-    Clicks change no other figure of a row, so a page under landing traffic
-    keeps its series instead of recomputing it at every click.
-
-    >>> rows = [{"start": 0.0, "end": 10.0, "clicks": 1},
-    ...         {"start": 10.0, "end": 20.0, "clicks": 0}]
-    >>> [row["clicks"] for row in add_clicks(rows, [12.0, 19.5, 3.0])]
-    [2, 2]
-    >>> add_clicks(rows, [25.0]) is None  # a new bucket after the last
-    True
-
-    A click past a closed end, where the rows already reach it, changes nothing:
-
-    >>> [row["clicks"] for row in add_clicks(rows, [25.0], end=15.0)]
-    [1, 0]
-    """
-    starts = [row["start"] for row in rows]
-    added: Counter = Counter()
-    for at in clicks:
-        if not math.isfinite(at):
-            continue  # as spread_series: no bucket holds it
-        i = bisect_right(starts, at) - 1
-        if i >= 0 and at < rows[i]["end"]:
-            added[i] += 1
-        elif start is not None and at < start and rows and rows[0]["start"] <= start:
-            continue  # its bucket ends before the first row kept
-        elif end is not None and at >= end and rows and rows[-1]["end"] >= end:
-            continue  # its bucket starts after the last row kept
-        else:
-            return None
-    return [
-        row | {"clicks": row["clicks"] + added[i]} if i in added else row
-        for i, row in enumerate(rows)
-    ]
 
 
 def _within(at, start, end) -> np.ndarray:
@@ -388,9 +364,10 @@ def conversations(F, G: nx.DiGraph) -> dict:
     }
 
 
-def _top_reach(fa, G, top, per_bucket, starters=None) -> list[np.ndarray]:
+def _top_reach(fa, G, top, per_bucket, starters, before) -> list[np.ndarray]:
     """Cumulative reach per bucket of each of the top ``top`` starters (or of
-    ``starters``, when the caller already ranked them)."""
+    ``starters``, when the caller already ranked them), counting from the nodes
+    acquired ``before`` the first bucket."""
     if starters is None:
         starters = [row["node"] for row in top_starters(G, fa, limit=top)]
     where = positions_of(fa.nodes, starters)
@@ -402,5 +379,6 @@ def _top_reach(fa, G, top, per_bucket, starters=None) -> list[np.ndarray]:
         masks = ancestor_bits(fa, bits)
         for j in range(len(where[chunk : chunk + 64])):
             below = ((masks >> np.uint64(j)) & np.uint64(1)).astype(bool)
-            each.append(np.cumsum(per_bucket(below)))
+            base = np.count_nonzero(below & before)
+            each.append(np.cumsum(per_bucket(below)) + base)
     return each

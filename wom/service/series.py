@@ -78,6 +78,8 @@ class SpreadSeries:
                 now=now,
                 starters=starters(),
                 conversations_table=table,
+                start=start,
+                end=end,
             )
             self._series[key] = {
                 "bucket": bucket,

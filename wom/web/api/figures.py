@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from ...analytics.buckets import BUCKETS
+from ...analytics.buckets import BUCKETS, TooManyBuckets
 from ...contract import major
 from ...service import CASCADE_SORTS
 from ...store import NotFound, people
@@ -172,11 +172,15 @@ def spread():
     """The spread series, with wom_share, k_factor and cycle_time over the range."""
     asked = arguments({"bucket": choice(*BUCKETS), "from": moment, "to": moment})
     start, end = asked.get("from"), asked.get("to")
-    found = analytics().spread(
-        asked.get("bucket", "week"),
-        None if start is None else start / 1_000_000,
-        None if end is None else end / 1_000_000,
-    )
+    try:
+        found = analytics().spread(
+            asked.get("bucket", "week"),
+            None if start is None else start / 1_000_000,
+            None if end is None else end / 1_000_000,
+        )
+    except TooManyBuckets as exc:
+        error = {"index": None, "field": "bucket", "message": str(exc)}
+        raise BadParameters([error]) from None
     series = [
         row | {"start": iso_seconds(row["start"]), "end": iso_seconds(row["end"])}
         for row in found["series"]

@@ -5,7 +5,7 @@ The bodies they name are the contract's components (``wom.contract.document``).
 
 from __future__ import annotations
 
-from ...analytics.buckets import BUCKETS
+from ...analytics.buckets import BUCKETS, MAX_BUCKETS
 from ...contract import MAX_EVENTS
 from ...service import CASCADE_SORTS
 from ...service.background import SEED_K
@@ -190,7 +190,9 @@ def _figures() -> dict:
         "/spread": read(
             "Spread over time",
             "The series per bucket, with wom_share, k_factor and cycle_time over "
-            "the range. Buckets follow the business's time zone.",
+            "the range. Buckets follow the business's time zone. A series holds "
+            f"at most {MAX_BUCKETS:,} buckets: past that, 400 (ask for a coarser "
+            "bucket or a narrower range).",
             "Spread",
             "The series.",
             [
