@@ -1,9 +1,10 @@
 """GET /graph: the conversation graph for Gephi and friends (networkx writers).
 
-JSON is networkx node-link data; GEXF and GraphML come from networkx's writers.
-People are named by external id and times are ISO 8601. In GEXF each node and
-edge carries ``start`` (a customer's conversion, a conversation's first touch),
-so Gephi's timeline plays the spread.
+JSON is networkx node-link data, GraphML comes from networkx's writer and GEXF
+1.2 from :mod:`wom.gexf`. People are named by external id and times are ISO 8601.
+In GEXF each node and edge carries ``start`` (a customer's conversion, a
+conversation's first touch) as a date and time, so Gephi's timeline plays the
+spread.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import orjson
 from flask import Response
 
 from ...contract import major
+from ...gexf import gexf_lines
 from .. import analytics, store
 from . import blueprint
 from .people import money_exponent
@@ -113,7 +115,7 @@ def export_graph():
     if chosen == "json":
         body = orjson.dumps(nx.node_link_data(H, edges="edges"))
         return Response(body, mimetype=FORMATS[chosen], headers=headers)
-    lines = nx.generate_gexf(H) if chosen == "gexf" else nx.generate_graphml(H)
+    lines = gexf_lines(H) if chosen == "gexf" else nx.generate_graphml(H)
     return Response(
         (line + "\n" for line in lines), mimetype=FORMATS[chosen], headers=headers
     )
