@@ -646,6 +646,47 @@ def test_a_self_referral_by_email_is_void_and_flagged(client, store, alice, vari
     assert count(store, "flags", "kind = 'self_referral'") == 1
 
 
+@pytest.mark.parametrize(
+    "referrer_email, alias",
+    [
+        ("alice@outlook.com", "alice+1@outlook.com"),
+        ("alice@hotmail.com", "Alice+shop@Hotmail.com"),
+        ("alice@live.com", "alice+x@live.com"),
+        ("alice@icloud.com", "alice+news@icloud.com"),
+        ("alice@me.com", "alice+a@me.com"),
+        ("alice@fastmail.com", "alice+wom@fastmail.com"),
+        ("alice@proton.me", "alice+2@proton.me"),
+        ("alice@pm.me", "alice+2@pm.me"),
+        ("alice@yahoo.com", "alice-shopping@yahoo.com"),
+        ("ana@bücher.de", "ana@xn--bcher-kva.de"),
+        ("ana@xn--bcher-kva.de", "Ana@BÜCHER.de"),
+    ],
+)
+def test_a_providers_alias_is_a_self_referral(client, store, referrer_email, alias):
+    code = customer(store, "alice", "Alice Martin", referrer_email)
+    response = sign_up(client, f"/r/{code}", name="Alice Two", email=alias)
+    assert response.status_code == 303
+    second = person_with_email(store, alias)
+    assert credit_of(store, second) is None
+    assert count(store, "flags", "kind = 'self_referral'") == 1
+
+
+@pytest.mark.parametrize(
+    "referrer_email, other",
+    [
+        ("alice@outlook.com", "a.lice@outlook.com"),  # dots count outside Gmail
+        ("alice@example.org", "alice+1@example.org"),  # unknown provider: kept whole
+        ("alice@yahoo.com", "alice+x@yahoo.com"),  # Yahoo tags with a hyphen
+    ],
+)
+def test_another_mailbox_at_a_provider_earns_the_credit(
+    client, store, referrer_email, other
+):
+    code = customer(store, "alice", "Alice Martin", referrer_email)
+    sign_up(client, f"/r/{code}", name="Bo Other", email=other)
+    assert credit_of(store, person_with_email(store, other)) == ("alice", "credited")
+
+
 @pytest.mark.parametrize("consent", [True, False], ids=["consent", "box-unticked"])
 def test_the_same_visitor_cookie_holds_the_credit(app, store, consent):
     same_browser = app.test_client()

@@ -10,9 +10,12 @@ import threading
 import pytest
 
 from wom import create_app
-from wom.store import Store, StoreLocked
+from wom.store import Store, StoreLocked, ingest
+from wom.store.credits import rederive_credits
 from wom.store.graph_rows import click_seconds
 from wom.store.schema import migrations
+
+T0, T1, T2 = (f"2026-01-0{day}T00:00:00Z" for day in (1, 2, 3))
 
 
 def test_migrations_are_named_and_applied_in_order(store):
@@ -259,4 +262,33 @@ def test_the_click_index_migration_keeps_the_clicks_that_count(db_path):
     partial.migrate()
     # The repeat a minute later does not count, nor does the bot; both others do.
     assert click_seconds(partial.reader()) == [0.0, 4000.0]
+    partial.close()
+
+
+def test_the_email_alias_migration_voids_a_self_referral_made_before_it(db_path):
+    partial = Store(db_path)
+    with partial.write() as db:
+        migrations.apply(db, stop_before="0011_email_provider_aliases")
+    ingest(
+        partial,
+        [
+            {"type": "signup", "customer": "al", "email": "al@outlook.com", "at": T0},
+            {"type": "referral", "from": "al", "to": "a2", "at": T1},
+            {"type": "signup", "customer": "a2", "email": "al+2@outlook.com", "at": T2},
+        ],
+    )
+    with partial.write() as db:
+        # As the normal form was before: the alias looked like another mailbox.
+        db.execute("UPDATE identities SET email_normalised = lower(email)")
+        rederive_credits(db)
+        assert db.execute("SELECT count(*) FROM credits").fetchone()[0] == 1
+    partial.migrate()
+    db = partial.reader()
+    assert db.execute("SELECT count(*) FROM credits").fetchone()[0] == 0
+    assert db.execute(
+        "SELECT email_normalised FROM identities ORDER BY person_id"
+    ).fetchall() == [("al@outlook.com",), ("al@outlook.com",)]
+    assert db.execute(
+        "SELECT count(*) FROM flags WHERE kind = 'self_referral'"
+    ).fetchone()[0] == 1
     partial.close()

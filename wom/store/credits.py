@@ -14,6 +14,7 @@ import orjson
 from sqlite_utils import Database
 
 from ..attribution import KIND_OF_EVENT, Touch, credit_for
+from ..emails import normalise_email
 from .changes import TOUCH_TYPES, Changes, temp_table
 from .settings import read_settings
 
@@ -22,6 +23,7 @@ __all__ = [
     "derive_dirty_credits",
     "mark_dirty_credits",
     "rederive_credits",
+    "renormalise_emails",
 ]
 
 
@@ -189,3 +191,29 @@ def derive_credits_of(db: Database, customers) -> Changes:
 def rederive_credits(db: Database) -> Changes:
     """Recompute every credit, after an attribution setting changed."""
     return derive_credits_of(db, None)
+
+
+def renormalise_emails(db: Database) -> Changes:
+    """Store every email's normal form anew (its rules changed), and re-derive the
+    credits those emails decide, as customer or as talker: a self-referral by an
+    alias the old form missed is then void like any other."""
+    changed = [
+        (normal, person)
+        for person, email, stored in db.execute(
+            "SELECT person_id, email, email_normalised FROM identities "
+            "WHERE email IS NOT NULL"
+        ).fetchall()
+        if (normal := normalise_email(email)) != stored
+    ]
+    if not changed:
+        return Changes()
+    db.conn.executemany(
+        "UPDATE identities SET email_normalised = ? WHERE person_id = ?", changed
+    )
+    people = [person for _, person in changed]
+    listeners = db.execute(
+        "SELECT DISTINCT listener_id FROM touches WHERE talker_id IN "
+        "(SELECT value FROM json_each(?))",
+        [orjson.dumps(people)],
+    ).fetchall()
+    return derive_credits_of(db, set(people) | {row[0] for row in listeners})

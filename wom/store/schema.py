@@ -419,3 +419,12 @@ def _owner_sessions(db: Database) -> None:
         );
         """
     )
+
+
+@migrations(name="0011_email_provider_aliases")
+def _email_provider_aliases(db: Database) -> None:
+    from .credits import renormalise_emails
+
+    # The normal form of an email now folds each large provider's tags and the
+    # IDNA form of its domain.
+    renormalise_emails(db)
