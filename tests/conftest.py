@@ -15,6 +15,12 @@ REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"  # files the tests read; see tests/data/README.md
 
 
+def user_agents(name: str) -> list[str]:
+    """The user agents of one file of tests/data/user-agents, one a line."""
+    lines = (DATA / "user-agents" / name).read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip()]
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "wom.db"

@@ -84,6 +84,7 @@ def test_create_owner_refuses_a_short_password(runner, app):
         ("attribution_window_days", "30", "30"),
         ("time_zone", "Europe/Paris", '"Europe/Paris"'),
         ("business_name", "Zoë's Café", '"Zoë\'s Café"'),
+        ("bot_user_agents", " uptime-kuma|MyMonitor/ ", '"uptime-kuma|MyMonitor/"'),
     ],
 )
 def test_settings_set_and_show(runner, app, key, value, shown):
@@ -108,6 +109,10 @@ def test_settings_set_and_show(runner, app, key, value, shown):
         ("signup_rate_limit", "1 per 99999999999999 years", "1 second to 1 year"),
         ("login_rate_limit", "1 per 0 minute", "at least 1 request"),
         ("api_rate_limit", "lots", "such as '20 per hour'"),
+        # An owner's bot pattern that would count people as bots, or no pattern.
+        ("bot_user_agents", "Mozilla", "matches an ordinary browser"),
+        ("bot_user_agents", "x*", "matches an ordinary browser"),
+        ("bot_user_agents", "monitor(", "give a regular expression"),
     ],
 )
 def test_settings_refuse_bad_values(runner, app, key, value, message):

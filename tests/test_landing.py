@@ -12,10 +12,12 @@ from html.parser import HTMLParser
 import pytest
 from flask import template_rendered
 
-from tests.conftest import IP_KEY, SECRET
+from tests.conftest import IP_KEY, SECRET, app_config
 from tests.payloads import LONG_TEXT, XSS_CORPUS
 from wom import create_app
-from wom.store import ingest
+from wom.actions.settings import change_setting
+from wom.privacy import use_owner_bot_pattern
+from wom.store import Store, ingest
 from wom.store.ingest import upsert_identities
 from wom.store.settings import write_setting
 
@@ -293,6 +295,72 @@ def test_bots_and_link_previews_are_counted_apart(client, store, alice, agent):
     response, _ = get(client, f"/r/{alice}", headers={"User-Agent": agent})
     assert response.status_code == 200
     assert link_counts(store, alice) == (0, 1, 0)
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        # Once counted as people by a hand-written pattern.
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "HeadlessChrome/120.0.6099.28 Safari/537.36",
+        "Mozilla/5.0 (compatible; heritrix/3.4.0 +https://example.org/crawl)",
+        "Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)",
+        "Mozilla/5.0 (compatible; MJ12bot/v1.4.8; http://mj12bot.com/)",
+    ],
+)
+def test_crawlers_a_pattern_once_missed_are_counted_apart(client, store, alice, agent):
+    get(client, f"/r/{alice}", headers={"User-Agent": agent})
+    assert link_counts(store, alice) == (0, 1, 0)
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Mobile/21E236 [FBAN/FBIOS;FBAV/459.0.0.51.97;FBBV/0]",
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/UD1A.230803.041; wv) "
+        "AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0.6099.144 "
+        "Mobile Safari/537.36 Instagram 312.1.0.34.111 Android",
+    ],
+)
+def test_in_app_browsers_are_people(client, store, alice, agent):
+    get(client, f"/r/{alice}", headers={"User-Agent": agent})
+    assert link_counts(store, alice) == (1, 0, 0)
+
+
+@pytest.fixture
+def owner_pattern():
+    """Clear the owner's bot pattern after the test (it is the process's)."""
+    yield
+    use_owner_bot_pattern("")
+
+
+def test_the_owners_own_bots_are_counted_apart(
+    client, store, alice, owner_pattern
+):
+    watch = {"User-Agent": f"{BROWSER} wom-watch/2.0"}
+    get(client, f"/r/{alice}", headers=watch)
+    assert link_counts(store, alice) == (1, 0, 0)
+    # Set while the server runs: the next click already follows it.
+    change_setting(store, "bot_user_agents", "wom-watch/")
+    get(client, f"/r/{alice}", headers=watch, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert link_counts(store, alice) == (1, 1, 0)
+
+
+def test_the_owners_pattern_holds_from_start_up(db_path, owner_pattern):
+    stored = Store(db_path)
+    stored.migrate()
+    with stored.write() as db:
+        write_setting(db, "bot_user_agents", "wom-watch/")
+    stored.close()
+    app = create_app(app_config(db_path))
+    store = app.extensions["wom.store"]
+    try:
+        code = customer(store, "alice", "Alice Martin", "alice@gmail.com")
+        get(app.test_client(), f"/r/{code}", headers={"User-Agent": "wom-watch/2"})
+        assert link_counts(store, code) == (0, 1, 0)
+    finally:
+        store.close()
 
 
 def test_the_same_visitor_within_30_minutes_counts_once(client, store, alice):

@@ -71,12 +71,15 @@ def _build_components(app: Flask) -> None:
     from .store import Store
     from .store.batcher import Batcher
     from .store.link_cache import LinkCache
+    from .store.settings import follow_bot_pattern
 
     store = Store(app.config["DATABASE"])
     log.info("wom starting with SQLite %s on %s", sqlite3.sqlite_version, store.path)
     if app.config["HOLD_WRITER_LOCK"]:
         store.hold_lock()
     store.ensure_schema()
+    # Clicks are classified in this process: with the owner's bot pattern too.
+    follow_bot_pattern(store)
     app.extensions["wom.store"] = store
     app.extensions["wom.link_cache"] = LinkCache(store)
     # Two group committers: a landing page's click never waits behind an API

@@ -14,12 +14,14 @@ from limits import parse_many as parse_rate_limits
 from sqlite_utils import Database
 
 from ..contract import EventRules, currency_exponent, iso, now_micros, parse_time
+from ..privacy import check_bot_pattern, use_owner_bot_pattern
 from .errors import InvalidInput
 
 __all__ = [
     "SETTINGS",
     "ATTRIBUTION_KEYS",
     "event_rules",
+    "follow_bot_pattern",
     "read_settings",
     "parse_setting",
     "write_setting",
@@ -201,6 +203,12 @@ SETTINGS: dict[str, Setting] = {
     "signup_rate_limit": Setting("20 per hour", "landing sign-ups per IP", _rate),
     "api_rate_limit": Setting("6000 per minute", "API requests per token", _rate),
     "login_rate_limit": Setting("10 per 15 minutes", "owner logins per IP", _rate),
+    "bot_user_agents": Setting(
+        "",
+        "a regular expression (case ignored) for user agents to count as bots "
+        "beside CrawlerDetect's, such as your uptime monitor; empty for none",
+        check_bot_pattern,
+    ),
 }
 
 # Settings that change who earns credit: setting one re-derives every credit.
@@ -247,3 +255,18 @@ def write_setting(db: Database, key: str, value: Any) -> None:
         [key, json.dumps(value)],
     )
     db.changes.settings.add(key)
+
+
+def follow_bot_pattern(store) -> None:
+    """Classify this process's clicks with the owner's ``bot_user_agents``
+    pattern: the stored one now, and each new one as soon as it is written."""
+
+    def use_stored() -> None:
+        use_owner_bot_pattern(read_settings(store.reader())["bot_user_agents"])
+
+    def follow(changes) -> None:
+        if "bot_user_agents" in changes.settings:
+            use_stored()
+
+    use_stored()
+    store.subscribe(follow)
