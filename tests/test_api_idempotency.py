@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 
+import orjson
 import pytest
 
 from tests.api_client import ApiClient
@@ -171,3 +172,74 @@ def test_keys_of_requests_committed_together_each_keep_their_own_response(app, a
         again = api.events(body, headers={"Idempotency-Key": key})
         assert again.headers["Idempotent-Replayed"] == "true"
         assert again.body == replies[key].body
+
+
+# -- erasure: responses are kept, and redacted where they name the person -------
+
+
+def stored_keys(db) -> int:
+    return db.execute("SELECT count(*) FROM idempotency_keys").fetchone()[0]
+
+
+def test_erasing_a_customer_keeps_every_stored_response(api, db):
+    """Erasing customer "1" once dropped every response holding a 1 ("received":1),
+    and a retried batch was then stored twice."""
+    batches = {
+        f"batch-{n}": MENTION | {"from": str(n), "to": str(n + 1)} for n in range(12)
+    }
+    for key, event in batches.items():
+        api.events(event, headers={"Idempotency-Key": key})
+    events, keys = stored_events(db), stored_keys(db)
+    assert api.delete("/customers/1").status == 204
+    assert stored_keys(db) == keys
+    for key, event in batches.items():
+        again = api.events(event, headers={"Idempotency-Key": key})
+        assert again.headers["Idempotent-Replayed"] == "true", key
+    assert stored_events(db) == events
+
+
+@pytest.fixture
+def zoe(api):
+    """zoe saved with a key: the stored response names her."""
+    body = {"id": "zoe", "name": "Zoë Keyed", "email": "zoe.keyed@example.org"}
+    reply = api.post("/customers", json=body, headers={"Idempotency-Key": "z"})
+    assert reply.status == 201
+    return body
+
+
+def test_a_retry_that_would_write_an_erased_person_again_is_410(api, db, zoe):
+    api.delete("/customers/zoe")
+    people = db.execute("SELECT count(*) FROM people").fetchone()[0]
+    retry = api.post("/customers", json=zoe, headers={"Idempotency-Key": "z"})
+    assert retry.status == 410
+    assert retry.content_type == "application/problem+json"
+    assert retry.json["errors"][0]["field"] == "Idempotency-Key"
+    assert db.execute("SELECT count(*) FROM people").fetchone()[0] == people
+    assert api.get("/customers/zoe").status == 404
+
+
+def test_the_stored_response_names_the_pseudonym_and_nothing_else(api, db, zoe):
+    api.delete("/customers/zoe")
+    (response,) = db.execute("SELECT response FROM idempotency_keys").fetchone()
+    stored = orjson.loads(response)
+    assert stored["id"].startswith("erased-")
+    assert (stored["name"], stored["email"]) == (None, None)
+
+
+def test_responses_that_name_someone_else_replay_as_before(api, db, zoe):
+    bob = {"id": "bob", "name": "Bob Kept"}
+    first = api.post("/customers", json=bob, headers={"Idempotency-Key": "b"})
+    api.delete("/customers/zoe")
+    again = api.post("/customers", json=bob, headers={"Idempotency-Key": "b"})
+    assert (again.status, again.body) == (201, first.body)
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+
+def test_an_expired_response_takes_its_links_with_it(app, api, db, zoe):
+    with app.extensions["wom.store"].write() as writer:
+        writer.execute(
+            "UPDATE idempotency_keys SET created_at = ?",
+            [now_micros() - idempotency.KEEP_US - 1],
+        )
+    api.events(MENTION, headers={"Idempotency-Key": "later"})  # sweeps the old
+    assert db.execute("SELECT count(*) FROM idempotency_people").fetchone()[0] == 0

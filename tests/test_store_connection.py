@@ -265,10 +265,24 @@ def test_the_click_index_migration_keeps_the_clicks_that_count(db_path):
     partial.close()
 
 
-def test_the_email_alias_migration_voids_a_self_referral_made_before_it(db_path):
-    partial = Store(db_path)
-    with partial.write() as db:
-        migrations.apply(db, stop_before="0011_email_provider_aliases")
+@pytest.fixture
+def before(db_path):
+    """A store migrated up to, and not including, a named migration."""
+    stores = []
+
+    def before(migration: str) -> Store:
+        stores.append(Store(db_path))
+        with stores[-1].write() as db:
+            migrations.apply(db, stop_before=migration)
+        return stores[-1]
+
+    yield before
+    for store in stores:
+        store.close()
+
+
+def test_the_email_alias_migration_voids_a_self_referral_made_before_it(before):
+    partial = before("0011_email_provider_aliases")
     ingest(
         partial,
         [
@@ -291,4 +305,24 @@ def test_the_email_alias_migration_voids_a_self_referral_made_before_it(db_path)
     assert db.execute(
         "SELECT count(*) FROM flags WHERE kind = 'self_referral'"
     ).fetchone()[0] == 1
-    partial.close()
+
+
+def test_the_idempotency_people_migration_links_the_responses_stored_before_it(
+    before,
+):
+    partial = before("0012_idempotency_people")
+    with partial.write() as db:
+        db.execute("INSERT INTO people(external_id, created_at) VALUES ('1', 0)")
+        db.execute(
+            "INSERT INTO tokens(name, token_sha256, created_at) VALUES ('t', 'h', 0)"
+        )
+        db.conn.executemany(
+            "INSERT INTO idempotency_keys(token_id, key, request_sha256, status, "
+            "response, created_at) VALUES (1, ?, 'sha', 200, ?, 0)",
+            [("names", '{"id":"1","name":"One"}'), ("counts", '{"received":1}')],
+        )
+    partial.migrate()
+    linked = partial.reader().execute(
+        "SELECT key, person_id FROM idempotency_people"
+    ).fetchall()
+    assert linked == [("names", 1)]

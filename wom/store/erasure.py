@@ -1,8 +1,8 @@
-"""Erasure (RELIABILITY.md): a person's identifying data leaves the store and the disk.
+"""Erasure: a person's identifying data leaves the store and the disk.
 
 The identifying fields and free text go, the node keeps its place in both graphs
 under a random pseudonym (no mapping is kept), and the file and its WAL are
-scrubbed so that the bytes are gone too.
+scrubbed so that the bytes are gone too (docs/reliability.md, Privacy).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlite_utils import Database
 from ..emails import looks_like_email, normalise_email
 from ..names import normalise_name
 from .connection import BUSY_TIMEOUT_MS, Store
+from .idempotency import redact_person
 from .people import person_id
 
 __all__ = ["CHECKPOINT_WAIT_MS", "SCRUB_RETRY_SECONDS", "erase", "scrub"]
@@ -36,13 +37,14 @@ def erase(
     *,
     within: Callable[[Database], None] | None = None,
 ) -> str:
-    """Erase a person (RELIABILITY.md, Erasure); return the random pseudonym.
+    """Erase a person (docs/reliability.md, Erasure); return the random pseudonym.
 
     Names, emails, free-text answers and share secrets are deleted, answers that
-    name the person are blanked, stored API responses that quote them are dropped,
-    and the node is renamed with no mapping kept. Every count, edge and credit
-    stays, so aggregate figures do not change. Then ``scrub`` removes the old bytes
-    from the file and the WAL. ``within(db)`` runs before COMMIT.
+    name the person are blanked, stored API responses that name them are redacted
+    (and a retry of their request answers 410), and the node is renamed with no
+    mapping kept. Every count, edge and credit stays, so aggregate figures do not
+    change. Then ``scrub`` removes the old bytes from the file and the WAL.
+    ``within(db)`` runs before COMMIT.
     """
     pseudonym = "erased-" + secrets.token_hex(8)
     with store.write() as db:
@@ -50,21 +52,18 @@ def erase(
         db.execute("PRAGMA secure_delete = ON")
         pid = person_id(db, external_id)
         identity = db.execute(
-            "SELECT name, email, email_normalised, name_normalised FROM identities "
+            "SELECT email_normalised, name_normalised FROM identities "
             "WHERE person_id = ?",
             [pid],
         ).fetchone()
-        name, email, email_key, name_key = identity or (None,) * 4
-        quoted = [external_id, *(value for value in (name, email) if value)]
+        email_key, name_key = identity or (None, None)
         db.execute("DELETE FROM identities WHERE person_id = ?", [pid])
         db.execute("DELETE FROM answers WHERE person_id = ?", [pid])
         db.execute("UPDATE answers SET text = '' WHERE resolved_id = ?", [pid])
         _blank_answers_naming(db, email_key, name_key)
         db.execute("DELETE FROM shares WHERE person_id = ?", [pid])
-        for text in quoted:
-            db.execute(
-                "DELETE FROM idempotency_keys WHERE instr(response, ?) > 0", [text]
-            )
+        # Only the stored API responses that name the person, found by reference.
+        redact_person(db, pid, external_id, pseudonym)
         db.execute("UPDATE people SET external_id = ? WHERE id = ?", [pseudonym, pid])
         db.changes.people.add(pid)
         if within is not None:

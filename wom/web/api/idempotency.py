@@ -1,7 +1,8 @@
-"""``Idempotency-Key`` on API writes (RELIABILITY.md; Stripe and the IETF draft).
+"""``Idempotency-Key`` on API writes (docs/reliability.md; Stripe and the IETF draft).
 
 The same key and body replays the stored response; the same key with another body
-gets 422; the same key while its first request still runs gets 409. Keys belong to
+gets 422; the same key while its first request still runs gets 409; the same key
+and body after the person its response names was erased gets 410. Keys belong to
 the token and are kept 24 hours. The response is stored in the write's own
 transaction (``keep``), so a write and its stored response commit together. The
 in-flight marker lives in memory: after a crash the retry goes through, and finds
@@ -87,6 +88,16 @@ def idempotent(view):
                         422,
                         "Unprocessable Content",
                         "this key was used with another request; use a new key",
+                    )
+                if stored.erased:
+                    # Its answer named a person since erased: neither replayed
+                    # (it no longer says who) nor run again (it would bring them
+                    # back).
+                    return _key_problem(
+                        410,
+                        "Gone",
+                        "this request was about a person who has since been "
+                        "erased; nothing was written again",
                     )
                 return _replay(stored)
             g.idempotency = (token_id, key, fingerprint)
