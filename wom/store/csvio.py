@@ -7,6 +7,12 @@ file's digest and the line, so importing the same file twice adds nothing.
 
 An export puts a quote before any text cell a spreadsheet would run as a formula
 (OWASP's advice on CSV injection), and an import takes that quote off again.
+
+Sign-ups through a referral link leave as referrals with their link's code (and
+its channel): an import gives the referrer that link, if the database has none of
+that code, and records the sign-up through it, so the credit is a link's again.
+Clicks, visitor cookies and IP hashes never leave: they are device evidence, and a
+fresh database has its own IP key anyway.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from sqlite_utils import Database
 
 from ..contract import check_objects, currency_exponent, now_micros
 from .connection import Store
+from .csv_links import claim_links, link_claims
 from .csv_text import defused, line_problem, records, unquoted
 from .derive import derive_batch
 from .errors import InvalidInput
@@ -43,7 +50,7 @@ __all__ = [
 
 COLUMNS = {
     "customers": ("id", "name", "email", "acquired_at"),
-    "referrals": ("from", "to", "at", "channel", "event_id"),
+    "referrals": ("from", "to", "at", "channel", "event_id", "link"),
     "mentions": ("type", "from", "to", "at", "channel", "event_id"),
     "purchases": ("customer", "value", "at", "currency", "event_id"),
 }
@@ -165,6 +172,10 @@ def _event(kind: str, row: dict, default_id: str) -> dict:
         event |= {key: row[key] for key in ("name", "email") if key in row}
     elif kind == "purchases":
         event = {"type": "purchase", **row, "value": _number(row["value"])}
+    elif "link" in row:
+        # A sign-up through the referrer's link: the link names the referrer.
+        event = {"type": "signup", "customer": row["to"], "link": row["link"]}
+        event |= {key: row[key] for key in ("at", "event_id") if key in row}
     else:
         event = {"type": "referral" if kind == "referrals" else "mention"} | row
     # A row names its file and line unless it has an id of its own: the same
@@ -194,6 +205,9 @@ def import_csv(
     # One check for both, events first, so an index maps to the line of its row.
     lines = [line for line, _ in dated + undated]
     renamed = {"customer": "id", "at": "acquired_at"} if kind == "customers" else {}
+    claims = link_claims(rows, currency, now) if kind == "referrals" else []
+    if claims:
+        renamed = {"customer": "to"}
     try:
         checked = check_objects([event for _, event in dated + undated], rules)
     except InvalidInput as exc:
@@ -202,6 +216,7 @@ def import_csv(
     imported = Imported(kind, rows=len(rows))
     try:
         with store.write() as db:
+            claim_links(db, claims, now)
             for start in range(0, len(events), CHUNK):
                 chunk = events[start : start + CHUNK]
                 result = append_events(db, chunk, source=SOURCE, now=now)
@@ -272,11 +287,20 @@ _EXPORTS = {
         SELECT p.external_id, i.name, i.email, p.acquired_at
         FROM people p LEFT JOIN identities i ON i.person_id = p.id ORDER BY p.id
     """,
+    # Imported referrals, and sign-ups through a link (its talker is the owner).
     "referrals": """
-        SELECT t.external_id, l.external_id, e.at, e.channel, e.event_id
+        SELECT t.external_id, l.external_id, e.at, e.channel, e.event_id, NULL,
+               e.seq
         FROM events e JOIN people t ON t.id = e.talker_id
         JOIN people l ON l.id = e.listener_id
-        WHERE e.type = 'referral' ORDER BY e.seq
+        WHERE e.type = 'referral'
+        UNION ALL
+        SELECT t.external_id, l.external_id, e.at, k.channel, e.event_id, k.code,
+               e.seq
+        FROM events e JOIN people t ON t.id = e.talker_id
+        JOIN people l ON l.id = e.listener_id JOIN links k ON k.id = e.link_id
+        WHERE e.type = 'signup'
+        ORDER BY 7
     """,
     "mentions": """
         SELECT e.type, t.external_id, l.external_id, e.at, e.channel, e.event_id
@@ -300,7 +324,8 @@ def export_rows(db: Database, kind: str) -> Iterator[list]:
     at = columns.index("acquired_at" if kind == "customers" else "at")
     exponent = currency_exponent(read_settings(db)["currency"])
     for row in db.execute(_EXPORTS[kind]):
-        row = ["" if value is None else value for value in row]
+        # Past the columns, what the query orders by.
+        row = ["" if value is None else value for value in row[: len(columns)]]
         row[at] = _iso(row[at] or None)
         if kind == "purchases" and row[1] != "":
             row[1] = f"{Decimal(row[1]).scaleb(-exponent):f}"
