@@ -1,4 +1,7 @@
-"""Rings, reciprocal pairs, bursts, self-referrals and review flags (RELIABILITY.md)."""
+"""Rings, reciprocal pairs, bursts, self-referrals and review flags.
+
+See docs/reliability.md, Fraud.
+"""
 
 from __future__ import annotations
 

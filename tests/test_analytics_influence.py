@@ -48,7 +48,7 @@ def _valued_path():
 
 
 class TestHandChecks:
-    """The cases METRICS.md gives for each figure."""
+    """The cases docs/metrics.md gives for each figure."""
 
     def test_conversations_started(self):
         G = nx.DiGraph([("a", "b"), ("a", "c"), ("b", "c")])

@@ -1,4 +1,4 @@
-"""Edge probabilities, expected spread and CELF seed sets (METRICS.md, seeding)."""
+"""Edge probabilities, expected spread and CELF seed sets (docs/metrics.md, seeding)."""
 
 from __future__ import annotations
 

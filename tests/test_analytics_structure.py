@@ -1,4 +1,4 @@
-"""Communities, NMI and bridges of the conversation graph (METRICS.md, Structure)."""
+"""Communities, NMI and bridges of the conversation graph (docs/metrics.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The crash test of RELIABILITY.md: SIGKILL the server during bulk ingest,
+"""The crash test of docs/reliability.md: SIGKILL the server during bulk ingest,
 restart it, and retry every unacknowledged batch with its key. Every acknowledged
 event is then present exactly once and the file passes integrity_check. Without
 Idempotency-Key the same run stores a batch twice: the test can fail."""

@@ -1,4 +1,4 @@
-"""DELETE /customers/{id} is erasure (RELIABILITY.md): identity and free text go,
+"""DELETE /customers/{id} is erasure (docs/reliability.md): identity and free text go,
 the node keeps its place under a random pseudonym, the bytes leave the file and
 its WAL, and every aggregate figure stays the same."""
 

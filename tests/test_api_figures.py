@@ -1,4 +1,4 @@
-"""Figures from the analytics service, named as in METRICS.md, people by id."""
+"""Figures from the analytics service, named as in docs/metrics.md, people by id."""
 
 from __future__ import annotations
 

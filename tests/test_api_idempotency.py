@@ -1,4 +1,4 @@
-"""Idempotency-Key (RELIABILITY.md): the same key and body replays the stored
+"""Idempotency-Key (docs/reliability.md): the same key and body replays the stored
 response, another body gets 422, a key still running gets 409; keys belong to
 their token and last 24 hours."""
 

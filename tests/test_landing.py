@@ -1,6 +1,6 @@
 """Referral links and landing pages: click, sign up, attribute, share.
 
-Each test names one rule of the journey (issue 5) or of RELIABILITY.md.
+Each test names one rule of the journey (issue 5) or of docs/reliability.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Which touch earns the credit for a customer (METRICS.md, "Referral forest").
+"""Which touch earns the credit for a customer (docs/metrics.md, "Referral forest").
 
 Credit is a pure function of the log ordered by ``(at, arrival sequence)``. For a
 customer who converts at ``T``, the credited referrer is the talker of the first
@@ -30,7 +30,7 @@ __all__ = [
 
 DAY_US = 86_400 * 1_000_000
 
-# The edge kind each touching event type makes (METRICS.md names them alike).
+# The edge kind each touching event type makes (docs/metrics.md names them alike).
 KIND_OF_EVENT = {
     "signup": "link",
     "mention": "mention",

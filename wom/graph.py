@@ -1,6 +1,6 @@
 """Rows from the store -> the two networkx graphs that every figure is computed on.
 
-The contract that ``wom.analytics`` relies on (METRICS.md, "The two graphs"):
+The contract that ``wom.analytics`` relies on (docs/metrics.md, "The two graphs"):
 
 Conversation graph ``G`` (``nx.DiGraph``), talker -> listener
     Nodes are internal person ids (``int``), customers and prospects alike, with:

@@ -1,6 +1,6 @@
 """Calendar buckets in the business's time zone, for series over time.
 
-Times are stored in UTC; buckets follow the business's time zone (METRICS.md,
+Times are stored in UTC; buckets follow the business's time zone (docs/metrics.md,
 "Money and time"), so a day is a local day and may last 23 or 25 hours. No series
 has more than :data:`MAX_BUCKETS` buckets, whatever the stored times.
 """

@@ -1,6 +1,6 @@
 """Bursts: referrers whose credited sign-ups come too fast or from one device.
 
-:func:`bursts` is the rule (METRICS.md) on credit rows; :func:`burst_suspects`
+:func:`bursts` is the rule (docs/metrics.md) on credit rows; :func:`burst_suspects`
 finds, with array passes over a million sign-ups, the few referrers that the rule
 could list, so that only their rows need it.
 """

@@ -1,7 +1,7 @@
 """Cascades: how word of mouth spread from each root of the referral forest ``F``.
 
 A cascade is a root of ``F`` with all its descendants, seen as a tree
-(METRICS.md, "Cascades"). Every figure of every cascade comes from one pass
+(docs/metrics.md, "Cascades"). Every figure of every cascade comes from one pass
 over :class:`~wom.analytics.forest.ForestArrays`; structural virality uses the
 edge form of the Wiener index, the sum over edges of ``s * (n - s)`` where
 ``s`` is the size of the subtree below the edge.

@@ -2,7 +2,7 @@
 
 ``G`` may have cycles (mentions run both ways) and merges (two people told the
 same person), so summing children's counts overcounts. The exact count used
-here (METRICS.md) condenses strongly connected components into a DAG, sums
+here (docs/metrics.md) condenses strongly connected components into a DAG, sums
 children's counts wherever the structure below is a tree, and searches only
 from the ancestors of components with several parents. The sums come from one
 spanning forest of the DAG; each search walks only the edges that forest left

@@ -1,4 +1,4 @@
-"""Fraud signals: rings, reciprocal pairs and bursts (METRICS.md, RELIABILITY.md).
+"""Fraud signals: rings, reciprocal pairs and bursts (docs/reliability.md, Fraud).
 
 Every finding can become a review flag ``{kind, customer_id, referrer_id, members,
 reason}``; :func:`flags` gathers them. Nothing here blocks anyone: flags go to a
@@ -129,9 +129,10 @@ def self_referral_evidence(referrer: Mapping, referee: Mapping) -> dict | None:
     """Whether a credit is a self-referral: ``void``, ``hold``, or None.
 
     Each side maps ``email``, ``visitor`` and ``ip_hmac`` to a string, a collection
-    of strings, or None. Emails are compared normalised (RELIABILITY.md, Fraud): the
-    same mailbox voids the credit for good. Only a shared visitor cookie or IP hash
-    holds it for review, because households and offices share addresses.
+    of strings, or None. Emails are compared normalised (docs/reliability.md,
+    Fraud): the same mailbox voids the credit for good. Only a shared visitor
+    cookie or IP hash holds it for review, because households and offices share
+    addresses.
 
     >>> a = {"email": "Zo.e@gmail.com", "visitor": "v1", "ip_hmac": ["h1", "h2"]}
     >>> self_referral_evidence(a, {"email": "zoe+2@googlemail.com"})["decision"]

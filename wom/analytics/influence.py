@@ -1,6 +1,6 @@
 """Who starts the most conversations: per-person figures and the rankings.
 
-This module is the public face of the per-person figures of METRICS.md. The
+This module is the public face of the per-person figures of docs/metrics.md. The
 figures on ``F`` live in :mod:`wom.analytics.referrals` and conversation reach
 in :mod:`wom.analytics.conversation_reach`; both are re-exported here. Each
 figure has a one-node form and an ``*_all`` form for every node at once. A
@@ -62,7 +62,7 @@ INFLUENCE_TOL = 1e-10
 REFERENCE_TOL = 1e-14
 
 #: ``?by=`` name -> (figure ranked on, figure that breaks its ties). Each
-#: ranking breaks ties by the next one in METRICS.md's list
+#: ranking breaks ties by the next one in docs/metrics.md's list
 #: ``reach|conversations|influence|value|direct``, then by external id.
 RANKINGS = {
     "reach": ("reach", "conversations_started"),

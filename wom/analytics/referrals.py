@@ -1,7 +1,7 @@
 """Figures on the referral forest ``F``: direct referrals, reach, generations, value.
 
 Each figure has a one-node form, a search below that node, and an ``*_all``
-form that answers for every node in one pass over generations (METRICS.md,
+form that answers for every node in one pass over generations (docs/metrics.md,
 "Scale"). The ``*_all`` forms also take prebuilt
 :class:`~wom.analytics.forest.ForestArrays`, so a service builds the arrays
 once and reads every figure from them. A node missing from ``F`` (a prospect)

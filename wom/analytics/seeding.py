@@ -1,4 +1,4 @@
-"""Who to seed: Independent Cascade spread and CELF seed sets (METRICS.md).
+"""Who to seed: Independent Cascade spread and CELF seed sets (docs/metrics.md).
 
 Each edge ``u -> v`` passes word of mouth on with probability ``p(u, v)``, by
 default the converted share of ``u``'s listeners smoothed with a Beta(1, 9) prior.
@@ -167,7 +167,7 @@ def seed_set(
     The greedy order does not depend on ``k``: the best ``j`` seeds are the
     first ``j``.
 
-    The comparison is the top ``k`` conversation starters as METRICS.md ranks
+    The comparison is the top ``k`` conversation starters as docs/metrics.md ranks
     them: most ``reach`` in ``F``, then most ``conversations_started``, then
     external id.
 

@@ -3,7 +3,7 @@
 Periods are half-open ``[start, end)`` in POSIX seconds; ``None`` leaves a side
 open. Customers whose ``acquired_at`` is unknown belong to no bounded period
 and no bucket. Every figure is one pass over the forest arrays and one over the
-edges of ``G``, for the whole series at once (METRICS.md, "Spread over time").
+edges of ``G``, for the whole series at once (docs/metrics.md, "Spread over time").
 """
 
 from __future__ import annotations

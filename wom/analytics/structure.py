@@ -1,4 +1,4 @@
-"""Communities and bridges of the conversation graph as undirected (METRICS.md).
+"""Communities and bridges of the conversation graph as undirected (docs/metrics.md).
 
 Both see ``G`` as a simple undirected graph in one canonical order (nodes sorted,
 neighbours ascending, no self-loops), so the same graph gives the same answer

@@ -251,7 +251,7 @@ class AnalyticsService:
     def starters(
         self, by: str = "reach", limit: int = 10, *, include_prospects: bool = False
     ) -> dict:
-        """The top conversation starters by ``by`` (METRICS.md tie rules)."""
+        """The top conversation starters by ``by`` (docs/metrics.md tie rules)."""
         if by not in RANKINGS:
             raise ValueError(
                 f"Unknown ranking {by!r}; use one of {', '.join(RANKINGS)}."

@@ -25,9 +25,9 @@ __all__ = [
     "talks",
 ]
 
-# ?by= name -> (figure, tie-breaker); external id breaks the last tie. The METRICS.md
-# rankings come from the pure reference (wom.analytics.influence.RANKINGS), and the
-# service adds the two background figures it can also rank by.
+# ?by= name -> (figure, tie-breaker); external id breaks the last tie. The rankings
+# of docs/metrics.md come from the pure reference (wom.analytics.influence.RANKINGS),
+# and the service adds the two background figures it can also rank by.
 RANKINGS = {
     **{by: tuple(pair) for by, pair in influence.RANKINGS.items()},
     "conversation_reach": ("conversation_reach", "reach"),
@@ -67,7 +67,7 @@ def background_value(results: dict, name: str, node):
 def rank(
     G: nx.DiGraph, state, results: dict, by: str, limit: int, include_prospects: bool
 ) -> dict:
-    """The top ``limit`` by ``by`` (RANKINGS), ties as METRICS.md says."""
+    """The top ``limit`` by ``by`` (RANKINGS), ties as docs/metrics.md says."""
     first, second = RANKINGS[by]
     if include_prospects:
         people = list(G)

@@ -200,7 +200,7 @@ def derived_snapshot(db: Database) -> dict[str, list[tuple]]:
     return snapshot
 
 
-# What the burst rule (METRICS.md) reads: each counted credit, at its customer's
+# What the burst rule (docs/metrics.md) reads: each counted credit, at its customer's
 # conversion; a credit earned by a sign-up through the link carries that sign-up's
 # visitor cookie and IP hash (the event the credit names), others none.
 _CREDIT_EVIDENCE = (

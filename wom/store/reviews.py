@@ -16,7 +16,7 @@ def decide(db: Database, flag_key: str, decision: str, now: int) -> Changes:
 
     Call inside a write transaction. Approving a held credit makes it count;
     voiding it makes attribution look for the next eligible touch. A
-    self-referral is void for good (RELIABILITY.md): approving one is a Conflict.
+    self-referral is void for good (docs/reliability.md): approving one is a Conflict.
     """
     if decision not in ("approved", "voided"):
         raise InvalidInput.field("decision", "give approved or voided")

@@ -1,6 +1,6 @@
 """Rate limits (Flask-Limiter), with the limits read from the business's settings.
 
-The server runs one process with threads (RELIABILITY.md), so an in-memory
+The server runs one process with threads (docs/reliability.md), so an in-memory
 storage is shared by every thread and holds the limit for the whole server.
 """
 

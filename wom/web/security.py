@@ -1,4 +1,4 @@
-"""Security headers on every response (RELIABILITY.md, Web security)."""
+"""Security headers on every response (docs/reliability.md, Web security)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Who is visiting a referral link, and recording their click durably.
 
-The visitor cookie is a tracking cookie (RELIABILITY.md, Privacy): it is set only
+The visitor cookie is a tracking cookie (docs/reliability.md, Privacy): it is set only
 when the visitor ticks the consent box on the sign-up form, and read only while
 it is there. Without it a click still needs a ``visitor`` so that a repeat within
 30 minutes counts once: it gets a keyed hash of the day, the IP address and the

@@ -47,7 +47,7 @@ SINCE_RANKINGS = {
 
 @blueprint.get("/starters")
 def starters():
-    """The top conversation starters by one METRICS.md figure."""
+    """The top conversation starters by one docs/metrics.md figure."""
     asked = arguments(
         {
             "by": choice(*STARTER_RANKINGS),

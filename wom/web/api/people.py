@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 ACQUIRED_VIA = ("root", "referred", "mention")
-# The METRICS.md figures about one person, as the API names them.
+# The docs/metrics.md figures about one person, as the API names them.
 PERSON_FIGURES = (
     "conversations_started",
     "direct_referrals",
