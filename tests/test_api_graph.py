@@ -4,7 +4,6 @@ Gephi's timeline, or GraphML, read back by networkx."""
 from __future__ import annotations
 
 import io
-from xml.etree import ElementTree
 
 import networkx as nx
 import pytest
@@ -12,6 +11,7 @@ import xmlschema
 
 from tests.api_client import ApiClient
 from tests.conftest import DATA
+from tests.gexf_reader import read_gexf
 from wom.gexf import GEXF_NAMESPACE
 
 
@@ -55,23 +55,17 @@ def test_gexf_carries_time_for_the_timeline(api):
     reply = api.get("/graph?format=gexf")
     assert reply.status == 200
     assert reply.content_type.startswith("application/gexf+xml")
-    graph = ElementTree.fromstring(reply.body).find("g:graph", GEXF)
-    assert graph.get("mode") == "dynamic"
-    nodes = {n.get("id"): n.get("start") for n in graph.iterfind(".//g:node", GEXF)}
-    edges = {
-        (e.get("source"), e.get("target")): e.get("start")
-        for e in graph.iterfind(".//g:edge", GEXF)
-    }
-    assert set(edges) == {("ann", "bob"), ("bob", "cat"), ("cat", "dan")}
+    G = read_gexf(reply.body)
+    assert G.graph["mode"] == "dynamic"
+    assert set(G.edges) == {("ann", "bob"), ("bob", "cat"), ("cat", "dan")}
     # A prospect appears when first told; a customer when told or converted.
-    assert nodes["dan"] == "2026-02-02T00:00:00Z"
-    assert nodes["bob"] == "2026-01-02T00:00:00Z"
-    assert nodes["ann"] == "2026-01-01T00:00:00Z"
-    assert edges["bob", "cat"] == "2026-02-01T00:00:00Z"
+    assert G.nodes["dan"]["start"] == "2026-02-02T00:00:00Z"
+    assert G.nodes["bob"]["start"] == "2026-01-02T00:00:00Z"
+    assert G.nodes["ann"]["start"] == "2026-01-01T00:00:00Z"
+    assert G.edges["bob", "cat"]["start"] == "2026-02-01T00:00:00Z"
 
 
 GEXF_XSD = DATA / "gexf-1.2" / "gexf.xsd"
-GEXF = {"g": GEXF_NAMESPACE}
 
 
 def gexf_problems(body: bytes) -> list[str]:
@@ -102,11 +96,11 @@ def test_gexf_is_valid_against_the_gexf_schema(timed):
 
 
 def test_gexf_times_carry_their_time_of_day(timed):
-    graph = ElementTree.fromstring(timed.get("/graph?format=gexf").body).find(
-        "g:graph", GEXF
-    )
-    assert graph.get("timeformat") == "dateTime"
-    starts = [e.get("start") for e in graph.iterfind(".//*[@start]")]
+    G = read_gexf(timed.get("/graph?format=gexf").body)
+    assert G.graph["timeformat"] == "dateTime"
+    starts = [a["start"] for _, a in G.nodes(data=True)] + [
+        a["start"] for _, _, a in G.edges(data=True)
+    ]
     assert "2026-03-04T14:30:15.250000Z" in starts
     date_time = xmlschema.XMLSchema.meta_schema.types["dateTime"]
     assert all(date_time.is_valid(start) for start in starts)
