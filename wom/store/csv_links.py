@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from .checks import API_FIELDS, check_events
+from ..contract import EventRules, check_objects
 from .csv_text import line_problem
 from .errors import InvalidInput
 from .links import create_link
@@ -18,7 +18,7 @@ from .links import create_link
 __all__ = ["claim_links", "link_claims"]
 
 
-def link_claims(rows, currency: str, now: int) -> list[tuple[int, str, str, str]]:
+def link_claims(rows, rules: EventRules) -> list[tuple[int, str, str, str]]:
     """(line, referrer, link code, channel) of each link row, its people checked.
 
     ``rows`` are (line, cells) of a referrals file; the rows without a ``link``
@@ -28,14 +28,12 @@ def link_claims(rows, currency: str, now: int) -> list[tuple[int, str, str, str]
     # The referrer is no field of the sign-up the row becomes: check both people
     # and the time as the referral the row also is.
     try:
-        check_events(
+        check_objects(
             [
                 {"type": "referral", **{k: row[k] for k in ("from", "to", "at")}}
                 for _, row in linked
             ],
-            currency=currency,
-            now=now,
-            fields=API_FIELDS,
+            rules,
         )
     except InvalidInput as exc:
         raise InvalidInput(

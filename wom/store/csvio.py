@@ -205,7 +205,7 @@ def import_csv(
     # One check for both, events first, so an index maps to the line of its row.
     lines = [line for line, _ in dated + undated]
     renamed = {"customer": "id", "at": "acquired_at"} if kind == "customers" else {}
-    claims = link_claims(rows, currency, now) if kind == "referrals" else []
+    claims = link_claims(rows, rules) if kind == "referrals" else []
     if claims:
         renamed = {"customer": "to"}
     try:
