@@ -265,3 +265,24 @@ def test_two_objects_on_one_ndjson_line_are_refused(api, db):
     assert reply.status == 400
     assert "Line 1" in reply.json["detail"]
     assert count(db) == 0
+
+
+# Shaped like an address, refused by email-validator's syntax (no network).
+NOT_SENDABLE = [
+    "a..b@example.org",
+    ".zoe@example.org",
+    "zoe@-example.org",
+    "zoe@example.invalid",
+    "x" * 65 + "@example.org",
+]
+
+
+@pytest.mark.parametrize("email", NOT_SENDABLE)
+def test_an_email_no_one_can_send_to_is_422(api, db, email):
+    for reply in (
+        api.events({"type": "signup", "customer": "ann", "at": AT, "email": email}),
+        api.post("/customers", json={"id": "ann", "email": email}),
+    ):
+        assert reply.status == 422
+        assert reply.json["errors"][0]["field"] == "email"
+    assert db.execute("SELECT count(*) FROM people").fetchone()[0] == 0

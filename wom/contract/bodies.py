@@ -44,7 +44,7 @@ class CustomerInput(_Body):
             rules.moment(self.acquired_at) if given else now,
             listener=self.id,
             name=None if self.name is msgspec.UNSET else self.name.strip(),
-            email=None if self.email is msgspec.UNSET else self.email,
+            email=None if self.email is msgspec.UNSET else rules.email(self.email),
         )
 
 

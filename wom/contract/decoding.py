@@ -238,6 +238,7 @@ _RULES = {
     "acquired_at": EventRules.moment,
     "value": EventRules.minor_units,
     "currency": EventRules.currency_of,
+    "email": EventRules.email,
 }
 
 

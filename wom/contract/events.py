@@ -164,7 +164,7 @@ class SignupEvent(_Event, tag="signup"):
             visitor=_filled(self.visitor, "visitor"),
             event_id=_filled(self.event_id, "event_id"),
             name=_filled(self.name, "name"),
-            email=self.email,
+            email=rules.email(self.email),
         )
 
 

@@ -84,7 +84,8 @@ ExternalId = Annotated[
         examples=["c-1001"],
     ),
 ]
-# What emails.looks_like_email takes, without control characters.
+# The shape of an email address, without control characters: a quick first look.
+# EventRules.email then holds it to email-validator's syntax (emails.py).
 Email = Annotated[
     str,
     _meta(

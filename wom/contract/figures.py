@@ -313,7 +313,7 @@ class Seed(Reply):
 
 
 class TopStarters(Reply):
-    """The top k starters (by reach, as METRICS.md ranks them) and their joint
+    """The top k starters (by reach, as docs/metrics.md ranks them) and their joint
     expected spread, for comparison."""
 
     ids: list[str | None]

@@ -185,7 +185,7 @@ FIGURES_EXAMPLE = {
 
 
 class PersonFigures(Reply):
-    """METRICS.md figures. influence, conversation_reach and expected_spread are
+    """Figures of docs/metrics.md. influence, conversation_reach and expected_spread are
     computed in the background: null until the first run. expected_spread is exact
     where what the person reaches is a tree, a Monte Carlo estimate for the few
     hundred customers seeding considers, and null for anyone else. referred_value

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import msgspec
 
+from ..emails import looks_like_email
 from .money import currency_exponent, minor_units
 from .times import EPOCH, iso, to_micros
 
@@ -71,6 +72,16 @@ class EventRules:
                 "currency",
                 f"values are kept in {self.currency}; convert before sending",
             )
+
+    def email(self, address: str | None) -> str | None:
+        """An address one can send to, by email-validator's syntax (no network);
+        None for none. The field's pattern is a quick first look; this decides.
+        """
+        if address is not None and not looks_like_email(address):
+            raise Refused(
+                "email", "not an email address; give one like zoe@example.org"
+            )
+        return address
 
     @staticmethod
     def distinct(talker: str, listener: str) -> None:
