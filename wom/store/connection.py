@@ -1,6 +1,6 @@
 """Opening the SQLite file: pragmas, the single writer, the server's lock file.
 
-RELIABILITY.md: one writer connection per process behind one lock, every write in a
+docs/reliability.md: one writer connection per process behind one lock, every write in a
 ``BEGIN IMMEDIATE`` transaction, ``synchronous=FULL`` on the connection that
 acknowledges writes, and an exclusive lock file that keeps a second writing process
 out (SQLite before 3.51.3 can corrupt a WAL written by two connections at once).

@@ -78,7 +78,7 @@ def _people() -> dict:
         "/customers/{external_id}": {
             "get": operation(
                 "One customer, with every figure about them",
-                "The person, every METRICS.md figure that concerns them, their "
+                "The person, every docs/metrics.md figure that concerns them, their "
                 "credited referrer, their links and all their touches.",
                 json_reply("CustomerDetail", "The person.") | errors(*READ_ERRORS, 404),
                 tag="People",
