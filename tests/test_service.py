@@ -415,6 +415,36 @@ def test_a_shared_ip_at_sign_up_is_found_whatever_the_referees_bought_from(
     )
 
 
+def test_a_back_dated_click_is_followed_without_reading_every_click(
+    service, store, record, monkeypatch
+):
+    record({"type": "signup", "customer": "a", "at": "2026-01-01T00:00:00Z"})
+    code = store.reader().execute("SELECT code FROM links").fetchone()[0]
+
+    def click(at):
+        return {
+            "type": "click",
+            "link": code,
+            "visitor": "v-1",
+            "at": at,
+            "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+        }
+
+    record(click("2026-01-05T10:00:00Z"), click("2026-01-05T10:40:00Z"))
+    assert sum(row["clicks"] for row in service.spread("day")["series"]) == 2
+
+    def read_all(db):
+        raise AssertionError("the service read every click again")
+
+    monkeypatch.setattr(graph_rows, "click_seconds", read_all)
+    # Sent late, it joins the two runs: the later click stops counting.
+    record(click("2026-01-05T10:20:00Z"))
+    assert sum(row["clicks"] for row in service.spread("day")["series"]) == 1
+    monkeypatch.undo()
+    fresh = AnalyticsService(store, background=False)
+    assert fresh.spread("day")["series"] == service.spread("day")["series"]
+
+
 def test_clicks_committed_just_before_a_load_are_counted_once(store, record):
     record({"type": "signup", "customer": "a", "at": "2026-01-01T00:00:00Z"})
     code = store.reader().execute("SELECT code FROM links").fetchone()[0]

@@ -220,11 +220,6 @@ def test_the_leaner_index_migration_keeps_the_log_and_its_uniqueness(db_path):
             "SELECT seq FROM events WHERE listener_id = 1 AND talker_id = 2",
             "INDEX events_touches",
         ),
-        (
-            "SELECT seq FROM events WHERE link_id = 1 AND visitor = 'v' "
-            "AND type = 'click' AND ua_class = 'human' AND at > 0",
-            "COVERING INDEX events_click",
-        ),
     ],
 )
 def test_the_log_is_searched_through_its_lean_indexes(store, query, index):
@@ -234,8 +229,8 @@ def test_the_log_is_searched_through_its_lean_indexes(store, query, index):
     assert index in plan
 
 
-def test_counted_clicks_are_read_from_their_index_alone(store):
-    # The cold start's read of every click that counts: no table, no sort.
+def test_counted_clicks_are_read_from_the_human_runs_alone(store):
+    # The cold start's read of every click that counts: the human runs, no sort.
     reader = store.reader()
     statements = []
     reader.conn.set_trace_callback(statements.append)
@@ -244,11 +239,11 @@ def test_counted_clicks_are_read_from_their_index_alone(store):
     plan = " ".join(
         row[3] for row in reader.execute(f"EXPLAIN QUERY PLAN {statements[-1]}")
     )
-    assert "COVERING INDEX events_click" in plan
+    assert "SEARCH click_runs USING PRIMARY KEY (ua_class=?)" in plan
     assert "TEMP B-TREE" not in plan
 
 
-def test_the_click_index_migration_keeps_the_clicks_that_count(db_path):
+def test_the_click_migrations_keep_the_clicks_that_count(db_path):
     partial = Store(db_path)
     with partial.write() as db:
         migrations.apply(db, stop_before="0007_human_click_index")
@@ -262,6 +257,16 @@ def test_the_click_index_migration_keeps_the_clicks_that_count(db_path):
     partial.migrate()
     # The repeat a minute later does not count, nor does the bot; both others do.
     assert click_seconds(partial.reader()) == [0.0, 4000.0]
+    # Each run keeps every click it holds.
+    runs = partial.reader().execute(
+        "SELECT ua_class, start_at, end_at, clicks FROM click_runs "
+        "ORDER BY ua_class, start_at"
+    )
+    assert runs.fetchall() == [
+        ("bot", 1, 1, 1),
+        ("human", 0, 60_000_000, 2),
+        ("human", 4_000_000_000, 4_000_000_000, 1),
+    ]
     partial.close()
 
 

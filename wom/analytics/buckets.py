@@ -143,11 +143,14 @@ def add_clicks(
     clicks,
     start: float | None = None,
     end: float | None = None,
+    *,
+    removed=(),
 ) -> list[dict] | None:
     """``rows`` of a series (:func:`~wom.analytics.spread.spread_series`), kept
     to ``[start, end)``, with more counted ``clicks`` (POSIX seconds) added to
-    their buckets; ``None`` when a click needs a bucket the rows do not have, and
-    the series must be computed again. The rows given are left as they are.
+    their buckets, and the ``removed`` ones (that no longer count) taken from
+    theirs; ``None`` when a click needs a bucket the rows do not have, and the
+    series must be computed again. The rows given are left as they are.
 
     Clicks change no other figure of a row, so a page under landing traffic
     keeps its series instead of recomputing it at every click.
@@ -163,15 +166,21 @@ def add_clicks(
 
     >>> [row["clicks"] for row in add_clicks(rows, [25.0], end=15.0)]
     [1, 0]
+
+    A click that no longer counts (a late one came just before it, and counts
+    in its place) leaves its bucket:
+
+    >>> [row["clicks"] for row in add_clicks(rows, [1.0], removed=[3.0])]
+    [1, 0]
     """
     starts = [row["start"] for row in rows]
     added: Counter = Counter()
-    for at in clicks:
+    for at, step in [(at, 1) for at in clicks] + [(at, -1) for at in removed]:
         if not math.isfinite(at):
             continue  # as the series: no bucket holds it
         i = bisect_right(starts, at) - 1
         if i >= 0 and at < rows[i]["end"]:
-            added[i] += 1
+            added[i] += step
         elif start is not None and at < start and rows and rows[0]["start"] <= start:
             continue  # its bucket ends before the first row kept
         elif end is not None and at >= end and rows and rows[-1]["end"] >= end:

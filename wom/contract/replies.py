@@ -296,7 +296,7 @@ class Flag(Reply):
     """A review flag: a self-referral, a held credit, or a graph check's finding."""
 
     id: str
-    kind: Literal["self_referral", "held", "ring", "reciprocal", "burst"]
+    kind: Literal["self_referral", "held", "ring", "reciprocal", "burst", "click_flood"]
     customer: str | None
     referrer: str | None
     members: list[str]

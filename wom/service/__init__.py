@@ -197,7 +197,7 @@ class AnalyticsService:
             if changes.clicks is None:
                 self.series.read_clicks_again(graph_rows.click_seconds(db))
             else:
-                self.series.add_clicks(changes.clicks)
+                self.series.add_clicks(changes.clicks, changes.clicks_removed)
             self._changed()
 
     def _follow_settings(self) -> None:
@@ -222,7 +222,7 @@ class AnalyticsService:
                     graph_rows.click_seconds(self.store.reader())
                 )
             else:
-                self.series.add_clicks(changes.clicks)
+                self.series.add_clicks(changes.clicks, changes.clicks_removed)
 
     # -- reading ---------------------------------------------------------------
 

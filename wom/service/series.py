@@ -7,6 +7,8 @@ a series would hold the service's lock for seconds at a million customers.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import networkx as nx
 
 from ..analytics import spread
@@ -21,12 +23,17 @@ class SpreadSeries:
     The owner (the analytics service) calls it under its own lock.
 
     >>> kept = SpreadSeries([1.0])
-    >>> kept.add_clicks([2.0]); kept.clicks
+    >>> kept.add_clicks([2.0]); kept.counted()
     [1.0, 2.0]
+    >>> kept.add_clicks([0.5], removed=[1.0]); kept.counted()
+    [2.0, 0.5]
     """
 
     def __init__(self, clicks: list[float]):
         self.clicks = clicks
+        # Clicks that stopped counting, taken out of ``clicks`` only when a
+        # series is computed anew (a pass over them all then anyway).
+        self._removed: Counter = Counter()
         self._series: dict = {}
 
     def forget(self) -> None:
@@ -34,20 +41,37 @@ class SpreadSeries:
         self._series = {}
 
     def read_clicks_again(self, clicks: list[float]) -> None:
-        """Take every counted click anew (a late click changed which count)."""
+        """Take every counted click anew."""
         self.clicks = clicks
+        self._removed = Counter()
         self._series = {}
 
-    def add_clicks(self, clicks: list[float]) -> None:
-        """Count new clicks, in the kept series too where their buckets exist."""
+    def add_clicks(self, clicks: list[float], removed: list[float] = ()) -> None:
+        """Count new clicks and stop counting ``removed`` ones, in the kept series
+        too where their buckets exist: never a pass over every click."""
         self.clicks.extend(clicks)
+        self._removed.update(removed)
         kept = {}
         for key, value in self._series.items():
             _, start, end, _ = key
-            rows = spread.add_clicks(value["series"], clicks, start, end)
+            rows = spread.add_clicks(
+                value["series"], clicks, start, end, removed=removed
+            )
             if rows is not None:
                 kept[key] = value | {"series": rows}
         self._series = kept
+
+    def counted(self) -> list[float]:
+        """Every click that counts, in POSIX seconds (in no promised order)."""
+        if self._removed:
+            removed, kept = self._removed, []
+            for at in self.clicks:
+                if removed[at] > 0:
+                    removed[at] -= 1
+                else:
+                    kept.append(at)
+            self.clicks, self._removed = kept, Counter()
+        return self.clicks
 
     def spread(
         self,
@@ -74,7 +98,7 @@ class SpreadSeries:
                 G,
                 bucket=bucket,
                 tz=time_zone,
-                clicks=self.clicks,
+                clicks=self.counted(),
                 now=now,
                 starters=starters(),
                 conversations_table=table,

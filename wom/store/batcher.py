@@ -167,14 +167,18 @@ class Batcher:
                     if len(run) == 1 or not self._append_together(db, run):
                         for submission in run:
                             self._append(db, submission)
-                appended = [s.result for s in batch if s.result and s.result.accepted]
+                appended = [
+                    s.result
+                    for s in batch
+                    if s.result is not None and s.result.first_seq is not None
+                ]
                 if appended:
                     lo = min(r.first_seq for r in appended)
                     hi = max(r.last_seq for r in appended)
                     signups = any(
                         event.type == "signup" for s in batch for event in s.events
                     )
-                    changes = derive_batch(
+                    derive_batch(
                         db,
                         lo,
                         hi,
@@ -185,6 +189,8 @@ class Batcher:
                 # What the landing pages keep in memory (the link cache) stands
                 # through a write of clicks alone.
                 db.changes.clicks_only = clicks_only
+                # What the store announces after COMMIT: the whole batch's.
+                changes = db.changes
         except BaseException as exc:  # every waiter must learn, whatever happened
             log.exception("group commit of %d submissions failed", len(batch))
             for submission in batch:
@@ -219,14 +225,18 @@ class Batcher:
             db.execute("RELEASE together")
             return False
         db.execute("RELEASE together")
-        # Plain clicks are appended one row each, in order: split the range.
-        seq = together.first_seq
+        db.changes.merge(together.changes)
+        # Each submission's own rows (a repeat click has none: its run counts it).
+        seqs = iter(together.seqs)
         for submission in run:
-            count = len(submission.events)
+            mine = [next(seqs) for _ in submission.events]
+            rows = [seq for seq in mine if seq is not None]
             submission.result = IngestResult(
-                accepted=count, first_seq=seq, last_seq=seq + count - 1
+                accepted=len(mine),
+                first_seq=rows[0] if rows else None,
+                last_seq=rows[-1] if rows else None,
+                seqs=mine,
             )
-            seq += count
         return True
 
     @staticmethod
@@ -249,6 +259,7 @@ class Batcher:
             submission.error = exc
         else:
             db.execute("RELEASE submission")
+            db.changes.merge(submission.result.changes)
 
 
 def _plain_clicks(submission: _Submission) -> bool:

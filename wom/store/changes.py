@@ -41,9 +41,12 @@ class Changes:
     links: set[int] = field(default_factory=set)
     # The settings whose value was written.
     settings: set[str] = field(default_factory=set)
-    # When each new human click happened (POSIX seconds); None: not known, so a
-    # listener that follows clicks must read them all again.
+    # When each human click that counts now happened (POSIX seconds), and when
+    # each that counted before and no longer does (a late click made it a
+    # repeat); None: not known, so a listener that follows clicks must read them
+    # all again.
     clicks: list[float] | None = field(default_factory=list)
+    clicks_removed: list[float] = field(default_factory=list)
     # True only when the write appended clicks and nothing else (the group
     # committer says so): then settings, links and people stand as they were.
     clicks_only: bool = False
@@ -57,9 +60,10 @@ class Changes:
         self.links |= other.links
         self.settings |= other.settings
         if self.clicks is None or other.clicks is None:
-            self.clicks = None
+            self.clicks, self.clicks_removed = None, []
         else:
             self.clicks.extend(other.clicks)
+            self.clicks_removed.extend(other.clicks_removed)
         self.clicks_only = self.clicks_only and other.clicks_only
         return self
 

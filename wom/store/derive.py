@@ -18,14 +18,11 @@ from .link_codes import new_link_codes
 
 __all__ = ["derive_batch", "rebuild"]
 
-CLICK_REPEAT_US = 30 * 60 * 1_000_000
 # Two habits keep every statement proportional to the batch, not the database.
 # The planner has no statistics, so it would happily read a batch's events through
 # the (type, at) index, which lists every event of a type ever: `+type` keeps it on
 # the seq range. And it cannot tell that a temp table of dirty keys is small, so
 # CROSS JOIN puts that table first, and updates filter by `id IN (temp table)`.
-# Repeat clicks are read through the clicks-only index, named with INDEXED BY since
-# the planner would otherwise take (type, at) for `type = 'click'`.
 
 
 def derive_batch(
@@ -50,9 +47,8 @@ def derive_batch(
     """
     changes = Changes()
     if kinds is not None and kinds <= {"click"} and not identities:
-        # Clicks convert nobody and touch nobody: only the link counts move.
-        _derive_links(db, lo, hi, changes)
-        db.changes.merge(changes)
+        # Clicks convert nobody and touch nobody, and they counted on their
+        # links as they were appended.
         return changes
     changed = _derive_people(db, lo, hi, changes)
     new_devices = _derive_devices(db, lo, hi)
@@ -214,105 +210,25 @@ def _derive_purchases(db: Database, lo: int, hi: int, changes: Changes) -> None:
 
 
 def _derive_links(db: Database, lo: int, hi: int, changes: Changes) -> None:
-    """Click and sign-up counts; a repeat click within 30 minutes counts once.
-
-    Bot clicks and sign-ups add the batch's own. A human click counts unless the
-    same visitor clicked the same link less than 30 minutes before it, so a late
-    click can change whether a later one counts: for each (link, visitor) the
-    batch clicked, the count over the whole log replaces the count before it.
-    """
-    # One statement counts and applies: every statement of a click's commit is
-    # another wait for the GIL while request threads run.
+    """Sign-ups through each link. (Clicks count as they are appended, in their
+    runs: ``clicks.fold_clicks``.)"""
     changes.links |= {
         row[0]
         for row in db.execute(
-            f"""
-        WITH clickers AS (
-            SELECT DISTINCT link_id, visitor FROM events
-            WHERE seq BETWEEN :lo AND :hi AND +type = 'click' AND ua_class = 'human'
-        ),
-        every AS (
-            SELECT x.link_id, x.visitor, x.seq, x.at
-            FROM clickers c CROSS JOIN events x INDEXED BY events_click
-              ON x.link_id = c.link_id AND x.visitor = c.visitor
-            WHERE x.type = 'click' AND x.ua_class = 'human'
-        ),
-        counted AS (
-            SELECT link_id, 1 AS sign,
-                   at - lag(at) OVER (PARTITION BY link_id, visitor
-                                      ORDER BY at, seq) AS gap
-            FROM every
-            UNION ALL
-            SELECT link_id, -1,
-                   at - lag(at) OVER (PARTITION BY link_id, visitor
-                                      ORDER BY at, seq)
-            FROM every WHERE seq < :lo
-        ),
-        human AS (
-            SELECT link_id,
-                   sum(CASE WHEN gap IS NULL OR gap > {CLICK_REPEAT_US}
-                            THEN sign ELSE 0 END) AS delta
-            FROM counted GROUP BY link_id
-        ),
-        batch AS (
-            SELECT link_id,
-                   sum(type = 'click' AND ua_class = 'bot') AS bots,
-                   sum(type = 'signup') AS signups
-            FROM events WHERE seq BETWEEN :lo AND :hi AND link_id IS NOT NULL
-            GROUP BY link_id
-        )
-        UPDATE links SET
-            clicks = links.clicks + coalesce(h.delta, 0),
-            bot_clicks = links.bot_clicks + b.bots,
-            signups = links.signups + b.signups
-        FROM batch b LEFT JOIN human h ON h.link_id = b.link_id
-        WHERE links.id = b.link_id
-        RETURNING links.id
-        """,
-            {"lo": lo, "hi": hi},
+            """
+            UPDATE links SET signups = links.signups + b.signups
+            FROM (
+                SELECT link_id, count(*) AS signups FROM events
+                WHERE seq BETWEEN ? AND ? AND +type = 'signup'
+                  AND link_id IS NOT NULL
+                GROUP BY link_id
+            ) AS b
+            WHERE links.id = b.link_id
+            RETURNING links.id
+            """,
+            [lo, hi],
         )
     }
-    # The series follows the clicks that count, as the link counts do. A click
-    # that arrives late can stop a later, stored one from counting: then the
-    # listener reads them all again (None).
-    late = db.execute(
-        """
-        SELECT EXISTS (
-            SELECT 1 FROM events b CROSS JOIN events x INDEXED BY events_click
-              ON x.link_id = b.link_id AND x.visitor = b.visitor
-            WHERE b.seq BETWEEN :lo AND :hi AND +b.type = 'click'
-              AND b.ua_class = 'human' AND x.type = 'click'
-              AND x.ua_class = 'human' AND x.seq < :lo AND x.at > b.at
-        )
-        """,
-        {"lo": lo, "hi": hi},
-    ).fetchone()[0]
-    changes.clicks = (
-        None
-        if late
-        else [
-            row[0]
-            for row in db.execute(
-                f"""
-            WITH clickers AS (
-                SELECT DISTINCT link_id, visitor FROM events
-                WHERE seq BETWEEN :lo AND :hi AND +type = 'click'
-                  AND ua_class = 'human'
-            )
-            SELECT at / 1e6 FROM (
-                SELECT x.seq, x.at, x.at - lag(x.at) OVER (
-                    PARTITION BY x.link_id, x.visitor ORDER BY x.at, x.seq) AS gap
-                FROM clickers c CROSS JOIN events x INDEXED BY events_click
-                  ON x.link_id = c.link_id AND x.visitor = c.visitor
-                WHERE x.type = 'click' AND x.ua_class = 'human'
-            )
-            WHERE seq >= :lo AND (gap IS NULL OR gap > {CLICK_REPEAT_US})
-            ORDER BY seq
-            """,
-                {"lo": lo, "hi": hi},
-            )
-        ]
-    )
 
 
 def _ensure_links(db: Database) -> None:
@@ -346,7 +262,17 @@ def rebuild(db: Database) -> Changes:
     for table in ("touches", "credits", "purchases", "devices"):
         db.execute(f"DELETE FROM {table}")
     db.execute("DELETE FROM flags WHERE kind IN ('self_referral', 'held')")
-    db.execute("UPDATE links SET clicks = 0, bot_clicks = 0, signups = 0")
+    # Clicks are kept in their runs (the primary record, clicks.py): a link's
+    # human clicks are its human runs, its bot clicks every bot click.
+    db.execute(
+        """
+        UPDATE links SET signups = 0,
+            clicks = (SELECT count(*) FROM click_runs r
+                      WHERE r.ua_class = 'human' AND r.link_id = links.id),
+            bot_clicks = (SELECT coalesce(sum(r.clicks), 0) FROM click_runs r
+                          WHERE r.ua_class = 'bot' AND r.link_id = links.id)
+        """
+    )
     lo, hi = db.execute("SELECT min(seq), max(seq) FROM events").fetchone()
     if lo is None:
         return Changes()

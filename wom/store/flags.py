@@ -12,6 +12,7 @@ from sqlite_utils import Database
 __all__ = [
     "ANALYTICS_KINDS",
     "FLAG_KEY",
+    "FLAG_KINDS",
     "flag_key",
     "replace_analytics_flags",
     "list_flags",
@@ -29,6 +30,9 @@ FLAG_KEY = re.compile(
     r"[a-z_]{1,20}:[0-9]{0,19}:[0-9]{0,19}"
     rf"(:[0-9-]{{0,{MEMBERS_IN_KEY}}}|:[0-9]+m[0-9a-f]{{16}})?"
 )
+# Every kind: attribution's, the graph checks', and a flood of one visitor's
+# clicks on one link (store/clicks.py).
+FLAG_KINDS = ("self_referral", "held", *ANALYTICS_KINDS, "click_flood")
 
 
 def flag_key(flag: dict) -> str:
@@ -98,14 +102,16 @@ def list_flags(
     rows = db.execute(
         """
         SELECT f.key, f.kind, c.external_id, r.external_id, f.members, f.reason,
-               f.raised_at, coalesce(v.decision, 'open')
+               f.raised_at, coalesce(v.decision, d.decision, 'open')
         FROM flags f
         LEFT JOIN people c ON c.id = f.customer_id
         LEFT JOIN people r ON r.id = f.referrer_id
         LEFT JOIN reviews v ON v.customer_id = f.customer_id
                            AND v.referrer_id = f.referrer_id
+        LEFT JOIN flag_reviews d ON d.key = f.key
         WHERE (:kind IS NULL OR f.kind = :kind)
-          AND (:status IS NULL OR coalesce(v.decision, 'open') = :status)
+          AND (:status IS NULL
+               OR coalesce(v.decision, d.decision, 'open') = :status)
           AND (:after IS NULL OR f.key > :after)
         ORDER BY f.key LIMIT :limit
         """,

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import orjson
 from sqlite_utils import Database
 
-from .derive import CLICK_REPEAT_US
 from .schema import DERIVED_TABLES
 
 __all__ = [
@@ -64,24 +63,14 @@ def credit_table(db: Database) -> Iterator[tuple]:
 
 
 def click_seconds(db: Database) -> list[float]:
-    """When every human click that counts happened, in POSIX seconds: a visitor's
-    repeat click on a link within 30 minutes does not count (as on the link).
-
-    ``events_click`` holds exactly these clicks, in the window's order, so the
-    read never touches the table and never sorts. Clicks at the same instant
-    need no order among them: one of them counts at most, at that instant."""
+    """When every human click that counts happened, in POSIX seconds: the start
+    of each human run (``clicks.py``), since a visitor's repeat click on a link
+    within 30 minutes does not count (as on the link). The runs lead with their
+    class, so this reads them alone, in key order."""
     return [
         row[0]
         for row in db.execute(
-            f"""
-            SELECT at / 1e6 FROM (
-                SELECT at, at - lag(at) OVER (
-                    PARTITION BY link_id, visitor ORDER BY at) AS gap
-                FROM events INDEXED BY events_click
-                WHERE type = 'click' AND ua_class = 'human'
-            )
-            WHERE gap IS NULL OR gap > {CLICK_REPEAT_US}
-            """
+            "SELECT start_at / 1e6 FROM click_runs WHERE ua_class = 'human'"
         )
     ]
 

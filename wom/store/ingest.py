@@ -19,6 +19,7 @@ from ..contract import CheckedEvent, check_objects, now_micros
 from ..emails import normalise_email
 from ..names import normalise_name
 from .changes import Changes
+from .clicks import Click, fold_clicks
 from .connection import Store
 from .derive import derive_batch
 from .errors import InvalidInput
@@ -35,12 +36,16 @@ __all__ = [
 
 @dataclass
 class IngestResult:
-    """What a batch did: how many events were appended or were replays."""
+    """What a batch did: how many events were taken (appended, or added to a
+    click run) or were replays."""
 
     accepted: int = 0
     replayed: int = 0
+    # The log rows the batch appended (None: none; a repeat click adds to its
+    # run alone), and each accepted event's row, in order.
     first_seq: int | None = None
     last_seq: int | None = None
+    seqs: list[int | None] = field(default_factory=list)
     created_people: list[str] = field(default_factory=list)
     changes: Changes = field(default_factory=Changes)
 
@@ -98,7 +103,11 @@ def append_events(
 ) -> IngestResult:
     """Append checked events inside the caller's write transaction.
 
-    With ``derive=False`` the caller promises a ``rebuild`` before it commits.
+    Clicks go to their runs (``clicks.fold_clicks``); the log keeps those that
+    start a run or carry an ``event_id``, the other events whole. With
+    ``derive=False`` the caller promises to derive (``derive_batch`` or
+    ``rebuild``) before it commits, and to merge ``result.changes`` into the
+    transaction's once what it did holds (the batcher's savepoints).
     """
     result = IngestResult()
     events = _drop_replays(db, events, source, result)
@@ -108,8 +117,8 @@ def append_events(
     ids, created = _resolve_people(db, events, now)
     result.created_people = created
     identities = _store_identities(db, events, ids)
-    rows = []
-    for event in events:
+    rows, clicks = [], []
+    for position, event in enumerate(events):
         link = links.get(event.link) if event.link else None
         talker = ids.get(event.talker) if event.talker else None
         listener = ids.get(event.listener) if event.listener else None
@@ -119,6 +128,17 @@ def append_events(
             # A customer signing up through their own link is no touch.
             if event.type in ("signup", "click") and owner != listener:
                 talker = owner
+        if event.type == "click":
+            clicks.append(
+                Click(
+                    position,
+                    event.ua_class or "bot",
+                    link_id,
+                    event.visitor,
+                    event.at,
+                    keep=event.event_id is not None,
+                )
+            )
         rows.append(
             (
                 event.type,
@@ -135,6 +155,38 @@ def append_events(
                 event.ua_class,
             )
         )
+    logged, result.changes = fold_clicks(db, clicks, now)
+    # Repeat clicks live in their runs' counts alone.
+    kept = {click.position for click in clicks} - logged
+    if kept:
+        rows = [row for position, row in enumerate(rows) if position not in kept]
+    result.accepted = len(events)
+    if rows:
+        result.first_seq, result.last_seq = _append_rows(db, rows, source, now)
+    seq = result.first_seq
+    for position in range(len(events)):
+        if position in kept:
+            result.seqs.append(None)
+        else:
+            result.seqs.append(seq)
+            seq += 1
+    if derive:
+        db.changes.merge(result.changes)
+        if rows:
+            result.changes.merge(
+                derive_batch(
+                    db,
+                    result.first_seq,
+                    result.last_seq,
+                    identities=identities,
+                    kinds={event.type for event in events},
+                )
+            )
+    return result
+
+
+def _append_rows(db: Database, rows: list[tuple], source: str, now: int):
+    """Append ``rows`` to the log by one statement; return their first and last seq."""
     # Staged in a bare temp table, then appended by one statement: measured
     # faster than binding straight into the indexed log, or than json_each.
     db.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_events ({_STAGED_COLUMNS})")
@@ -151,18 +203,7 @@ def append_events(
         raise RuntimeError("the event log did not take the whole batch")
     # One statement of the one writer: AUTOINCREMENT numbers its rows one after
     # another, ending at the last rowid it inserted.
-    result.first_seq = appended.lastrowid - len(rows) + 1
-    result.last_seq = appended.lastrowid
-    result.accepted = len(rows)
-    if derive:
-        result.changes = derive_batch(
-            db,
-            result.first_seq,
-            result.last_seq,
-            identities=identities,
-            kinds={event.type for event in events},
-        )
-    return result
+    return appended.lastrowid - len(rows) + 1, appended.lastrowid
 
 
 def _drop_replays(

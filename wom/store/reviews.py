@@ -13,6 +13,7 @@ __all__ = ["decide"]
 
 def decide(db: Database, flag_key: str, decision: str, now: int) -> Changes:
     """Approve or void the credit a flag is about; re-derive that customer's credit.
+    A flag about no credit (a click flood) is closed with the decision.
 
     Call inside a write transaction. Approving a held credit makes it count;
     voiding it makes attribution look for the next eligible touch. A
@@ -26,6 +27,16 @@ def decide(db: Database, flag_key: str, decision: str, now: int) -> Changes:
     if row is None:
         raise NotFound(f"No flag {flag_key!r}.")
     kind, customer, referrer = row
+    if kind == "click_flood":
+        # About a visitor's clicks, not a credit: the decision closes the flag.
+        # A run counts one click however many it holds, so no count moves.
+        db.execute(
+            "INSERT INTO flag_reviews(key, decision, decided_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET decision = excluded.decision, "
+            "decided_at = excluded.decided_at",
+            [flag_key, decision, now],
+        )
+        return Changes()
     if kind == "self_referral" and decision == "approved":
         raise Conflict(
             "A self-referral is void for good: the referrer and the customer share "

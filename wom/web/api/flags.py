@@ -19,7 +19,7 @@ __all__ = ["DECISIONS", "FLAG_KINDS"]
 
 DECISIONS = actions.flags.DECISIONS
 
-FLAG_KINDS = ("self_referral", "held", *flags.ANALYTICS_KINDS)
+FLAG_KINDS = flags.FLAG_KINDS
 # A flags cursor is [the last key of the page]: checked like every other cursor.
 _cursor = cursor_of(
     lambda parts: (
