@@ -36,7 +36,7 @@ from ..store.shares import (
 from . import analytics, invitations, landing_errors, link_cache, store
 from .forms import SignupForm
 from .invitations import business_url, invitation_page
-from .limits import limiter, setting_limit
+from .limits import limited
 from .previews import public_address
 from .sharing import brought, first_name, sharing_kit
 from .visits import (
@@ -180,7 +180,7 @@ def _same_origin_or_none() -> bool:
 
 
 @blueprint.post("/join")
-@limiter.limit(setting_limit("signup_rate_limit"))
+@limited("signup_rate_limit")
 def signup():
     """Sign up from a landing page: 303 to the new customer's share page.
 

@@ -1,71 +1,114 @@
-"""Rate limits (Flask-Limiter), with the limits read from the business's settings.
+"""Rate limits, read from the business's settings and counted by ``limits``.
 
-The server runs one process with threads (docs/reliability.md), so an in-memory
-storage is shared by every thread and holds the limit for the whole server.
+The server runs one process with threads (docs/reliability.md), so one in-memory
+moving-window storage per app holds each limit for every thread of the server.
+Only what is limited pays for it: a view's own decorator (``limited``) or its
+blueprint's hook (``limit_blueprint``) counts the request. No app-wide hook does,
+so that a click on a landing page or a health probe passes no limiter at all
+(Flask-Limiter's hooks, run on every request, cost more than a bare Flask
+request).
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Collection
+from functools import lru_cache, wraps
 
-from flask import Flask, Response
-from flask_limiter import Limiter, RateLimitExceeded
-from flask_limiter.util import get_remote_address
+from flask import Blueprint, Flask, current_app, g, request
+from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from werkzeug.exceptions import TooManyRequests
 
 from ..errors import http_error
-from ..store.settings import read_settings
-from . import store
+from . import link_cache
 
-__all__ = ["limiter", "register", "retry_after", "setting_limit", "WAIT_STATUSES"]
-
-#: The only replies that tell a client to wait: over a limit, or not ready yet.
-WAIT_STATUSES = frozenset({429, 503})
-
-limiter = Limiter(
-    key_func=get_remote_address,
-    storage_uri="memory://",
-    strategy="moving-window",
-    headers_enabled=True,
-)
+__all__ = [
+    "RateLimited",
+    "client_address",
+    "limit_blueprint",
+    "limited",
+    "register",
+    "retry_after",
+]
 
 
-def setting_limit(key: str):
-    """A callable limit that reads ``key`` from the settings on each request."""
+class RateLimited(TooManyRequests):
+    """Over a rate limit: a 429 that says when to try again."""
 
-    def current() -> str:
-        return read_settings(store().reader())[key]
+    def __init__(self, limit: RateLimitItem, retry_after: int):
+        super().__init__(
+            f"Too many requests: the limit is {limit}. "
+            f"Try again in {retry_after} seconds."
+        )
+        self.retry_after = retry_after
 
-    return current
+
+def client_address() -> str:
+    """The client's address (the proxy's forwarded one behind a trusted proxy)."""
+    return request.remote_addr or "127.0.0.1"
+
+
+@lru_cache(maxsize=64)
+def _items(text: str) -> tuple[RateLimitItem, ...]:
+    # The settings check the text when it is set (store/settings.py).
+    return tuple(parse_many(text))
+
+
+def check(setting: str, key: str) -> None:
+    """Count this request against the limits of ``setting`` for ``key``; raise
+    RateLimited when one of them is used up."""
+    window: MovingWindowRateLimiter = current_app.extensions["wom.rate_limits"]
+    for item in _items(link_cache().settings()[setting]):
+        if not window.hit(item, setting, key):
+            reset = window.get_window_stats(item, setting, key).reset_time
+            g.wom_retry_after = max(1, math.ceil(reset - time.time()))
+            raise RateLimited(item, g.wom_retry_after)
+
+
+def limited(
+    setting: str,
+    key: Callable[[], str] = client_address,
+    *,
+    methods: Collection[str] | None = None,
+):
+    """Decorate a view: each request (of ``methods``, or any) counts against
+    ``setting``'s limits, per ``key()``, before the view reads anything."""
+
+    def decorate(view):
+        @wraps(view)
+        def counted(*args, **kwargs):
+            if methods is None or request.method in methods:
+                check(setting, key())
+            return view(*args, **kwargs)
+
+        return counted
+
+    return decorate
+
+
+def limit_blueprint(
+    blueprint: Blueprint, setting: str, key: Callable[[], str] = client_address
+) -> None:
+    """Count every request of ``blueprint`` against ``setting``'s limits, per
+    ``key()``, before its other hooks (register this one first)."""
+    blueprint.before_request(lambda: check(setting, key()))
 
 
 def retry_after() -> int:
-    """Whole seconds until the breached rate limit's window lets a request in."""
-    current = limiter.current_limit
-    if current is None:
-        return 60
-    return max(1, math.ceil(current.reset_at - time.time()))
+    """Whole seconds until the breached limit lets a request in."""
+    return g.get("wom_retry_after", 60)
 
 
-def _refused(exc: RateLimitExceeded):
-    return http_error(exc, {"Retry-After": str(retry_after())})
-
-
-def _retry_after_only_when_waiting(response: Response) -> Response:
-    """Drop ``Retry-After`` from a reply that asks nobody to wait."""
-    # Flask-Limiter's headers put Retry-After on every reply of a limited route,
-    # 200 included; a client that obeys it would wait for nothing (RFC 9110 gives
-    # it meaning on 503 and 3xx, RFC 6585 on 429).
-    if response.status_code not in WAIT_STATUSES:
-        response.headers.pop("Retry-After", None)
-    return response
+def _refused(exc: RateLimited):
+    # Retry-After on the 429 alone: a client that obeys it elsewhere would wait
+    # for nothing (RFC 9110 gives it meaning on 503 and 3xx, RFC 6585 on 429).
+    return http_error(exc, {"Retry-After": str(exc.retry_after)})
 
 
 def register(app: Flask) -> None:
-    """Attach the limiter to ``app``; a 429 says when to try again."""
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    # Flask runs after_request hooks last-registered first: this one, registered
-    # before the limiter's, sees the headers the limiter added.
-    app.after_request(_retry_after_only_when_waiting)
-    limiter.init_app(app)
-    app.register_error_handler(RateLimitExceeded, _refused)
+    """Give ``app`` its limits' storage; a 429 says when to try again."""
+    app.extensions["wom.rate_limits"] = MovingWindowRateLimiter(MemoryStorage())
+    app.register_error_handler(RateLimited, _refused)

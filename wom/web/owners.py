@@ -30,7 +30,7 @@ from .. import actions
 from ..store import InvalidInput, accounts, now_micros
 from ..store import owner_sessions as sessions
 from . import store
-from .limits import limiter, setting_limit
+from .limits import limited
 from .owner_forms import LoginForm, SetupForm
 from .requests import from_this_machine
 
@@ -94,7 +94,7 @@ def _next_page() -> str:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(setting_limit("login_rate_limit"), methods=["POST"])
+@limited("login_rate_limit", methods=("POST",))
 def login():
     """The owner's login form; a new session on success."""
     if current_owner() is not None:
@@ -131,7 +131,7 @@ def _setup_code() -> str | None:
 
 
 @blueprint.route("/setup", methods=["GET", "POST"])
-@limiter.limit(setting_limit("login_rate_limit"), methods=["POST"])
+@limited("login_rate_limit", methods=("POST",))
 def setup():
     """Make the first owner: only while there is none, from this machine or with
     a one-time code."""

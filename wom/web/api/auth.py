@@ -8,12 +8,11 @@ to write gets 403. Only the token's SHA-256 is stored and looked up.
 from __future__ import annotations
 
 from flask import g, request
-from flask_limiter.util import get_remote_address
 
 from ...errors import problem
 from ...store.accounts import find_token
 from .. import store
-from ..limits import limiter, setting_limit
+from ..limits import client_address, limit_blueprint
 from . import blueprint
 
 __all__ = ["current_token", "rate_key", "PUBLIC_ENDPOINTS"]
@@ -49,8 +48,13 @@ def rate_key() -> str:
     (a made-up token per request must not get a fresh allowance each time)."""
     found = _known_token()
     if found is None:
-        return "address:" + get_remote_address()
+        return "address:" + client_address()
     return f"token:{found['id']}"
+
+
+# Per token, across every thread of the server (the storage is the process's).
+# Registered before ``authenticate``: an unknown token is counted too.
+limit_blueprint(blueprint, "api_rate_limit", rate_key)
 
 
 def current_token() -> dict:
@@ -90,7 +94,3 @@ def authenticate():
         )
     g.api_token = found
     return None
-
-
-# Per token, across every thread of the server (the storage is the process's).
-limiter.limit(setting_limit("api_rate_limit"), key_func=rate_key)(blueprint)
