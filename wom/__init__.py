@@ -140,8 +140,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from flask_wtf.csrf import CSRFProtect
-
     from . import cli, errors
     from .web import (
         api,
@@ -163,7 +161,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limits.register(app)
     # Every cookie-authenticated form carries a CSRF token; the API uses bearer
     # tokens and exempts its own blueprint.
-    csrf = CSRFProtect(app)
+    csrf = sessions.protect_forms(app)
     csrf.exempt(api.blueprint)
     app.extensions["wom.csrf"] = csrf
     app.register_blueprint(health.blueprint)

@@ -24,12 +24,12 @@ from flask import (
     render_template,
     request,
 )
-from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
 from ..store.link_cache import LinkCache
 from . import link_cache
 from .forms import SignupForm
+from .sessions import csrf_token
 from .sharing import first_name
 
 __all__ = ["business_url", "invitation_page", "register"]
@@ -164,7 +164,7 @@ def invitation_page(
             inviter[:1].upper() if inviter else None,
             (settings["business_name"], settings["offer_text"]),
             business_url(settings),
-            generate_csrf(),
+            csrf_token(),
         )
         return make_response(html, status)
     if link is not None and not _templates_reload():
@@ -178,6 +178,6 @@ def invitation_page(
         )
         if page is not None:
             head, tail = page
-            return make_response(head + generate_csrf() + tail, status)
+            return make_response(head + csrf_token() + tail, status)
     html = _filled_page(settings, link)
-    return make_response(html.replace(_CSRF, generate_csrf()), status)
+    return make_response(html.replace(_CSRF, csrf_token()), status)
