@@ -14,8 +14,9 @@ are woken. No thread of its own: nothing to start after a fork, or to stop.
 Each submission runs in its own SAVEPOINT, so a bad one fails alone and its
 caller gets its own error; the others commit. Consecutive submissions of plain
 clicks (the landing pages') are first tried together, in one ``append_events``
-call, since appending costs about as much for one click as for ten; if any of them
-fails, each is tried alone. A batch of nothing but clicks says so in what the
+call and without a savepoint, since appending costs about as much for one click as
+for ten, and a click is refused before anything is written; if any of them is
+refused, each is tried alone. A batch of nothing but clicks says so in what the
 store announces after COMMIT (``Changes.clicks_only``), so that what the landing
 pages keep in memory (``LinkCache``) knows the write changed none of it.
 
@@ -39,12 +40,18 @@ from ..contract import CheckedEvent, now_micros
 from .changes import Changes
 from .connection import Store
 from .derive import derive_batch
-from .errors import StoreLocked
+from .errors import InvalidInput, StoreLocked
 from .ingest import IngestResult, append_events
 
 __all__ = ["Batcher"]
 
 log = logging.getLogger(__name__)
+
+
+def _held_lock() -> threading.Lock:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
 
 
 @dataclass
@@ -57,7 +64,10 @@ class _Submission:
     # Runs in the submission's savepoint after its append (the API keeps its
     # idempotent response there, so that both commit or neither does).
     within: Callable[[Database, IngestResult], None] | None = None
-    wake: threading.Event = field(default_factory=threading.Event)
+    # Held until the caller may go on: released once its outcome is known, or
+    # when it is handed the lead. A bare lock rather than an Event: one C call
+    # to wait or to wake, where an Event runs a Condition's Python code.
+    wake: threading.Lock = field(default_factory=_held_lock)
     lead: bool = False
     done: bool = False
     result: IngestResult | None = None
@@ -117,7 +127,7 @@ class Batcher:
             if not self._committing:
                 # Nobody is committing: this thread commits everything queued.
                 self._committing = mine.lead = True
-        if not mine.lead and not mine.wake.wait(self.timeout):
+        if not mine.lead and not mine.wake.acquire(timeout=self.timeout):
             with self._lock:
                 if mine in self._queue and not mine.lead:
                     # Not yet in a transaction: it will never be written.
@@ -127,7 +137,7 @@ class Batcher:
                         "try again."
                     )
             # Taken into a transaction (or handed the lead) just in time.
-            mine.wake.wait()
+            mine.wake.acquire()
         if not mine.done:
             self._lead()
         if mine.error is not None:
@@ -154,9 +164,9 @@ class Batcher:
                     following.lead = True
             # Wake only those whose outcome is known, and the next leader.
             for submission in batch:
-                submission.wake.set()
+                submission.wake.release()
             if following is not None:
-                following.wake.set()
+                following.wake.release()
 
     def _commit(self, batch: list[_Submission]) -> Changes:
         changes = Changes()
@@ -164,7 +174,7 @@ class Batcher:
         try:
             with self.store.write() as db:
                 for run in _runs(batch):
-                    if len(run) == 1 or not self._append_together(db, run):
+                    if not (_plain_clicks(run[0]) and self._append_together(db, run)):
                         for submission in run:
                             self._append(db, submission)
                 appended = [
@@ -206,9 +216,12 @@ class Batcher:
     @staticmethod
     def _append_together(db, run: list[_Submission]) -> bool:
         """Append a run of plain clicks with one ``append_events`` call; False
-        (and nothing written) if any of them fails, so each is tried alone."""
+        (and nothing written) if any of them is refused, so each is tried alone.
+
+        No savepoint: a plain click is refused (its link unknown or switched
+        off) before anything is written, and any other failure fails the batch.
+        """
         events = [event for submission in run for event in submission.events]
-        db.execute("SAVEPOINT together")
         try:
             together = append_events(
                 db,
@@ -218,13 +231,10 @@ class Batcher:
                 now=max(submission.now for submission in run),
                 derive=False,
             )
-            if together.accepted != len(events):
-                raise RuntimeError("a plain click was not appended")
-        except Exception:
-            db.execute("ROLLBACK TO together")
-            db.execute("RELEASE together")
+        except InvalidInput:
             return False
-        db.execute("RELEASE together")
+        if together.accepted != len(events):
+            raise RuntimeError("a plain click was not appended")
         db.changes.merge(together.changes)
         # Each submission's own rows (a repeat click has none: its run counts it).
         seqs = iter(together.seqs)

@@ -164,16 +164,11 @@ def fold_clicks(
 
     logged = {click.position for click in clicks if click.keep}
     gone, written, floods = [], [], []
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for slot, key in enumerate(keys):
         ua_class, link_id, visitor = key
         human = ua_class == "human"
         old = stored.get(slot, [])
         runs = merge_runs(old, by_key[key], CLICK_REPEAT_US)
-        if human:
-            counts[link_id][0] += len(runs) - len(old)
-        else:
-            counts[link_id][1] += len(by_key[key])
         for run in runs:
             if not run.new:
                 continue  # a stored run the batch did not reach
@@ -207,13 +202,8 @@ def fold_clicks(
         "end_at = excluded.end_at, clicks = excluded.clicks",
         [orjson.dumps(written)],
     )
-    db.execute(
-        "UPDATE links SET clicks = clicks + (j.value ->> 1), "
-        "bot_clicks = bot_clicks + (j.value ->> 2) "
-        "FROM json_each(?) j WHERE links.id = j.value ->> 0",
-        [orjson.dumps([[link, *delta] for link, delta in counts.items()])],
-    )
-    changes.links |= set(counts)
+    # The links' counts follow by trigger (migration 0009_click_runs).
+    changes.links |= {link_id for _, link_id, _ in keys}
     if floods:
         _flag_floods(db, floods, now)
     return logged, changes
