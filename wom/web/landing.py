@@ -103,6 +103,9 @@ def _private(response: Response) -> Response:
 @blueprint.before_app_request
 def _ref_parameter() -> None:
     """``?ref=<code>`` on any page: a click on that link, and the code kept."""
+    # Most requests carry no query at all: nothing to parse then.
+    if "ref" not in request.environ.get("QUERY_STRING", ""):
+        return
     code = request.args.get("ref")
     if (
         not code
@@ -113,10 +116,11 @@ def _ref_parameter() -> None:
         or request.path.startswith("/api/")
     ):
         return
-    found = _landing_link(code, consented_visitor())
+    visitor = consented_visitor()
+    found = _landing_link(code, visitor)
     if found is None or found["opened_by_owner"]:
         return
-    record_click(code)
+    record_click(code, visitor)
     # The session cookie is the strictly necessary one (it carries the CSRF
     # token); the code lives there only for this browser session.
     session["ref"] = code
@@ -145,14 +149,15 @@ def _share_address(person_id: int) -> str:
 def link(code: str):
     """A referral link: record the click, then the invitation and sign-up form."""
     settings = _settings()
-    found = _landing_link(code, consented_visitor())
+    visitor = consented_visitor()
+    found = _landing_link(code, visitor)
     if found is None:
         return _missing(settings, what="link")
     if found["opened_by_owner"]:
         # The referrer checking their own link: no click (it is not word of
         # mouth), and their share page rather than their friends' offer.
         return redirect(_share_address(found["owner_id"]), 303)
-    record_click(code)
+    record_click(code, visitor)
     return invitation_page(settings, found)
 
 

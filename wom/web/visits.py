@@ -87,24 +87,26 @@ def client_ip_hmac() -> str:
     return hmac_ip(request.remote_addr or "unknown", _ip_key())
 
 
-def _anonymous_visitor(now: datetime) -> str:
-    agent = request.headers.get("User-Agent", "")
+def _anonymous_visitor(now: datetime, address: str, agent: str) -> str:
     # The day in the message makes yesterday's visitors unlinkable to today's.
-    message = f"visit|{now:%Y-%m-%d}|{request.remote_addr or 'unknown'}|{agent}"
+    message = f"visit|{now.date().isoformat()}|{address}|{agent}"
     return "a-" + hmac_ip(message, _ip_key())
 
 
-def record_click(code: str) -> IngestResult:
+def record_click(code: str, visitor: str | None = None) -> IngestResult:
     """Record this request as a click on link ``code``; return once committed.
 
-    The visitor is the consented cookie, or the daily hash.
+    The visitor is ``visitor`` (the consented cookie, as the caller read it),
+    or the daily hash.
     """
     now = datetime.now(UTC)
+    agent = request.headers.get("User-Agent", "")
+    address = request.remote_addr or "unknown"
     return actions.record_click(
         click_batcher(),
         code=code,
-        visitor=consented_visitor() or _anonymous_visitor(now),
-        user_agent=request.headers.get("User-Agent", ""),
-        ip_hmac=client_ip_hmac(),
+        visitor=visitor or _anonymous_visitor(now, address, agent),
+        user_agent=agent,
+        ip_hmac=hmac_ip(address, _ip_key()),
         at=to_micros(now),
     )
