@@ -12,7 +12,7 @@ import time
 import orjson
 import pytest
 
-from bench.bench_api import Server
+from bench.api_setup import Server
 
 pytestmark = pytest.mark.slow
 

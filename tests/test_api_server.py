@@ -7,7 +7,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from bench.bench_api import Server
+from bench.api_setup import Server
 from tests.gexf_reader import read_gexf
 
 pytestmark = pytest.mark.slow

@@ -331,3 +331,15 @@ def test_the_idempotency_people_migration_links_the_responses_stored_before_it(
         "SELECT key, person_id FROM idempotency_people"
     ).fetchall()
     assert linked == [("names", 1)]
+def test_a_subscribers_rest_runs_at_once_unless_the_writer_defers_it(store):
+    ran = []
+    store.subscribe(lambda changes: lambda: ran.append("rest"))
+    with store.write():
+        pass
+    assert ran == ["rest"], "before write returns"
+    with store.deferring() as later:
+        with store.write():
+            pass
+    assert ran == ["rest"] and len(later) == 1, "collected, not run"
+    store.run_later(later)
+    assert ran == ["rest", "rest"]

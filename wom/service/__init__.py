@@ -143,7 +143,8 @@ class AnalyticsService:
         return self._loaded
 
     def ensure_loaded(self) -> None:
-        """Load on first use (lazily, in the worker process, never before a fork).
+        """Load on first use (lazily, in the worker process, never before a fork),
+        and catch up with every batch committed since.
 
         While ``warm_up`` loads, other threads get ``NotReady`` at once.
         """
@@ -160,22 +161,33 @@ class AnalyticsService:
                     self.load()
                     if self.background is not None:
                         self.background.start(self)
+        if self._pending:
+            self.catch_up()
 
     # -- following writes ------------------------------------------------------
 
-    def apply(self, changes: Changes) -> None:
-        """Follow one committed batch: people, edges, credits and purchases.
+    def apply(self, changes: Changes):
+        """Take one committed batch (people, edges, credits, purchases, clicks);
+        return ``catch_up``, which follows it.
 
-        Batches committed while another is being followed wait, and are then
-        followed together in one pass: each pass reads the store as it is now, so
-        one pass over the union ends where one pass per batch would.
+        Every read catches up first, so whoever runs ``catch_up`` (the store,
+        right away, or the group committer once its callers are on their way),
+        a read after the write sees it. Batches taken meanwhile are followed
+        together in one pass: each pass reads the store as it is now, so one
+        pass over the union ends where one pass per batch would.
         """
         with self._pending_lock:
             if not (self._loaded or self._loading):
-                return  # the first load will read what it wrote
+                return None  # the first load will read what it wrote
             self._pending.append(changes)
             if self._loading:
-                return  # followed once the load is in place
+                return None  # followed once the load is in place
+        return self.catch_up
+
+    def catch_up(self) -> None:
+        """Follow every batch taken and not followed yet."""
+        if not self._loaded:
+            return
         with self._lock:
             with self._pending_lock:
                 waiting, self._pending = self._pending, []

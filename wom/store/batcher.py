@@ -150,8 +150,13 @@ class Batcher:
         with self._lock:
             batch = self._queue[: self.max_batch]
             del self._queue[: self.max_batch]
+        later: list = []
         try:
-            self._commit(batch)
+            # The subscribers' rest of work (the analytics service following
+            # the batch) runs once the others are on their way: they promise
+            # that a read waits for it, and the next batch need not.
+            with self.store.deferring() as later:
+                self._commit(batch)
         finally:
             with self._lock:
                 for submission in batch:
@@ -167,6 +172,7 @@ class Batcher:
                 submission.wake.release()
             if following is not None:
                 following.wake.release()
+        self.store.run_later(later)
 
     def _commit(self, batch: list[_Submission]) -> Changes:
         changes = Changes()

@@ -194,16 +194,53 @@ class Store:
         # Outside the writer lock: the next write need not wait for subscribers.
         self._announce(changes)
 
-    def subscribe(self, subscriber: Callable[[Changes], None]) -> None:
-        """Call ``subscriber(changes)`` after every committed write of this process."""
+    def subscribe(self, subscriber: Callable[[Changes], object]) -> None:
+        """Call ``subscriber(changes)`` after every committed write of this process.
+
+        A subscriber may return a callable: the rest of its work, which it
+        promises its own readers will wait for (so a later read sees the write
+        whoever runs it). It runs before ``write`` returns, unless the writer
+        asked to run it later (``deferring``).
+        """
         self._subscribers.append(subscriber)
 
-    def _announce(self, changes: Changes) -> None:
-        for subscriber in self._subscribers:
+    @contextmanager
+    def deferring(self) -> Iterator[list[Callable[[], object]]]:
+        """Collect the subscribers' rest of work of the writes in the block (this
+        thread's) into the list yielded, for the caller to run (``run_later``)
+        once it has let others go on: the group committer wakes its waiters
+        first."""
+        later: list[Callable[[], object]] = []
+        self._local.deferred = later
+        try:
+            yield later
+        finally:
+            self._local.deferred = None
+
+    @staticmethod
+    def run_later(later: list[Callable[[], object]]) -> None:
+        """Run what ``deferring`` collected."""
+        for rest in later:
             try:
-                subscriber(changes)
+                rest()
             except Exception:  # the write is committed; a subscriber's bug is logged
                 log.exception("a store subscriber failed after a commit")
+
+    def _announce(self, changes: Changes) -> None:
+        later = []
+        for subscriber in self._subscribers:
+            try:
+                rest = subscriber(changes)
+            except Exception:  # the write is committed; a subscriber's bug is logged
+                log.exception("a store subscriber failed after a commit")
+            else:
+                if callable(rest):
+                    later.append(rest)
+        deferred = getattr(self._local, "deferred", None)
+        if deferred is not None:
+            deferred.extend(later)
+        else:
+            self.run_later(later)
 
     def migrate(self) -> list[str]:
         """Apply pending migrations; return the names applied."""
