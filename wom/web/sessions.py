@@ -130,10 +130,23 @@ class ReusedSerializerSessions(SecureCookieSessionInterface):
             kept = self._signing = (keys, serializer)
         return kept[1]
 
+    def open_session(self, app: Flask, request) -> SessionMixin | None:
+        """Flask's own, but a request without the session cookie (a new visitor,
+        a probe) gets its new session without reading any cookie."""
+        if self.get_cookie_name(app) not in request.environ.get("HTTP_COOKIE", ""):
+            if self.get_signing_serializer(app) is None:
+                return None
+            return self.session_class()
+        return super().open_session(app, request)
+
     def save_session(
         self, app: Flask, session: SessionMixin, response: Response
     ) -> None:
-        """Flask's own ``save_session`` (3.1), but for its ``Vary`` header."""
+        """Flask's own ``save_session`` (3.1), but for its ``Vary`` header, and
+        nothing to do for a session never looked at (unless permanent)."""
+        # dict.get: the session's own get would count as a look.
+        if not session.accessed and not dict.get(session, "_permanent", False):
+            return
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)
