@@ -16,7 +16,15 @@ import time
 from collections.abc import Callable, Collection
 from functools import lru_cache, wraps
 
-from flask import Blueprint, Flask, current_app, g, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    after_this_request,
+    current_app,
+    g,
+    request,
+)
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -59,13 +67,34 @@ def _items(text: str) -> tuple[RateLimitItem, ...]:
 
 def check(setting: str, key: str) -> None:
     """Count this request against the limits of ``setting`` for ``key``; raise
-    RateLimited when one of them is used up."""
+    RateLimited when one of them is used up. The reply says how much is left
+    (``X-RateLimit-Limit``, ``-Remaining`` and ``-Reset``, of the tightest)."""
     window: MovingWindowRateLimiter = current_app.extensions["wom.rate_limits"]
+    tightest = None
     for item in _items(link_cache().settings()[setting]):
-        if not window.hit(item, setting, key):
-            reset = window.get_window_stats(item, setting, key).reset_time
-            g.wom_retry_after = max(1, math.ceil(reset - time.time()))
+        allowed = window.hit(item, setting, key)
+        stats = window.get_window_stats(item, setting, key)
+        if tightest is None or stats.remaining < tightest[1].remaining:
+            tightest = (item, stats)
+        if not allowed:
+            g.wom_retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+            _tell(item, stats)
             raise RateLimited(item, g.wom_retry_after)
+    if tightest is not None:
+        _tell(*tightest)
+
+
+def _tell(item: RateLimitItem, stats) -> None:
+    headers = {
+        "X-RateLimit-Limit": str(item.amount),
+        "X-RateLimit-Remaining": str(stats.remaining),
+        "X-RateLimit-Reset": str(int(stats.reset_time)),
+    }
+
+    @after_this_request
+    def told(response: Response) -> Response:
+        response.headers.update(headers)
+        return response
 
 
 def limited(
