@@ -266,9 +266,7 @@ ann,dan,2026-01-04T00:00:00Z,podcast,ann-podcast
 """
 
 
-def test_a_link_row_gives_the_referrer_their_link_and_a_link_credit(
-    runner, write, db
-):
+def test_a_link_row_gives_the_referrer_their_link_and_a_link_credit(runner, write, db):
     imported(runner, write("customers.csv", CUSTOMERS))
     result = imported(runner, write("linked.csv", LINKED), "--kind", "referrals")
     assert result.exit_code == 0, result.output

@@ -335,9 +335,7 @@ def owner_pattern():
     use_owner_bot_pattern("")
 
 
-def test_the_owners_own_bots_are_counted_apart(
-    client, store, alice, owner_pattern
-):
+def test_the_owners_own_bots_are_counted_apart(client, store, alice, owner_pattern):
     watch = {"User-Agent": f"{BROWSER} wom-watch/2.0"}
     get(client, f"/r/{alice}", headers=watch)
     assert link_counts(store, alice) == (1, 0, 0)

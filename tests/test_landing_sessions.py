@@ -36,26 +36,7 @@ def test_a_new_secret_key_takes_effect_at_once(app):
     assert sessions.get_signing_serializer(app).loads(old) == {"csrf_token": "abc"}
 
 
-def test_its_csrf_token_is_one_flask_wtf_accepts(app):
-    from flask_wtf.csrf import validate_csrf
-
-    from wom.web.sessions import csrf_token
-
-    with app.test_request_context("/r/x"):
-        token = csrf_token()
-        assert csrf_token() == token, "one token a request"
-        validate_csrf(token)  # raises when it does not match the session's
-
-
-def test_a_token_from_another_session_is_refused(app):
-    from flask_wtf.csrf import validate_csrf
-    from wtforms import ValidationError
-
-    from wom.web.sessions import csrf_token
-
-    with app.test_request_context("/r/x"):
-        token = csrf_token()
-    with app.test_request_context("/r/x"):
-        csrf_token()
-        with pytest.raises(ValidationError):
-            validate_csrf(token)
+def test_a_request_without_the_cookie_gets_a_new_session_and_keeps_it(client):
+    with client.get("/join") as page:
+        assert "csrf_token" in page.get_data(as_text=True)
+        assert page.headers["Set-Cookie"].startswith("session=")

@@ -307,9 +307,12 @@ def test_the_email_alias_migration_voids_a_self_referral_made_before_it(before):
     assert db.execute(
         "SELECT email_normalised FROM identities ORDER BY person_id"
     ).fetchall() == [("al@outlook.com",), ("al@outlook.com",)]
-    assert db.execute(
-        "SELECT count(*) FROM flags WHERE kind = 'self_referral'"
-    ).fetchone()[0] == 1
+    assert (
+        db.execute(
+            "SELECT count(*) FROM flags WHERE kind = 'self_referral'"
+        ).fetchone()[0]
+        == 1
+    )
 
 
 def test_the_idempotency_people_migration_links_the_responses_stored_before_it(
@@ -327,10 +330,14 @@ def test_the_idempotency_people_migration_links_the_responses_stored_before_it(
             [("names", '{"id":"1","name":"One"}'), ("counts", '{"received":1}')],
         )
     partial.migrate()
-    linked = partial.reader().execute(
-        "SELECT key, person_id FROM idempotency_people"
-    ).fetchall()
+    linked = (
+        partial.reader()
+        .execute("SELECT key, person_id FROM idempotency_people")
+        .fetchall()
+    )
     assert linked == [("names", 1)]
+
+
 def test_a_subscribers_rest_runs_at_once_unless_the_writer_defers_it(store):
     ran = []
     store.subscribe(lambda changes: lambda: ran.append("rest"))

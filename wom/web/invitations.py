@@ -24,12 +24,12 @@ from flask import (
     render_template,
     request,
 )
+from flask_wtf.csrf import generate_csrf as csrf_token
 from markupsafe import escape
 
 from ..store.link_cache import LinkCache
 from . import link_cache
 from .forms import SignupForm
-from .sessions import csrf_token
 from .sharing import first_name
 
 __all__ = ["business_url", "invitation_page", "register"]
