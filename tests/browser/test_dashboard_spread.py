@@ -48,7 +48,11 @@ def test_the_playback_draws_people_as_they_came_and_counts_frames(
     page.goto("/dashboard/spread/maya")
     page.wait_for_selector("#tree[data-state=drawn]")
     assert visible(page) == 4  # the whole cascade, before playing
-    page.get_by_label("Time").fill("0")
+    # Drag the time to its start (fill() does not always fire a range's input).
+    page.evaluate(
+        "(() => { const s = document.getElementById('scrub'); s.value = '0';"
+        " s.dispatchEvent(new Event('input')); })()"
+    )
     assert visible(page) == 1  # Maya alone at the start
     expect(page.locator("#playback-count")).to_contain_text("1 people, 0 conversations")
     page.select_option("#speed", "8")
