@@ -21,6 +21,7 @@ $(VENV)/.installed: requirements.txt
 
 # The browser files wom serves are copied from node_modules into static/vendor.
 VENDOR_FILES := chart.js/dist/chart.umd.min.js cytoscape/dist/cytoscape.min.js \
+	layout-base/layout-base.js cose-base/cose-base.js cytoscape-fcose/cytoscape-fcose.js \
 	swagger-ui-dist/swagger-ui-bundle.js swagger-ui-dist/swagger-ui.css
 
 node_modules/.installed: package.json package-lock.json

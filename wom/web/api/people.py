@@ -6,6 +6,7 @@ from flask import Response, url_for
 
 from ... import actions
 from ...contract import CustomerInput, LinkInput, currency_exponent, major
+from ...service.graph_view import PERSON_FIGURES
 from ...store import links, now_micros, people, queries
 from ...store.settings import event_rules, read_settings
 from .. import analytics, store
@@ -32,17 +33,6 @@ __all__ = [
 ]
 
 ACQUIRED_VIA = ("root", "referred", "mention")
-# The docs/metrics.md figures about one person, as the API names them.
-PERSON_FIGURES = (
-    "conversations_started",
-    "direct_referrals",
-    "reach",
-    "generations",
-    "referred_value",
-    "influence",
-    "conversation_reach",
-    "expected_spread",
-)
 JSON = "application/json"
 
 

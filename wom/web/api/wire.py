@@ -85,8 +85,13 @@ def moment(value: str) -> int:
     return parse_time(value)
 
 
-def arguments(allowed: dict[str, Callable[[str], Any]]) -> dict[str, Any]:
-    """The request's query parameters, parsed; BadParameters for anything else."""
+def arguments(
+    allowed: dict[str, Callable[[str], Any]], *, repeated: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The request's query parameters, parsed; BadParameters for anything else.
+
+    A name in ``repeated`` may come more than once (a form's checkboxes): its
+    value is the list of each one parsed."""
     problems, found = [], {}
     for name in sorted(set(request.args) - set(allowed)):
         known = ", ".join(allowed) or "none"
@@ -99,7 +104,12 @@ def arguments(allowed: dict[str, Callable[[str], Any]]) -> dict[str, Any]:
         )
     for name, parse in allowed.items():
         values = request.args.getlist(name)
-        if len(values) > 1:
+        if name in repeated:
+            try:
+                found[name] = [parse(value) for value in values]
+            except ValueError as exc:
+                problems.append({"index": None, "field": name, "message": str(exc)})
+        elif len(values) > 1:
             problems.append({"index": None, "field": name, "message": "give it once"})
         elif values:
             try:
