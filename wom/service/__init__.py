@@ -32,6 +32,7 @@ from .following import follow_batch
 from .forest_state import ForestState
 from .loading import load_figures
 from .rankings import BACKGROUND_FIGURES, EMPTY_FOREST_FIGURES, RANKINGS
+from .schedule import moves_background
 from .series import SpreadSeries
 
 __all__ = ["AnalyticsService", "NotReady", "RANKINGS", "CASCADE_SORTS"]
@@ -68,9 +69,10 @@ class AnalyticsService:
         self._arrays: tuple = (-1, None)
         self.background = None
         if background:
-            from .background import BackgroundFigures
+            from .schedule import BackgroundFigures
 
-            self.background = BackgroundFigures(store.path, interval=interval)
+            # interval: how long after a failed run to try it again.
+            self.background = BackgroundFigures(store.path, retry=interval)
         self.results: dict = {}
         self._pending: list[Changes] = []
         self._pending_lock = threading.Lock()
@@ -201,6 +203,8 @@ class AnalyticsService:
             self._follow_clicks(changes)
         if changes.settings:
             self._follow_settings()
+        if self.background is not None and moves_background(changes):
+            self.background.changed(self)
 
     def _follow_graphs(self, changes: Changes) -> None:
         db = self.store.reader()
@@ -351,15 +355,16 @@ class AnalyticsService:
         self.ensure_loaded()
         return self.results.get(name)
 
-    def refresh_background(self, wait: bool = False) -> None:
-        """Recompute the background figures now (in the other process)."""
+    def refresh_background(self, wait: bool = False) -> bool:
+        """Recompute the background figures now (in the other process) unless
+        a run is under way; True if this call started one."""
         self.ensure_loaded()
         if self.background is not None:
-            self.background.submit(self, wait=wait)
-        else:
-            from .background import compute
+            return self.background.submit(self, wait=wait)
+        from .background import compute
 
-            self.accept_background(compute(str(self.store.path)))
+        self.accept_background(compute(str(self.store.path)))
+        return True
 
     def accept_background(self, results: dict) -> None:
         """Take a finished background run's results; store its fraud flags."""

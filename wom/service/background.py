@@ -5,17 +5,13 @@ graph-based fraud checks run in a worker process (spawned, so no SQLite connecti
 crosses a fork and the server's GIL stays free). The worker reads the SQLite file
 itself and returns plain data; the server keeps the newest result, stamped with
 ``computed_at``, and writes the fraud flags through its own single writer.
+When runs happen is ``schedule.py``'s.
 """
 
 from __future__ import annotations
 
-import logging
-import multiprocessing
 import sqlite3
-import threading
 import time
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,9 +21,7 @@ from ..graph import gc_paused
 from ..store import queries
 from ..store.settings import read_settings
 
-__all__ = ["compute", "BackgroundFigures", "SEED_K"]
-
-log = logging.getLogger(__name__)
+__all__ = ["compute", "SEED_K"]
 
 #: The most seeds served. One greedy run of this many answers every smaller k (its
 #: best j seeds are its first j), and the top starters' totals come for each k.
@@ -143,119 +137,3 @@ def compute(db_path: str, *, seed_k: int = SEED_K) -> dict:
         }
         results["flags"] = flags
     return results
-
-
-def _die_with_parent() -> None:
-    """In the spawned worker: end when the server process ends, however it ends
-    (Linux's parent-death signal), rather than linger as an orphan."""
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-    except (OSError, AttributeError):  # not Linux: the server's stop() still ends it
-        pass
-
-
-class BackgroundFigures:
-    """Runs ``compute`` in one spawned worker process, on a schedule and on demand.
-
-    A run that fails is logged and the next one is scheduled; a worker process
-    that dies (killed, out of memory) is replaced at the next run. ``stop`` ends
-    the schedule and the worker at once; it also runs when the server process
-    exits, so that no worker outlives it.
-    """
-
-    def __init__(self, db_path: Path, *, interval: float = 900.0):
-        self.db_path = str(db_path)
-        self.interval = interval
-        self._executor: ProcessPoolExecutor | None = None
-        self._running: Future | None = None
-        self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
-        self._accepted = threading.Event()
-        self._stopped = False
-
-    def start(self, service) -> None:
-        """First run now, then every ``interval`` seconds."""
-        # Before concurrent.futures' own exit hook, which would wait for the run.
-        threading._register_atexit(self.stop)
-        self.submit(service)
-
-    def submit(self, service, wait: bool = False, *, again: bool = True) -> None:
-        """Start a run unless one is under way; with ``wait``, block until done
-        (once more if the worker process died under the run)."""
-        with self._lock:
-            if self._stopped:
-                return
-            if self._running is None or self._running.done():
-                accepted = threading.Event()
-                running = self._submit_compute()
-                self._running, self._accepted = running, accepted
-                running.add_done_callback(
-                    lambda f: self._finished(service, f, accepted)
-                )
-            running, accepted = self._running, self._accepted
-        if wait:
-            try:
-                running.result()
-            except BrokenProcessPool:
-                if not again:
-                    raise
-                accepted.wait()
-                return self.submit(service, wait, again=False)
-            accepted.wait()
-
-    def _submit_compute(self) -> Future:
-        """``compute`` in the worker process, started anew if the last one died."""
-        if self._executor is not None:
-            try:
-                return self._executor.submit(compute, self.db_path)
-            except BrokenProcessPool:
-                pass
-        self._executor = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_die_with_parent,
-        )
-        return self._executor.submit(compute, self.db_path)
-
-    def _finished(self, service, future: Future, accepted: threading.Event) -> None:
-        try:
-            service.accept_background(future.result())
-        except BrokenProcessPool:
-            if self._stopped:  # ended by stop(): nothing went wrong
-                return
-            # The next submit finds the pool broken and starts a new worker.
-            log.exception("the background worker died; a new one runs next time")
-        except CancelledError:
-            return
-        except Exception:  # a failed run must not stop the schedule
-            log.exception("background figures failed")
-        finally:
-            accepted.set()
-        if self.interval and not self._stopped:
-            self._timer = threading.Timer(self.interval, self._scheduled, (service,))
-            self._timer.daemon = True
-            self._timer.start()
-
-    def _scheduled(self, service) -> None:
-        try:
-            self.submit(service)
-        except Exception:  # never let the schedule end on an error
-            log.exception("could not start the background figures")
-
-    def stop(self) -> None:
-        """Stop the schedule and end the worker process now, mid-run or not."""
-        with self._lock:
-            self._stopped = True
-            executor, self._executor = self._executor, None
-        if self._timer is not None:
-            self._timer.cancel()
-        if executor is not None:
-            # A run under way is abandoned: terminate rather than wait for it.
-            for process in list((executor._processes or {}).values()):
-                process.terminate()
-            executor.shutdown(wait=False, cancel_futures=True)

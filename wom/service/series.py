@@ -1,8 +1,12 @@
-"""The spread over time, kept for the service: the counted clicks, and each asked
-series until the graphs change.
+"""The spread over time, kept for the service: the counted clicks, each asked
+series, and each asked range's figures, until the graphs change.
 
-A batch of clicks alone is counted into the kept series in place: recomputed,
-a series would hold the service's lock for seconds at a million customers.
+A series covers the buckets of the range asked only; the pass over ``G`` that
+every series and k-factor needs (``spread.conversations``) is made once until
+the graphs change, and a range's figures (wom_share, k_factor, cycle_time) are
+kept apart from any series. A batch of clicks alone is counted into the kept
+series in place: recomputed, a series would hold the service's lock for
+seconds at a million customers.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from ..analytics import spread
 from ..analytics.forest import ForestArrays
 
 __all__ = ["SpreadSeries"]
+
+#: The most answers (bucket and range) kept at once.
+_MAX_KEPT = 256
 
 
 class SpreadSeries:
@@ -34,11 +41,15 @@ class SpreadSeries:
         # Clicks that stopped counting, taken out of ``clicks`` only when a
         # series is computed anew (a pass over them all then anyway).
         self._removed: Counter = Counter()
-        self._series: dict = {}
+        self.forget()
 
     def forget(self) -> None:
-        """Drop every kept series (the graphs or the settings changed)."""
-        self._series = {}
+        """Drop every kept series and figure (the graphs or the settings changed)."""
+        self._table: dict | None = None
+        # (start, end, UTC day) -> the range's figures; (bucket, start, end,
+        # UTC day) -> the answer.
+        self._ranges: dict = {}
+        self._series: dict = {}
 
     def read_clicks_again(self, clicks: list[float]) -> None:
         """Take every counted click anew."""
@@ -73,6 +84,37 @@ class SpreadSeries:
             self.clicks, self._removed = kept, Counter()
         return self.clicks
 
+    def _conversations(self, arrays: ForestArrays, G: nx.DiGraph) -> dict:
+        """``spread.conversations``: one pass over G's edges, made once."""
+        if self._table is None:
+            self._table = spread.conversations(arrays, G)
+        return self._table
+
+    def figures(
+        self,
+        arrays: ForestArrays,
+        G: nx.DiGraph,
+        start: float | None,
+        end: float | None,
+        *,
+        now: float,
+    ) -> dict:
+        """wom_share, k_factor and cycle_time over ``[start, end)`` as of
+        ``now``, without a series; kept per UTC day of ``now``."""
+        key = (start, end, int(now // 86400))
+        if key not in self._ranges:
+            if len(self._ranges) >= _MAX_KEPT:
+                self._ranges = {}
+            table = self._conversations(arrays, G)
+            self._ranges[key] = {
+                "wom_share": spread.wom_share(arrays, start, end),
+                "k_factor": spread.k_factor(
+                    arrays, G, start, end, now=now, conversations_table=table
+                ),
+                "cycle_time": spread.cycle_time(arrays, start, end),
+            }
+        return self._ranges[key]
+
     def spread(
         self,
         arrays: ForestArrays,
@@ -91,8 +133,10 @@ class SpreadSeries:
         """
         key = (bucket, start, end, int(now // 86400))
         if key not in self._series:
-            # One pass over G's edges serves the series and the k-factor.
-            table = spread.conversations(arrays, G)
+            if len(self._series) >= _MAX_KEPT:
+                # Each range asked is kept; a page clicking through many
+                # ranges must not grow the service without end.
+                self._series = {}
             series = spread.spread_series(
                 arrays,
                 G,
@@ -101,18 +145,14 @@ class SpreadSeries:
                 clicks=self.counted(),
                 now=now,
                 starters=starters(),
-                conversations_table=table,
+                conversations_table=self._conversations(arrays, G),
                 start=start,
                 end=end,
             )
             self._series[key] = {
                 "bucket": bucket,
                 "time_zone": time_zone,
-                "wom_share": spread.wom_share(arrays, start, end),
-                "k_factor": spread.k_factor(
-                    arrays, G, start, end, now=now, conversations_table=table
-                ),
-                "cycle_time": spread.cycle_time(arrays, start, end),
+                **self.figures(arrays, G, start, end, now=now),
                 "series": [
                     row
                     for row in series
