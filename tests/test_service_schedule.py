@@ -125,7 +125,11 @@ def clicks(store, count: int) -> list[dict]:
 
 def test_the_first_run_starts_as_the_service_loads(service, runs):
     assert len(runs.started) == 1
-    assert service.background.status() == {"running": True, "stale": False}
+    assert service.background.status() == {
+        "running": True,
+        "stale": False,
+        "started_ago": 0.0,
+    }
 
 
 def test_a_graph_write_reruns_the_figures_once_the_minute_is_over(
@@ -155,7 +159,11 @@ def test_clicks_alone_never_rerun_the_figures(service, runs, clock, record, stor
     clock.advance(3_600)
     assert len(runs.started) == 1
     assert clock.armed() == []
-    assert service.background.status() == {"running": False, "stale": False}
+    assert service.background.status() == {
+        "running": False,
+        "stale": False,
+        "started_ago": 3_600.0,
+    }
 
 
 def test_writes_within_the_minute_make_one_run(service, runs, clock, record):
@@ -207,9 +215,7 @@ def test_a_failed_run_is_tried_again_later(service, runs, clock):
 
 
 def test_writes_before_the_start_wait_for_the_first_run(store, record, clock, runs):
-    background = BackgroundFigures(
-        store.path, clock=clock, timer=clock.timer, run=runs
-    )
+    background = BackgroundFigures(store.path, clock=clock, timer=clock.timer, run=runs)
     background.changed(service := AnalyticsService(store, background=False))
     clock.advance(3_600)
     assert runs.started == [] and clock.armed() == []

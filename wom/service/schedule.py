@@ -119,9 +119,15 @@ class BackgroundFigures:
                 self._wake(service)
 
     def status(self) -> dict:
-        """Whether a run is under way, and whether writes wait for the next."""
+        """Whether a run is under way, whether writes wait for the next, and
+        how many seconds ago the last run started (None before the first)."""
         with self._lock:
-            return {"running": self._running is not None, "stale": self._stale}
+            last = self._last_start
+            return {
+                "running": self._running is not None,
+                "stale": self._stale,
+                "started_ago": None if last is None else self._clock() - last,
+            }
 
     def submit(self, service, wait: bool = False, *, again: bool = True) -> bool:
         """Start a run now unless one is under way; True if this call started
