@@ -49,6 +49,7 @@
       datasets: [{
         label: "k-factor",
         data: weeks.k_factor,
+        maxBarThickness: 48,
         backgroundColor: weeks.k_partial.map(function (partial) {
           return partial ? "rgba(15, 118, 110, .35)" : kinds.referred;
         })
@@ -93,7 +94,7 @@
     type: "bar",
     data: {
       labels: channels.labels,
-      datasets: [{ label: "customers", data: channels.customers, backgroundColor: kinds.referred }]
+      datasets: [{ label: "conversations", data: channels.touches, backgroundColor: kinds.referred, maxBarThickness: 28 }]
     },
     options: {
       indexAxis: "y",

@@ -234,10 +234,10 @@ def test_the_charts_data_is_the_spread_series_of_the_weeks(app, owner_client, hi
     assert charts["reach"]["labels"] == weeks["labels"]
 
 
-def test_channels_name_the_touch_that_brought_each_customer(owner_client, history):
+def test_channels_count_the_periods_touches_by_kind_and_channel(owner_client, history):
     channels = twin(owner_client, f"/dashboard?{MARCH}")["charts"]["channels"]
-    assert dict(zip(channels["labels"], channels["customers"], strict=True)) == {
-        "Shared link": 1,
+    assert dict(zip(channels["labels"], channels["touches"], strict=True)) == {
+        "Sign-up through a link": 1,
         "Referral · instagram": 1,
         "Mention · in person": 1,
     }

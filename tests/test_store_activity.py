@@ -1,43 +1,54 @@
-"""The overview's readers of the store: the latest activity, a period's
-channels, buyers and purchases."""
+"""The overview's readers of the store: the latest activity, and the touches
+and purchases read past the last row seen."""
 
 from __future__ import annotations
 
-from wom.store import activity, erasure, links, now_micros, parse_time
-
-MARCH = (parse_time("2026-03-01T00:00:00Z"), parse_time("2026-04-01T00:00:00Z"))
+from wom.store import activity, erasure, links, parse_time
 
 
-def test_a_sign_up_through_a_named_link_counts_under_the_links_channel(store, record):
+def quarter(at: str) -> int:
+    return parse_time(at) // activity.QUARTER_HOUR_US
+
+
+def test_a_sign_up_through_a_link_is_a_touch_on_the_links_channel(store, record):
     record({"type": "signup", "customer": "a", "at": "2026-02-01T12:00:00Z"})
     with store.write() as db:
         pid = db.execute("SELECT id FROM people WHERE external_id = 'a'").fetchone()[0]
-        code = links.create_link(
-            db, pid, code="a-insta", channel="instagram", now=now_micros()
-        )["code"]
+        made = links.create_link(db, pid, code="a-insta", channel="instagram", now=1)
     record(
-        {"type": "signup", "customer": "b", "link": code, "at": "2026-03-02T12:00:00Z"}
+        {
+            "type": "signup",
+            "customer": "b",
+            "link": made["code"],
+            "at": "2026-03-02T12:00:00Z",
+        },
+        {"type": "mention", "from": "b", "to": "c", "at": "2026-03-02T12:10:00Z"},
+        {"type": "mention", "from": "a", "to": "c", "at": "2026-03-02T12:14:59Z"},
     )
-    db = store.reader()
-    assert activity.channels_between(db, *MARCH) == [
-        {"kind": "link", "channel": "instagram", "customers": 1}
+    rows = sorted(activity.touch_counts_after(store.reader(), 0), key=lambda r: r[2])
+    noon = quarter("2026-03-02T12:00:00Z")
+    assert [row[1:] for row in rows] == [
+        (noon, "link", "instagram", 1),
+        (noon, "mention", None, 2),
     ]
-    assert activity.channels_between(db, None, MARCH[0]) == []
+    last = max(row[0] for row in rows)
+    assert list(activity.touch_counts_after(store.reader(), last)) == []
 
 
-def test_open_bounds_take_every_customer(store, record):
+def test_purchases_are_counted_past_the_last_seq_seen(store, record):
     record(
         {"type": "signup", "customer": "a", "at": "2026-02-01T12:00:00Z"},
         {"type": "purchase", "customer": "a", "value": 5, "at": "2026-02-02T12:00:00Z"},
-        {"type": "referral", "from": "a", "to": "b", "at": "2026-03-02T12:00:00Z"},
-        {"type": "purchase", "customer": "b", "value": 7, "at": "2026-03-03T12:00:00Z"},
     )
     db = store.reader()
-    assert activity.buyers_between(db, None, None) == 2
-    assert activity.buyers_between(db, *MARCH) == 1
-    assert activity.purchases_between(db, None, None) == {"count": 2, "value": 1200}
-    assert activity.purchases_between(db, MARCH[0], None) == {"count": 1, "value": 700}
-    assert activity.latest_acquisition(db) == parse_time("2026-03-02T12:00:00Z")
+    ((first, *counted),) = activity.purchase_counts_after(db, 0)
+    assert counted == [quarter("2026-02-02T12:00:00Z"), 1, 500]
+    record(
+        {"type": "purchase", "customer": "a", "value": 7, "at": "2026-02-02T12:05:00Z"}
+    )
+    ((second, *counted),) = activity.purchase_counts_after(db, first)
+    assert second > first and counted == [quarter("2026-02-02T12:00:00Z"), 1, 700]
+    assert activity.latest_acquisition(db) == parse_time("2026-02-01T12:00:00Z")
 
 
 def test_an_erased_person_shows_in_the_activity_without_a_name(store, record):

@@ -1,41 +1,69 @@
 """A period's figures for the dashboard's overview: the spread's figures, the
-funnel from clicks to purchases, and the channels word of mouth came through.
+funnel from clicks to buyers, the purchases, and the channels word of mouth
+travelled through.
 
 Periods are half-open ``[start, end)`` in POSIX seconds, ``None`` leaving a side
 open; a bounded side is expected at a local midnight, so that the day series'
-rows fall wholly inside. What the store counts is kept until the graphs change
-(the service's cache goes then), so a page asked again costs no query.
+rows and the quarter hours of the counts fall wholly inside. Every figure comes
+from memory: the kept spread series, the forest arrays, and the purchases and
+touches counted by quarter hour (``tallies.py``, read from the store once and
+then only what was appended), so that a new period costs no pass over the
+store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+import weakref
 
+import numpy as np
+
+from ..analytics.forest import as_forest
 from ..store import activity
+from .tallies import Tally
 
-__all__ = ["headcount", "period_figures"]
+__all__ = ["headcount", "period_figures", "spent"]
 
-_US = 1_000_000
-
-
-def _micros(seconds: float | None) -> int | None:
-    return None if seconds is None else round(seconds * _US)
+_TALLIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_TALLIES_LOCK = threading.Lock()
 
 
-def _kept(service, key: tuple, compute: Callable[[], dict]) -> dict:
-    """``compute()`` once per version of the graphs, kept in the service's cache
-    (emptied whenever the graphs, the settings or the background figures move).
-    Computed outside the service's lock, so writes are followed meanwhile; an
-    answer that a write overtook is not kept."""
-    with service._lock:
-        version, found = service.version, service._cache.get(key)
-    if found is not None:
-        return found
-    value = compute()
-    with service._lock:
-        if service.version == version:
-            service._cache[key] = value
-    return value
+def _tallies(service) -> tuple[Tally, Tally]:
+    """The service's purchases and touches, caught up with the store."""
+    with _TALLIES_LOCK:
+        if service not in _TALLIES:
+            _TALLIES[service] = (
+                Tally(activity.purchase_counts_after, valued=True),
+                Tally(activity.touch_counts_after),
+            )
+        kept = _TALLIES[service]
+    db = service.store.reader()
+    for tally in kept:
+        tally.catch_up(db)
+    return kept
+
+
+def spent(F, start: float | None = None, end: float | None = None) -> int:
+    """How many of the customers acquired in ``[start, end)`` have spent
+    money (purchases worth more than nothing).
+
+    >>> import networkx as nx
+    >>> F = nx.DiGraph([("a", "b")])
+    >>> F.add_node("c")
+    >>> nx.set_node_attributes(F, {"a": 0.0, "b": 10.0, "c": 20.0}, "acquired_at")
+    >>> nx.set_node_attributes(F, {"a": 5.0, "b": 0.0, "c": 9.5}, "value")
+    >>> spent(F), spent(F, 5.0, 25.0)
+    (2, 1)
+    """
+    fa = as_forest(F)
+    at = fa.acquired_at
+    with np.errstate(invalid="ignore"):
+        inside = np.isfinite(at)
+        if start is not None:
+            inside &= at >= start
+        if end is not None:
+            inside &= at < end
+    return int(np.count_nonzero(fa.values[inside] > 0))
 
 
 def headcount(service) -> dict:
@@ -49,23 +77,15 @@ def period_figures(
 ) -> dict:
     """The period's new customers, wom_share, k_factor (with ``k_partial``),
     cycle_time (seconds), human clicks, conversions after a touch, ``buyers``
-    (the new customers who have bought since), the purchases made in it and
-    their value (minor units), and ``channels``: the word-of-mouth customers by
-    the kind and channel of their credited touch."""
+    (the new customers who have spent money since), the purchases made in it
+    and their value (minor units), and ``channels``: the touches recorded in it
+    by kind and channel, the most first."""
     spread = service.spread("day", start, end, now=now)
     k = spread["k_factor"]
     days = spread["series"]
-
-    def from_store() -> dict:
-        db = service.store.reader()
-        lo, hi = _micros(start), _micros(end)
-        return {
-            "purchases": activity.purchases_between(db, lo, hi),
-            "buyers": activity.buyers_between(db, lo, hi),
-            "channels": activity.channels_between(db, lo, hi),
-        }
-
-    counted = _kept(service, ("period", start, end), from_store)
+    purchases, touches = _tallies(service)
+    with service.graphs() as (_, _, arrays):
+        buyers = spent(arrays, start, end)
     return {
         "new_customers": k["cohort_size"],
         "wom_share": spread["wom_share"],
@@ -74,8 +94,11 @@ def period_figures(
         "cycle_time": spread["cycle_time"],
         "clicks": sum(row["clicks"] for row in days),
         "conversions": sum(row["conversions"] for row in days),
-        "buyers": counted["buyers"],
-        "purchases": counted["purchases"]["count"],
-        "purchase_value": counted["purchases"]["value"],
-        "channels": counted["channels"],
+        "buyers": buyers,
+        "purchases": purchases.count(start, end),
+        "purchase_value": round(purchases.total(start, end)),
+        "channels": [
+            {"kind": kind, "channel": channel, "touches": count}
+            for (kind, channel), count in touches.split(start, end)
+        ],
     }

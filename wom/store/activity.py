@@ -1,24 +1,28 @@
-"""What happened lately and within a period, for the dashboard's overview.
+"""What happened lately, and the appended rows a period's figures count, for
+the dashboard's overview.
 
-Every reader here is bounded: the latest rows come from the ``(type, at)``
-index a type at a time, and a period's rows from the ``people_acquired`` index.
-Times are microseconds; a period is half-open ``[start, end)``, ``None`` leaving
-a side open.
+The latest rows come from the ``(type, at)`` index a type at a time; the
+purchases and touches are counted by quarter hour past the last ``seq`` their
+reader saw, so a reader that keeps the counts reads each row once. Times are
+microseconds.
 """
 
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterator
 
 from sqlite_utils import Database
 
+from .changes import TOUCH_TYPES
+
 __all__ = [
     "ACTIVITY_KINDS",
-    "buyers_between",
-    "channels_between",
+    "QUARTER_HOUR_US",
     "latest_acquisition",
-    "purchases_between",
+    "purchase_counts_after",
     "recent_activity",
+    "touch_counts_after",
 ]
 
 #: What the recent activity lists: the events that are news, and raised flags.
@@ -40,16 +44,17 @@ _EVENTS = """
     ORDER BY e.at DESC, e.seq DESC
     LIMIT ?
 """
+# The latest flags first, then their people: a join before the LIMIT would
+# look up everyone flagged.
 _FLAGS = """
     SELECT f.raised_at, f.kind, f.reason,
            r.external_id, ri.name, c.external_id, ci.name
-    FROM flags f
+    FROM (SELECT * FROM flags ORDER BY raised_at DESC, key LIMIT ?) f
     LEFT JOIN people r ON r.id = f.referrer_id
     LEFT JOIN identities ri ON ri.person_id = f.referrer_id
     LEFT JOIN people c ON c.id = f.customer_id
     LEFT JOIN identities ci ON ci.person_id = f.customer_id
     ORDER BY f.raised_at DESC, f.key
-    LIMIT ?
 """
 
 
@@ -112,70 +117,44 @@ def recent_activity(db: Database, limit: int = 20) -> list[dict]:
     return latest
 
 
-def _between(column: str, start: int | None, end: int | None) -> tuple[str, list]:
-    """A WHERE condition that ``column`` is in ``[start, end)``, and its
-    parameters (``column`` is this module's own text, never a request's)."""
-    where, params = [f"{column} IS NOT NULL"], []
-    if start is not None:
-        where.append(f"{column} >= ?")
-        params.append(start)
-    if end is not None:
-        where.append(f"{column} < ?")
-        params.append(end)
-    return " AND ".join(where), params
+#: The grain of the counts below: every time zone's midnight falls on a
+#: quarter hour, so these counts add up exactly to any run of local days.
+QUARTER_HOUR_US = 900_000_000
 
 
-def channels_between(db: Database, start: int | None, end: int | None) -> list[dict]:
-    """The customers acquired in ``[start, end)`` with a credited referrer, by
-    the kind and channel of the touch that earned the credit (a link's own
-    channel for a sign-up through a link), the largest first.
-
-    ``channel`` is ``None`` where the touch named none.
-    """
-    where, params = _between("p.acquired_at", start, end)
-    rows = db.execute(
-        f"""
-        SELECT c.kind,
-               CASE WHEN c.kind = 'link' THEN k.channel ELSE e.channel END AS named,
-               count(*) AS customers
-        FROM people p INDEXED BY people_acquired
-        CROSS JOIN credits c ON c.customer_id = p.id
-        CROSS JOIN events e ON e.seq = c.touch_seq
-        LEFT JOIN links k ON k.id = e.link_id
-        WHERE {where} AND c.status = 'credited'
-        GROUP BY c.kind, named
-        ORDER BY customers DESC, c.kind, named
-        """,
-        params,
-    )
-    return [
-        {"kind": kind, "channel": channel, "customers": customers}
-        for kind, channel, customers in rows
-    ]
-
-
-def purchases_between(db: Database, start: int | None, end: int | None) -> dict:
-    """How many purchases were made in ``[start, end)``, and their value in
-    minor units of the business's currency."""
-    where, params = _between("at", start, end)
-    count, value = db.execute(
-        f"SELECT count(*), coalesce(sum(value), 0) FROM purchases WHERE {where}",
-        params,
-    ).fetchone()
-    return {"count": count, "value": value}
-
-
-def buyers_between(db: Database, start: int | None, end: int | None) -> int:
-    """How many of the customers acquired in ``[start, end)`` have bought."""
-    where, params = _between("p.acquired_at", start, end)
+def purchase_counts_after(db: Database, seq: int) -> Iterator[tuple]:
+    """The purchases after the event ``seq``, by quarter hour: ``(last seq,
+    quarter hour since 1970, count, value in minor units)``. Purchases are
+    derived one per event and kept through erasure, so the table only grows at
+    its end and ``seq`` reads it once."""
     return db.execute(
         f"""
-        SELECT count(*) FROM people p INDEXED BY people_acquired
-        WHERE {where} AND p.status = 'customer'
-          AND EXISTS (SELECT 1 FROM purchases u WHERE u.person_id = p.id)
+        SELECT max(seq), at / {QUARTER_HOUR_US}, count(*), sum(value)
+        FROM purchases WHERE seq > ? GROUP BY 2
         """,
-        params,
-    ).fetchone()[0]
+        [seq],
+    )
+
+
+def touch_counts_after(db: Database, seq: int) -> Iterator[tuple]:
+    """The touches in the log after ``seq``, by quarter hour, kind and channel:
+    ``(last seq, quarter hour since 1970, kind, channel, count)``. Mentions,
+    "who told you" answers and referrals carry their own channel; a sign-up
+    through someone's link is kind ``link`` with the link's channel; ``None``
+    where none was named. The ``seq`` range leads (``+type`` keeps the type
+    index out), so a reader that is caught up reads only the log's tail."""
+    return db.execute(
+        f"""
+        SELECT max(e.seq), e.at / {QUARTER_HOUR_US},
+               CASE e.type WHEN 'signup' THEN 'link' ELSE e.type END,
+               CASE e.type WHEN 'signup' THEN k.channel ELSE e.channel END,
+               count(*)
+        FROM events e LEFT JOIN links k ON k.id = e.link_id
+        WHERE e.seq > ? AND +e.type IN {TOUCH_TYPES} AND e.talker_id IS NOT NULL
+        GROUP BY 2, 3, 4
+        """,
+        [seq],
+    )
 
 
 def latest_acquisition(db: Database) -> int | None:

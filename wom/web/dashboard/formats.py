@@ -3,11 +3,11 @@ format a value already computed, never compute one."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from . import ago, blueprint
 
-__all__ = ["change", "figure", "duration", "when"]
+__all__ = ["change", "day", "figure", "duration", "when"]
 
 
 def duration(seconds: float) -> str:
@@ -71,6 +71,17 @@ def change(value, unit: str = "count") -> str:
     return f"{sign}{abs(value):,}"
 
 
+@blueprint.app_template_filter("day")
+def day(iso: str) -> str:
+    """An ISO 8601 day in words.
+
+    >>> day("2026-03-01")
+    '1 Mar 2026'
+    """
+    then = date.fromisoformat(iso)
+    return f"{then.day} {then:%b %Y}"
+
+
 @blueprint.app_template_filter("when")
 def when(iso: str, now: datetime | None = None) -> str:
     """When something happened: how long ago within a week, else the day.
@@ -83,4 +94,4 @@ def when(iso: str, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     if (now - then).days < 7:
         return ago(iso, now)
-    return f"{then.day} {then:%b %Y}"
+    return day(then.date().isoformat())

@@ -39,7 +39,7 @@ HEADLINE = {
 FUNNEL = {
     "clicks": "clicks on referral links",
     "new_customers": "sign-ups",
-    "buyers": "of them bought",
+    "buyers": "of them spent money",
 }
 #: How the new customers of each week came: on their own, through a referral
 #: (a link or an imported referral) or after a mention.
@@ -47,7 +47,7 @@ KINDS_OF_NEW = ("root", "referred", "mention")
 ACTIVITY_LIMIT = 20
 CHANNEL_LIMIT = 12
 _KIND_WORDS = {
-    "link": "Shared link",
+    "link": "Sign-up through a link",
     "mention": "Mention",
     "heard_from": "Who-told-you answer",
     "referral": "Referral",
@@ -115,16 +115,18 @@ def _channel_rows(channels: list[dict]) -> dict:
         named = row["channel"] not in (None, "default")
         words = _KIND_WORDS.get(row["kind"], row["kind"])
         labels.append(f"{words} · {row['channel']}" if named else words)
-        counts.append(row["customers"])
-    rest = sum(row["customers"] for row in channels[CHANNEL_LIMIT:])
+        counts.append(row["touches"])
+    rest = sum(row["touches"] for row in channels[CHANNEL_LIMIT:])
     if rest:
         labels.append("Other")
         counts.append(rest)
-    return {"labels": labels, "customers": counts}
+    return {"labels": labels, "touches": counts}
 
 
 def _charts(weeks: list[dict], starters: list[dict], channels: list[dict]) -> dict:
     labels = [row["bucket"] for row in weeks]
+    # The series ranks the same top starters; a row has a reach for each.
+    ranked = min((len(row["top_reach_each"]) for row in weeks), default=0)
     return {
         "weeks": {
             "labels": labels,
@@ -140,8 +142,7 @@ def _charts(weeks: list[dict], starters: list[dict], channels: list[dict]) -> di
                     "name": row["name"] or row["external_id"],
                     "reach": [week["top_reach_each"][n] for week in weeks],
                 }
-                for n, row in enumerate(starters)
-                if all(n < len(week["top_reach_each"]) for week in weeks)
+                for n, row in enumerate(starters[:ranked])
             ],
         },
         "channels": _channel_rows(channels),
