@@ -85,7 +85,12 @@ def period_figures(
     days = spread["series"]
     purchases, touches = _tallies(service)
     with service.graphs() as (_, _, arrays):
-        buyers = spent(arrays, start, end)
+        # A pass over the forest's arrays: kept until the graphs change (the
+        # service's cache goes then), like the range's spread figures.
+        key = ("spent", start, end)
+        if key not in service._cache:
+            service._cache[key] = spent(arrays, start, end)
+        buyers = service._cache[key]
     return {
         "new_customers": k["cohort_size"],
         "wom_share": spread["wom_share"],
