@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from . import ago, blueprint
 
-__all__ = ["change", "day", "figure", "duration", "when"]
+__all__ = ["change", "day", "figure", "duration", "money", "when"]
 
 
 def duration(seconds: float) -> str:
@@ -42,9 +42,17 @@ def figure(value, unit: str = "count") -> str:
         return f"{value:.2f}"
     if unit == "duration":
         return duration(value)
-    if unit == "money":
-        return f"{value:,.2f}"
     return f"{value:,}"
+
+
+@blueprint.app_template_filter("money")
+def money(value: float, decimals: int = 2) -> str:
+    """An amount in major units, with the currency's decimals.
+
+    >>> money(52713.6), money(1500.0, 0)
+    ('52,713.60', '1,500')
+    """
+    return f"{value:,.{decimals}f}"
 
 
 @blueprint.app_template_filter("change")

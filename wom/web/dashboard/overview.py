@@ -212,6 +212,7 @@ def overview_data(period: Period, today: date) -> dict:
         "empty": False,
         "time_zone": tz,
         "currency": settings["currency"],
+        "money_decimals": exponent,
         "period": period.as_dict(tz)
         | {"preset": period.preset, "today": today.isoformat()},
         "previous": None if before_period is None else before_period.as_dict(tz),
