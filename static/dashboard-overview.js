@@ -24,7 +24,7 @@
     if (canvas) new Chart(canvas, config);
   }
 
-  var weeks = data.weeks;
+  var weeks = data.series;
   draw("chart-new", {
     type: "bar",
     data: {

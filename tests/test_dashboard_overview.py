@@ -216,7 +216,8 @@ def test_the_time_zone_moves_the_days_bounds(app, owner_client, history):
 
 def test_the_charts_data_is_the_spread_series_of_the_weeks(app, owner_client, history):
     charts = twin(owner_client, f"/dashboard?{MARCH}")["charts"]
-    weeks = charts["weeks"]
+    assert charts["bucket"] == "week"
+    weeks = charts["series"]
     # The weeks (from Monday) that overlap March 1st to 28th.
     assert weeks["labels"] == [
         "2026-02-23",
@@ -232,6 +233,21 @@ def test_the_charts_data_is_the_spread_series_of_the_weeks(app, owner_client, hi
     reach = by_name(charts["reach"]["starters"])
     assert reach["Maya Okafor"]["reach"] == [0, 2, 3, 3, 3]
     assert charts["reach"]["labels"] == weeks["labels"]
+
+
+def test_a_century_of_history_is_charted_by_month(app, owner_client, record):
+    from wom.store.settings import write_setting
+
+    with app.extensions["wom.store"].write() as db:
+        write_setting(db, "time_floor", "1900-01-01T00:00:00Z")
+    record(
+        {"type": "signup", "customer": "old", "at": "1901-01-01T12:00:00Z"},
+        {"type": "signup", "customer": "new", "at": "2026-03-02T12:00:00Z"},
+    )
+    charts = twin(owner_client, "/dashboard?range=all")["charts"]
+    assert charts["bucket"] == "month"
+    assert charts["series"]["labels"][0] == "1901-01-01"
+    assert sum(charts["series"]["root"]) == 2
 
 
 def test_channels_count_the_periods_touches_by_kind_and_channel(owner_client, history):

@@ -1,5 +1,6 @@
-"""A period's figures from the service: the spread series kept per bucket and
-cut per range, and what the store counts kept until the graphs change."""
+"""A period's figures from the service: the spread's range figures without a
+series, one pass over the edges for every series, and the purchases and
+touches counted as they are appended."""
 
 from __future__ import annotations
 
@@ -38,23 +39,37 @@ def service(store, record):
 
 @pytest.fixture
 def computed(monkeypatch) -> list:
-    """One entry for each spread series computed from now on."""
+    """The name of each series, or pass over G's edges, computed from now on."""
     seen = []
-    real = spread_module.spread_series
-    monkeypatch.setattr(
-        spread_module,
-        "spread_series",
-        lambda *args, **kwargs: seen.append(kwargs["bucket"]) or real(*args, **kwargs),
-    )
+    for name in ("spread_series", "conversations"):
+        real = getattr(spread_module, name)
+
+        def spy(*args, real=real, name=name, **kwargs):
+            seen.append(name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(spread_module, name, spy)
     return seen
 
 
-def test_a_new_range_cuts_the_kept_series_instead_of_computing_it_again(
-    service, store, computed
-):
+def test_a_periods_figures_compute_no_series(service, store, computed):
+    period_figures(service, *MARCH, now=NOW)
+    period_figures(service, None, MARCH[0], now=NOW)
+    assert computed == ["conversations"], "one pass over G's edges, no series"
+    assert (
+        period_figures(service, *MARCH, now=NOW)["wom_share"]
+        == (
+            AnalyticsService(store, background=False).spread("week", *MARCH, now=NOW)[
+                "wom_share"
+            ]
+        )
+    )
+
+
+def test_series_of_new_ranges_share_one_pass_over_the_edges(service, store, computed):
     service.spread("week", now=NOW)
     march = service.spread("week", *MARCH, now=NOW)
-    assert computed == ["week"]
+    assert computed == ["conversations", "spread_series", "spread_series"]
     assert march == AnalyticsService(store, background=False).spread(
         "week", *MARCH, now=NOW
     )
@@ -66,7 +81,8 @@ def test_a_write_that_moves_the_graphs_computes_the_series_again(
     service.spread("week", *MARCH, now=NOW)
     record({"type": "signup", "customer": "d", "at": "2026-03-20T12:00:00Z"})
     after = service.spread("week", *MARCH, now=NOW)
-    assert computed == ["week", "week"]
+    assert computed.count("spread_series") == 2
+    assert computed.count("conversations") == 2
     assert sum(row["root"] for row in after["series"]) == 1
 
 

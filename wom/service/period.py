@@ -3,17 +3,18 @@ funnel from clicks to buyers, the purchases, and the channels word of mouth
 travelled through.
 
 Periods are half-open ``[start, end)`` in POSIX seconds, ``None`` leaving a side
-open; a bounded side is expected at a local midnight, so that the day series'
-rows and the quarter hours of the counts fall wholly inside. Every figure comes
-from memory: the kept spread series, the forest arrays, and the purchases and
-touches counted by quarter hour (``tallies.py``, read from the store once and
-then only what was appended), so that a new period costs no pass over the
-store.
+open; a bounded side is expected at a local midnight, so that the quarter
+hours of the counts fall wholly inside. Every figure comes from memory: the
+range figures of the spread series, the counted clicks, the forest arrays, and
+the purchases and touches counted by quarter hour (``tallies.py``, read from
+the store once and then only what was appended), so that a new period costs no
+pass over the store and no series.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 
 import numpy as np
@@ -76,29 +77,30 @@ def period_figures(
     service, start: float | None, end: float | None, *, now: float | None = None
 ) -> dict:
     """The period's new customers, wom_share, k_factor (with ``k_partial``),
-    cycle_time (seconds), human clicks, conversions after a touch, ``buyers``
-    (the new customers who have spent money since), the purchases made in it
-    and their value (minor units), and ``channels``: the touches recorded in it
-    by kind and channel, the most first."""
-    spread = service.spread("day", start, end, now=now)
-    k = spread["k_factor"]
-    days = spread["series"]
+    cycle_time (seconds), counted human clicks, ``buyers`` (the new customers
+    who have spent money since), the purchases made in it and their value
+    (minor units), and ``channels``: the touches recorded in it by kind and
+    channel, the most first. As of ``now`` (POSIX seconds; the wall clock by
+    default), which decides whether the k-factor's cohort is partial."""
+    now = time.time() if now is None else now
     purchases, touches = _tallies(service)
-    with service.graphs() as (_, _, arrays):
+    with service.graphs() as (G, _, arrays):
+        figures = service.series.figures(arrays, G, start, end, now=now)
+        clicks = service.series.clicks_between(start, end)
         # A pass over the forest's arrays: kept until the graphs change (the
         # service's cache goes then), like the range's spread figures.
         key = ("spent", start, end)
         if key not in service._cache:
             service._cache[key] = spent(arrays, start, end)
         buyers = service._cache[key]
+    k = figures["k_factor"]
     return {
         "new_customers": k["cohort_size"],
-        "wom_share": spread["wom_share"],
+        "wom_share": figures["wom_share"],
         "k_factor": k["k_factor"],
         "k_partial": k["partial"],
-        "cycle_time": spread["cycle_time"],
-        "clicks": sum(row["clicks"] for row in days),
-        "conversions": sum(row["conversions"] for row in days),
+        "cycle_time": figures["cycle_time"],
+        "clicks": clicks,
         "buyers": buyers,
         "purchases": purchases.count(start, end),
         "purchase_value": round(purchases.total(start, end)),

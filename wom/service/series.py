@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 
 import networkx as nx
+import numpy as np
 
 from ..analytics import spread
 from ..analytics.forest import ForestArrays
@@ -41,6 +42,7 @@ class SpreadSeries:
         # Clicks that stopped counting, taken out of ``clicks`` only when a
         # series is computed anew (a pass over them all then anyway).
         self._removed: Counter = Counter()
+        self._forget_sorted()
         self.forget()
 
     def forget(self) -> None:
@@ -55,6 +57,7 @@ class SpreadSeries:
         """Take every counted click anew."""
         self.clicks = clicks
         self._removed = Counter()
+        self._forget_sorted()
         self._series = {}
 
     def add_clicks(self, clicks: list[float], removed: list[float] = ()) -> None:
@@ -62,6 +65,11 @@ class SpreadSeries:
         too where their buckets exist: never a pass over every click."""
         self.clicks.extend(clicks)
         self._removed.update(removed)
+        if self._sorted is not None:
+            self._added.extend(clicks)
+            self._dropped.extend(removed)
+            if len(self._added) + len(self._dropped) > len(self._sorted):
+                self._forget_sorted()  # cheaper to sort them all when asked
         kept = {}
         for key, value in self._series.items():
             _, start, end, _ = key
@@ -83,6 +91,43 @@ class SpreadSeries:
                     kept.append(at)
             self.clicks, self._removed = kept, Counter()
         return self.clicks
+
+    def _forget_sorted(self) -> None:
+        # The counted clicks sorted, for counts over a period, and the clicks
+        # added and dropped since (None: sort them all when next asked).
+        self._sorted: np.ndarray | None = None
+        self._added: list[float] = []
+        self._dropped: list[float] = []
+
+    def clicks_between(self, start: float | None, end: float | None) -> int:
+        """How many counted clicks fall in ``[start, end)``: two binary
+        searches, once the clicks of the batches since the last question are
+        merged in (a stable sort of two sorted runs is one linear merge).
+
+        >>> kept = SpreadSeries([5.0, 1.0]); kept.clicks_between(None, None)
+        2
+        >>> kept.add_clicks([3.0, 1.0], removed=[5.0])
+        >>> kept.clicks_between(1.0, 5.0), kept.clicks_between(None, 1.5)
+        (3, 2)
+        """
+        if self._sorted is None:
+            counted = np.asarray(self.counted(), np.float64)
+            self._sorted = np.sort(counted[np.isfinite(counted)])
+        elif self._added or self._dropped:
+            added = np.asarray(self._added, np.float64)
+            merged = np.concatenate((self._sorted, np.sort(added[np.isfinite(added)])))
+            merged = np.sort(merged, kind="stable")
+            dropped = np.sort(np.asarray(self._dropped, np.float64))
+            # Each dropped click takes out one equal time: the first, the second...
+            place = np.searchsorted(merged, dropped)
+            place += np.arange(len(dropped)) - np.searchsorted(dropped, dropped)
+            found = place < len(merged)
+            found[found] = merged[place[found]] == dropped[found]
+            self._sorted = np.delete(merged, place[found])
+            self._added, self._dropped = [], []
+        low = 0 if start is None else np.searchsorted(self._sorted, start)
+        high = len(self._sorted) if end is None else np.searchsorted(self._sorted, end)
+        return int(max(0, high - low))
 
     def _conversations(self, arrays: ForestArrays, G: nx.DiGraph) -> dict:
         """``spread.conversations``: one pass over G's edges, made once."""

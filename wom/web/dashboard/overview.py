@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 
+from ...analytics.buckets import TooManyBuckets
 from ...contract import currency_exponent, major
 from ...service.period import headcount, period_figures
 from ...store import activity, people
@@ -41,7 +42,9 @@ FUNNEL = {
     "new_customers": "sign-ups",
     "buyers": "of them spent money",
 }
-#: How the new customers of each week came: on their own, through a referral
+#: The charts' buckets, the first that holds the period in one series.
+CHART_BUCKETS = ("week", "month")
+#: How the new customers of each bucket came: on their own, through a referral
 #: (a link or an imported referral) or after a mention.
 KINDS_OF_NEW = ("root", "referred", "mention")
 ACTIVITY_LIMIT = 20
@@ -123,16 +126,30 @@ def _channel_rows(channels: list[dict]) -> dict:
     return {"labels": labels, "touches": counts}
 
 
-def _charts(weeks: list[dict], starters: list[dict], channels: list[dict]) -> dict:
-    labels = [row["bucket"] for row in weeks]
+def _series(service, start: float | None, end: float | None) -> tuple:
+    """The bucket and rows the charts draw: weeks, or months where the period
+    holds too many weeks for one series (none where it holds too many months)."""
+    for bucket in CHART_BUCKETS:
+        try:
+            return bucket, service.spread(bucket, start, end)["series"]
+        except TooManyBuckets:
+            continue
+    return None, []
+
+
+def _charts(
+    bucket: str | None, rows: list[dict], starters: list[dict], channels: list[dict]
+) -> dict:
+    labels = [row["bucket"] for row in rows]
     # The series ranks the same top starters; a row has a reach for each.
-    ranked = min((len(row["top_reach_each"]) for row in weeks), default=0)
+    ranked = min((len(row["top_reach_each"]) for row in rows), default=0)
     return {
-        "weeks": {
+        "bucket": bucket,
+        "series": {
             "labels": labels,
-            **{key: [row[key] for row in weeks] for key in KINDS_OF_NEW},
-            "k_factor": [row["k_factor"] for row in weeks],
-            "k_partial": [row["k_partial"] for row in weeks],
+            **{key: [row[key] for row in rows] for key in KINDS_OF_NEW},
+            "k_factor": [row["k_factor"] for row in rows],
+            "k_partial": [row["k_partial"] for row in rows],
         },
         "reach": {
             "labels": labels,
@@ -140,7 +157,7 @@ def _charts(weeks: list[dict], starters: list[dict], channels: list[dict]) -> di
                 {
                     "id": row["external_id"],
                     "name": row["name"] or row["external_id"],
-                    "reach": [week["top_reach_each"][n] for week in weeks],
+                    "reach": [each["top_reach_each"][n] for each in rows],
                 }
                 for n, row in enumerate(starters[:ranked])
             ],
@@ -207,7 +224,7 @@ def overview_data(period: Period, today: date) -> dict:
     )
     exponent = currency_exponent(settings["currency"])
     starters = _top_starters(db)
-    weeks = service.spread("week", start, end)["series"]
+    bucket, rows = _series(service, start, end)
     return {
         "empty": False,
         "time_zone": tz,
@@ -229,7 +246,7 @@ def overview_data(period: Period, today: date) -> dict:
         "quiet": not (now["new_customers"] or now["clicks"] or now["purchases"]),
         "latest_weeks": _latest_weeks(db, tz),
         "top_starters": starters,
-        "charts": _charts(weeks, starters, now["channels"]),
+        "charts": _charts(bucket, rows, starters, now["channels"]),
         "activity": _activity(db, exponent),
         "background": background_state(),
     }
