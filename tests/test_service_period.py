@@ -7,10 +7,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import wom.analytics.spread as spread_module
 from wom.service import AnalyticsService
 from wom.service.period import headcount, period_figures
+from wom.service.series import SpreadSeries
 
 NOW = datetime(2026, 4, 1, tzinfo=UTC).timestamp()
 MARCH = (
@@ -118,3 +121,30 @@ def test_appended_rows_are_counted_in_their_own_period(service, record):
     february = period_figures(service, None, MARCH[0], now=NOW)
     assert (february["purchases"], february["purchase_value"]) == (1, 200)
     assert february["channels"] == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 20), max_size=10),
+    st.lists(
+        st.tuples(
+            st.lists(st.integers(0, 20), max_size=4),  # clicks added
+            st.integers(0, 3),  # how many counted ones stop counting
+            st.tuples(st.integers(0, 21), st.integers(0, 21)),  # a period asked
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_clicks_in_a_period_are_the_counted_clicks_in_it(first, batches, rng):
+    kept, counting = SpreadSeries([float(x) for x in first]), [float(x) for x in first]
+    for added, dropping, (a, b) in batches:
+        counting += [float(x) for x in added]
+        removed = rng.sample(counting, min(dropping, len(counting)))
+        for at in removed:
+            counting.remove(at)
+        kept.add_clicks([float(x) for x in added], removed=removed)
+        low, high = min(a, b), max(a, b)
+        assert kept.clicks_between(low, high) == sum(low <= x < high for x in counting)
+    assert kept.clicks_between(None, None) == len(counting)
