@@ -68,6 +68,7 @@ def replace_analytics_flags(db: Database, flags: Iterable[dict], now: int) -> in
         )
     }
     gone = stored - set(rows)
+    db.changes.flags_opened |= set(rows) - stored  # flag.opened webhooks
     db.conn.executemany("DELETE FROM flags WHERE key = ?", [(k,) for k in gone])
     db.conn.executemany(
         "INSERT OR IGNORE INTO flags(key, kind, customer_id, referrer_id, members, "

@@ -10,6 +10,7 @@ import json
 
 from sqlite_utils import Database, Migrations
 
+
 __all__ = ["migrations", "EVENT_TYPES", "DERIVED_TABLES"]
 
 EVENT_TYPES = ("click", "signup", "purchase", "mention", "heard_from", "referral")
@@ -460,4 +461,4 @@ def _idempotency_people(db: Database) -> None:
 
 
 # Later migrations live beside this module, registered in order as they load.
-from . import click_schema  # noqa: E402, F401
+from . import click_schema, webhook_schema  # noqa: E402, F401
