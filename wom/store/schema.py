@@ -10,7 +10,6 @@ import json
 
 from sqlite_utils import Database, Migrations
 
-
 __all__ = ["migrations", "EVENT_TYPES", "DERIVED_TABLES"]
 
 EVENT_TYPES = ("click", "signup", "purchase", "mention", "heard_from", "referral")

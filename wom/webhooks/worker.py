@@ -157,7 +157,10 @@ class Deliverer:
             self._wake.set()
 
     def start(self) -> None:
-        """Run rounds in a thread of this process until ``stop`` (once)."""
+        """Run rounds in a thread of this process until ``stop`` (once; called
+        before every request, so the common case takes no lock)."""
+        if self._thread is not None:
+            return
         with self._lock:
             if self._thread is not None or self._stopped.is_set():
                 return
