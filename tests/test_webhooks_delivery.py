@@ -69,9 +69,11 @@ def endpoint(store, sealer, receiver):
 
 
 def deliveries(store) -> list[tuple]:
-    return store.reader().execute(
-        "SELECT state, attempts FROM webhook_deliveries ORDER BY id"
-    ).fetchall()
+    return (
+        store.reader()
+        .execute("SELECT state, attempts FROM webhook_deliveries ORDER BY id")
+        .fetchall()
+    )
 
 
 def test_an_event_arrives_signed_in_the_contracts_shape(
@@ -124,10 +126,14 @@ def test_the_waits_grow_and_are_jittered(store, endpoint, deliverer, receiver, c
     waits = []
     for _ in range(6):
         deliverer.run_once()
-        at, following = store.reader().execute(
-            "SELECT (SELECT max(tried_at) FROM webhook_attempts), next_at "
-            "FROM webhook_deliveries"
-        ).fetchone()
+        at, following = (
+            store.reader()
+            .execute(
+                "SELECT (SELECT max(tried_at) FROM webhook_attempts), next_at "
+                "FROM webhook_deliveries"
+            )
+            .fetchone()
+        )
         waits.append((following - at) / 1e6)
         clock.offset += following - clock()
     assert waits == sorted(waits)
@@ -199,9 +205,7 @@ def test_after_the_overlap_only_the_new_secret_signs(
     assert not verifies([endpoint["secret"]], receipt.headers, receipt.body)
 
 
-def test_a_resent_delivery_keeps_its_webhook_id(
-    store, endpoint, deliverer, receiver
-):
+def test_a_resent_delivery_keeps_its_webhook_id(store, endpoint, deliverer, receiver):
     ingest(store, [SIGNUP], source="test")
     deliverer.run_once()
     (tried,) = endpoints.deliveries_of(store.reader(), endpoint["id"])

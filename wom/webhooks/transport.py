@@ -82,14 +82,18 @@ def _tls(sock: socket.socket, host: str, context, deadline: float) -> ssl.SSLSoc
     wrapped = context.wrap_socket(
         sock, server_hostname=host, do_handshake_on_connect=False
     )
-    while True:
-        try:
-            wrapped.do_handshake()
-            return wrapped
-        except ssl.SSLWantReadError:
-            _wait(wrapped, False, deadline)
-        except ssl.SSLWantWriteError:
-            _wait(wrapped, True, deadline)
+    try:
+        while True:
+            try:
+                wrapped.do_handshake()
+                return wrapped
+            except ssl.SSLWantReadError:
+                _wait(wrapped, False, deadline)
+            except ssl.SSLWantWriteError:
+                _wait(wrapped, True, deadline)
+    except BaseException:
+        wrapped.close()  # it holds the connection now, not ``sock``
+        raise
 
 
 def _send(sock: socket.socket, data: bytes, deadline: float) -> None:
