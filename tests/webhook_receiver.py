@@ -47,9 +47,12 @@ class Receiver:
     statuses: list[int] = field(default_factory=list)
     path: str = "/hooks/wom"
     receipts: list[Receipt] = field(default_factory=list)
+    # While set and closed, every request waits at it before being answered.
+    gate: threading.Event | None = None
 
     def __post_init__(self):
         self._lock = threading.Lock()
+        self.arrived = threading.Event()
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -77,6 +80,9 @@ class Receiver:
         self._thread.join()
 
     def _take(self, headers: dict, body: bytes, handler) -> None:
+        self.arrived.set()
+        if self.gate is not None:
+            self.gate.wait(60)
         with self._lock:
             status = self.statuses.pop(0) if self.statuses else 200
             self.receipts.append(
