@@ -112,4 +112,4 @@ def ago(iso: str, now: datetime | None = None) -> str:
 
 
 # The page modules add their routes as they load.
-from . import account, graph, overview, spread  # noqa: E402, F401
+from . import account, graph, overview, spread, webhooks  # noqa: E402, F401
