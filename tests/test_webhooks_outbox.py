@@ -11,12 +11,14 @@ import pytest
 
 from tests.test_attribution import link_of
 from wom import actions
+from wom.contract.times import iso
 from wom.contract.webhooks import EVENT_TYPES, WEBHOOK_EVENTS
 from wom.store import ingest, now_micros, rebuild
 from wom.store import webhooks as endpoints
 from wom.store.bulk import load_history
 from wom.store.csvio import import_csv
-from wom.store.outbox import emit
+from wom.store.deliveries import ENVELOPE
+from wom.store.outbox import emit, iso_sql
 from wom.store.reviews import decide
 
 AT = "2026-01-0{}T00:00:00Z"
@@ -42,11 +44,11 @@ def subscribe(store):
 def sent(store, type_: str | None = None) -> list[dict]:
     """The messages written so far, decoded (of one type, if given)."""
     rows = store.reader().execute(
-        "SELECT type, payload FROM webhook_messages ORDER BY id"
+        f"SELECT m.type, {ENVELOPE} FROM webhook_messages m ORDER BY m.id"
     )
     return [
-        msgspec.json.decode(payload)
-        for kind, payload in rows
+        msgspec.json.decode(body)
+        for kind, body in rows
         if type_ is None or kind == type_
     ]
 
@@ -69,6 +71,15 @@ def test_a_new_customer_is_a_customer_created_event(store, subscribe):
         "name": None,
         "email": "ann@example.org",
     }
+
+
+@pytest.mark.parametrize(
+    "micros", [0, 1, 1_500_000, 1_767_225_600_000_001, -1, -1_500_000, 253402300799]
+)
+def test_times_in_messages_are_written_as_the_api_writes_them(store, micros):
+    query = f"SELECT {iso_sql('t.at')} FROM (SELECT ? AS at) t"
+    (found,) = store.reader().execute(query, [micros]).fetchone()
+    assert found == iso(micros)
 
 
 def test_every_message_fits_its_contract_type(store, subscribe):
@@ -251,8 +262,8 @@ def test_erasure_redacts_pending_messages_and_kept_answers(store, subscribe):
             "response) SELECT id, 0, 1, 'hello Ann Lee' FROM webhook_deliveries"
         )
     pseudonym = actions.erase_customer(store, "ann")
-    payloads = store.reader().execute("SELECT payload FROM webhook_messages")
-    text = " ".join(payload for (payload,) in payloads)
+    stored = store.reader().execute("SELECT data FROM webhook_messages")
+    text = " ".join(data for (data,) in stored)
     assert "ann" not in text.replace("erased", "")
     assert "Ann Lee" not in text
     created = sent(store, "customer.created")

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import orjson
 from sqlite_utils import Database
 
-from .outbox import forget_subscriptions
+from .outbox import forget_subscriptions, iso_sql
 from .webhooks import RETRY_WINDOW_US, message_prefix
 
 __all__ = [
     "DISABLE_AFTER_US",
+    "ENVELOPE",
     "KEEP_US",
     "Due",
     "Outcome",
@@ -31,6 +32,13 @@ __all__ = [
 DISABLE_AFTER_US = 24 * 3600 * 1_000_000
 # Messages whose deliveries are all done are kept this long.
 KEEP_US = 30 * 24 * 3600 * 1_000_000
+
+
+# What is sent: the message's data in its envelope (the same bytes every try).
+ENVELOPE = (
+    f"json_object('type', m.type, 'timestamp', {iso_sql('m.created_at')}, "
+    "'data', json(m.data))"
+)
 
 
 @dataclass(frozen=True)
@@ -99,8 +107,8 @@ def due(db: Database, now: int, limit: int) -> list[Due]:
     """Up to ``limit`` pending deliveries whose time has come, oldest first, to
     enabled endpoints."""
     rows = db.execute(
-        """
-        SELECT d.id, d.message_id, m.payload, w.id, w.public_id, w.url, w.secret,
+        f"""
+        SELECT d.id, d.message_id, {ENVELOPE}, w.id, w.public_id, w.url, w.secret,
                CASE WHEN w.previous_until > :now THEN w.previous_secret END,
                d.attempts, d.give_up_at
         FROM webhook_deliveries d

@@ -7,9 +7,11 @@ each changed credit row as it was before, flags raised. Here each fact is checke
 against what the transaction leaves (one undone by a savepoint's rollback says
 nothing), rendered in the API's own shapes (``wom.contract.webhooks``), and every
 event whose type an enabled endpoint subscribes to becomes one
-``webhook_messages`` row, with one INSERT…SELECT. With no subscriber, or in a
-quiet write (an import, a rebuild), nothing is read or written. The delivery
-worker fans the messages out to their endpoints.
+``webhook_messages`` row: one INSERT…SELECT per kind of fact, the JSON built by
+SQLite itself (no row comes out to Python and back). A message keeps the
+event's data; the envelope (type, timestamp) is put around it as it is sent.
+With no subscriber, or in a quiet write (an import, a rebuild), nothing is read
+or written. The delivery worker fans the messages out to their endpoints.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ __all__ = [
     "TEST_TYPE",
     "add_messages",
     "emit",
+    "iso_sql",
     "forget_subscriptions",
     "subscribed_types",
     "write_outbox",
@@ -80,127 +83,135 @@ def write_outbox(db: Database) -> None:
     wanted = subscribed_types(db)
     if not wanted:
         return
-    events = [event for event in _events(db, changes, wanted) if event[0] in wanted]
-    changes.messages += add_messages(db, events, now_micros())
+    now = now_micros()
+    made = 0
+    if changes.new_customers and "customer.created" in wanted:
+        made += _customers(db, changes.new_customers, now)
+    if changes.credits_before and wanted & {"referral.credited", "referral.voided"}:
+        made += _referrals(db, changes.credits_before, wanted, now)
+    events = []
+    if changes.flags_opened and "flag.opened" in wanted:
+        events += [("flag.opened", flag) for flag in _flags(db, changes.flags_opened)]
+    events += [event for event in changes.outgoing if event[0] in wanted]
+    changes.messages += made + add_messages(db, events, now)
+
+
+def iso_sql(column: str) -> str:
+    """SQL for a time in microseconds as ``contract.times.iso`` writes it (a Z,
+    microseconds only when there are some), so that messages need no Python."""
+    fraction = f"(({column} % 1000000) + 1000000) % 1000000"
+    return (
+        f"strftime('%Y-%m-%dT%H:%M:%S', ({column} - {fraction}) / 1000000, "
+        f"'unixepoch') || CASE WHEN {fraction} THEN printf('.%06d', {fraction}) "
+        "ELSE '' END || 'Z'"
+    )
 
 
 def add_messages(db: Database, events: list[tuple[str, dict]], now: int) -> int:
-    """Store each ``(type, data)`` as a message envelope; return how many."""
+    """Store each ``(type, data)`` as a message; return how many."""
     if not events:
         return 0
-    stamp = iso(now)
-    rows = [
-        (
-            type_,
-            orjson.dumps({"type": type_, "timestamp": stamp, "data": data}).decode(),
-        )
-        for type_, data in events
-    ]
     db.execute(
-        "INSERT INTO webhook_messages(type, payload, created_at) "
-        "SELECT value ->> 0, value ->> 1, ? FROM json_each(?)",
-        [now, orjson.dumps(rows)],
+        "INSERT INTO webhook_messages(type, data, created_at) "
+        "SELECT value ->> 0, value -> 1, ? FROM json_each(?)",
+        [now, orjson.dumps(events)],
     )
-    return len(rows)
+    return len(events)
 
 
-def _events(db: Database, changes, wanted: frozenset[str]) -> list[tuple[str, dict]]:
-    events: list[tuple[str, dict]] = []
-    if changes.new_customers and "customer.created" in wanted:
-        events += [("customer.created", c) for c in _customers(db, changes)]
-    if changes.credits_before and wanted & {"referral.credited", "referral.voided"}:
-        events += _referrals(db, changes.credits_before)
-    if changes.flags_opened and "flag.opened" in wanted:
-        events += [("flag.opened", flag) for flag in _flags(db, changes.flags_opened)]
-    return events + changes.outgoing
+def _customers(db: Database, people: set[int], now: int) -> int:
+    """customer.created, in the API's Customer shape, for each new customer who
+    still is one: one INSERT…SELECT."""
+    return db.execute(
+        f"""
+        INSERT INTO webhook_messages(type, data, created_at)
+        SELECT 'customer.created',
+               json_object('id', p.external_id, 'status', p.status,
+                           'acquired_at', {iso_sql("p.acquired_at")},
+                           'acquired_via', p.acquired_via,
+                           'name', i.name, 'email', i.email), ?
+        FROM json_each(?) j CROSS JOIN people p ON p.id = j.value
+        LEFT JOIN identities i ON i.person_id = p.id
+        WHERE p.status = 'customer' ORDER BY p.acquired_at, p.id
+        """,
+        [now, orjson.dumps(sorted(people))],
+    ).rowcount
 
 
-def _customers(db: Database, changes) -> list[dict]:
-    """The new customers who still are, in the API's Customer shape."""
-    rows = db.execute(
-        "SELECT p.external_id, p.status, p.acquired_at, p.acquired_via, i.name, "
-        "i.email FROM json_each(?) j CROSS JOIN people p ON p.id = j.value "
-        "LEFT JOIN identities i ON i.person_id = p.id "
-        "WHERE p.status = 'customer' ORDER BY p.acquired_at, p.id",
-        [orjson.dumps(sorted(changes.new_customers))],
+def _credit_sql(person: str, kind: str, at: str, status: str) -> str:
+    """A credit as the API's Credit shape, in SQL."""
+    return (
+        f"json_object('id', {person}.external_id, 'kind', {kind}, "
+        f"'at', {iso_sql(at)}, 'status', {status})"
     )
-    keys = ("id", "status", "acquired_at", "acquired_via", "name", "email")
-    return [
-        dict(zip(keys, row, strict=True)) | {"acquired_at": iso(row[2])} for row in rows
-    ]
 
 
-def _referrals(db: Database, before: dict[int, tuple | None]) -> list[tuple[str, dict]]:
+def _referrals(
+    db: Database, before: dict[int, tuple | None], wanted: frozenset[str], now: int
+) -> int:
     """referral.voided for each credited referral that no longer counts, and
-    referral.credited for each that counts now and did not (a move is both)."""
-    now = {
-        row[0]: row
-        for row in db.execute(
-            "SELECT c.customer_id, c.referrer_id, c.touch_seq, c.kind, c.at, c.status "
-            "FROM json_each(?) j CROSS JOIN credits c ON c.customer_id = j.value",
-            [orjson.dumps(sorted(before))],
+    referral.credited for each that counts now and did not (a move is both, in
+    that order): one INSERT…SELECT over the credits as they were and are."""
+    # Most had no credit before (new customers): a plain list of ids for them.
+    rows = [row for row in before.values() if row is not None]
+    fresh = [customer for customer, row in before.items() if row is None]
+    return db.execute(
+        f"""
+        INSERT INTO webhook_messages(type, data, created_at)
+        WITH was(customer, referrer, kind, at, status) AS (
+            SELECT value ->> 0, value ->> 1, value ->> 3, value ->> 4, value ->> 5
+            FROM json_each(:before)
+            UNION ALL
+            SELECT value, NULL, NULL, NULL, NULL FROM json_each(:fresh)
+        ),
+        moved AS (
+            SELECT w.*, c.referrer_id AS now_referrer, c.kind AS now_kind,
+                   c.at AS now_at, c.status AS now_status
+            FROM was w LEFT JOIN credits c ON c.customer_id = w.customer
+            WHERE (CASE WHEN w.status IS 'credited' THEN w.referrer END)
+               IS NOT (CASE WHEN c.status IS 'credited' THEN c.referrer_id END)
         )
-    }
-    pairs = [(customer, old, now.get(customer)) for customer, old in before.items()]
-    pairs = [
-        (customer, old, new)
-        for customer, old, new in pairs
-        if _credited(old) != _credited(new)
-    ]
-    if not pairs:
-        return []
-    ids = {customer for customer, _, _ in pairs}
-    ids |= {row[1] for _, old, new in pairs for row in (old, new) if row}
-    names = dict(
-        db.execute(
-            "SELECT p.id, p.external_id FROM json_each(?) j "
-            "CROSS JOIN people p ON p.id = j.value",
-            [orjson.dumps(sorted(ids))],
-        ).fetchall()
-    )
-    voided_by_review = {
-        (row[0], row[1])
-        for row in db.execute(
-            "SELECT r.customer_id, r.referrer_id FROM json_each(?) j "
-            "CROSS JOIN reviews r ON r.customer_id = j.value "
-            "WHERE r.decision = 'voided'",
-            [orjson.dumps(sorted(ids))],
-        )
-    }
-
-    def credit(row: tuple | None) -> dict | None:
-        if row is None:
-            return None
-        return {
-            "id": names[row[1]],
-            "kind": row[3],
-            "at": iso(row[4]),
-            "status": row[5],
-        }
-
-    events = []
-    for customer, old, new in sorted(pairs, key=lambda pair: pair[0]):
-        data = {"customer": names[customer], "credited_referrer": credit(new)}
-        if _credited(old) is not None:
-            if (customer, old[1]) in voided_by_review:
-                reason = "review"
-            elif new is not None and new[1] == old[1]:
-                reason = "held"
-            elif _credited(new) is not None:
-                reason = "moved"
-            else:
-                reason = "removed"
-            events.append(
-                ("referral.voided", data | {"voided": credit(old), "reason": reason})
-            )
-        if _credited(new) is not None:
-            events.append(("referral.credited", data))
-    return events
-
-
-def _credited(row: tuple | None) -> int | None:
-    """The referrer a credit row credits, or None (no row, or held)."""
-    return row[1] if row is not None and row[5] == "credited" else None
+        SELECT type, data, :now FROM (
+            SELECT m.customer, 0 AS step, 'referral.voided' AS type,
+                   json_object(
+                     'customer', cp.external_id,
+                     'voided', {_credit_sql("op", "m.kind", "m.at", "m.status")},
+                     'reason', CASE
+                       WHEN EXISTS (SELECT 1 FROM reviews v
+                                    WHERE v.customer_id = m.customer
+                                      AND v.referrer_id = m.referrer
+                                      AND v.decision = 'voided') THEN 'review'
+                       WHEN m.now_referrer IS m.referrer THEN 'held'
+                       WHEN m.now_status IS 'credited' THEN 'moved'
+                       ELSE 'removed' END,
+                     'credited_referrer', json(CASE WHEN np.id IS NOT NULL THEN
+                       {_credit_sql("np", "m.now_kind", "m.now_at", "m.now_status")}
+                       END)) AS data
+            FROM moved m
+            JOIN people cp ON cp.id = m.customer
+            JOIN people op ON op.id = m.referrer
+            LEFT JOIN people np ON np.id = m.now_referrer
+            WHERE m.status IS 'credited' AND :voided
+            UNION ALL
+            SELECT m.customer, 1, 'referral.credited',
+                   json_object(
+                     'customer', cp.external_id,
+                     'credited_referrer',
+                     {_credit_sql("np", "m.now_kind", "m.now_at", "m.now_status")})
+            FROM moved m
+            JOIN people cp ON cp.id = m.customer
+            JOIN people np ON np.id = m.now_referrer
+            WHERE m.now_status IS 'credited' AND :credited
+        ) ORDER BY customer, step
+        """,
+        {
+            "before": orjson.dumps(rows),
+            "fresh": orjson.dumps(fresh),
+            "now": now,
+            "voided": "referral.voided" in wanted,
+            "credited": "referral.credited" in wanted,
+        },
+    ).rowcount
 
 
 def _flags(db: Database, keys: set[str]) -> list[dict]:

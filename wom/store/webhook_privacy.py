@@ -48,15 +48,15 @@ def redact_from_webhooks(
     ).fetchone()
     quoted = [external_id, *(value for value in identity or () if value)]
     changed = []
-    for message, payload in db.execute(
-        "SELECT id, payload FROM webhook_messages WHERE instr(payload, ?) > 0",
+    for message, data in db.execute(
+        "SELECT id, data FROM webhook_messages WHERE instr(data, ?) > 0",
         [orjson.dumps(external_id).decode()],
     ):
-        before = orjson.loads(payload)
+        before = orjson.loads(data)
         after = _redacted(before, external_id, pseudonym)
         if after != before:
             changed.append((orjson.dumps(after).decode(), message))
-    db.conn.executemany("UPDATE webhook_messages SET payload = ? WHERE id = ?", changed)
+    db.conn.executemany("UPDATE webhook_messages SET data = ? WHERE id = ?", changed)
     db.execute(
         "UPDATE webhook_attempts SET response = NULL WHERE delivery_id IN "
         "(SELECT d.id FROM json_each(?) j "

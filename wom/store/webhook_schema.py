@@ -52,7 +52,9 @@ def create_webhook_tables(db: Database) -> None:
         CREATE TABLE webhook_messages (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             type TEXT NOT NULL,
-            payload TEXT NOT NULL,
+            -- The event's data (JSON); the envelope of type and timestamp is
+            -- put around it as it is sent, the same on every try.
+            data TEXT NOT NULL,
             created_at INTEGER NOT NULL
         );
         CREATE INDEX webhook_messages_created ON webhook_messages(created_at);

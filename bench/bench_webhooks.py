@@ -1,0 +1,290 @@
+"""What webhooks cost the write path, and how fast they go out.
+
+In one run, each of these twice, on the same data: without endpoints, and with 3
+endpoints subscribed to every event (the outbox then writes a message per event
+in each write transaction; the delivery worker is off, WOM_WEBHOOK_WORKER=0, so
+that only the write path is measured):
+
+- the landing ratio: GET /r/<code> (a click durably recorded) against /healthz,
+  with wrk, as ``bench_landing`` measures it (its database, server and scripts);
+- the ingest ratio: events through POST /api/v1/events against a raw
+  ``sqlite3.executemany`` of the same rows, as ``bench_api`` measures it.
+
+The issue's target: with endpoints, each ratio within 10% of the one without.
+Then the worker is switched on for the database with endpoints, and deliveries
+per second to a local receiver (a threaded HTTP server on loopback answering
+204) are counted over a fixed window; the target is at least 200/s.
+
+The landing rounds alternate without/with, so drift on a shared machine falls on
+both. ``WOM_BENCH_WEBHOOK_EVENTS`` sets the events ingested (default 200,000).
+Loopback endpoints need ``WOM_WEBHOOK_ALLOW_LOOPBACK=1``, which this benchmark
+sets for its servers.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import sqlite3
+import statistics
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import orjson
+
+from bench import bench_api, bench_landing
+
+EVENTS = int(os.environ.get("WOM_BENCH_WEBHOOK_EVENTS", 200_000))
+ENDPOINTS = 3
+ROUNDS = 3
+WINDOW_SECONDS = 10
+EVERY_EVENT = [
+    "customer.created",
+    "referral.credited",
+    "referral.voided",
+    "reward.approved",
+    "reward.paid",
+    "flag.opened",
+]
+
+__all__ = ["main"]
+
+
+class Sink:
+    """A receiver on loopback that answers 204 to every POST and counts them."""
+
+    def __init__(self):
+        self.received = 0
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                owner.received += 1
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        class Server(ThreadingHTTPServer):
+            # The default backlog of 5 drops connections under 8 senders, and
+            # each drop costs a second's SYN retry: a slow receiver, not wom.
+            request_queue_size = 128
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _environment(worker: bool) -> None:
+    # Both benchmarks' servers take os.environ as it is when they start.
+    os.environ["WOM_WEBHOOK_ALLOW_LOOPBACK"] = "1"
+    os.environ["WOM_WEBHOOK_WORKER"] = "1" if worker else "0"
+    os.environ.setdefault("WOM_WEBHOOK_KEY", "w" * 64)
+
+
+def _subscribe(database: Path, url: str) -> None:
+    """Add ENDPOINTS endpoints for every event, straight into the store."""
+    from wom import actions
+    from wom.contract.webhooks import WebhookInput
+    from wom.store import Store, now_micros
+    from wom.webhooks import Policy, Sealer
+
+    store = Store(database)
+    store.migrate()
+    for _ in range(ENDPOINTS):
+        actions.add_webhook(
+            store,
+            Sealer(os.environ["WOM_WEBHOOK_KEY"]),
+            Policy(allow_loopback=True),
+            WebhookInput(url=url, events=EVERY_EVENT),
+            now=now_micros(),
+        )
+    store.close()
+
+
+def landing(work: Path, url: str) -> dict[bool, list[float]]:
+    """Landing ratios (clicks over /healthz, 8 connections), per round, without
+    and with endpoints."""
+    secret, ip_key = secrets.token_hex(32), secrets.token_hex(32)
+    base = work / "landing.db"
+    codes = bench_landing.fill_database(base, ip_key)
+    script = work / "clicks.lua"
+    script.write_text(
+        bench_landing.LUA_THREADS
+        + bench_landing.LUA_CLICKS
+        % {"codes": bench_landing.lua_list(codes), "agent": bench_landing.BROWSER}
+        + bench_landing.LUA_DONE
+    )
+    trivial = work / "trivial.lua"
+    trivial.write_text(bench_landing.LUA_THREADS + bench_landing.LUA_DONE)
+    databases = {}
+    for subscribed in (False, True):
+        databases[subscribed] = work / f"landing-{int(subscribed)}.db"
+        shutil.copy(base, databases[subscribed])
+        if subscribed:
+            _subscribe(databases[subscribed], url)
+    ratios: dict[bool, list[float]] = {False: [], True: []}
+    for _ in range(ROUNDS):
+        for subscribed in (False, True):
+            server = bench_landing.Server(databases[subscribed], secret, ip_key)
+            try:
+                bench_landing.wrk(server.url + "/healthz", trivial, 8, server)  # warm
+                easy = bench_landing.wrk(server.url + "/healthz", trivial, 8, server)
+                clicks = bench_landing.wrk(server.url + "/", script, 8, server)
+            finally:
+                server.stop()
+            ratios[subscribed].append(clicks["rps"] / easy["rps"])
+    return ratios
+
+
+def _seeded_server(folder: Path, url: str | None) -> tuple[bench_api.Server, dict]:
+    server = bench_api.Server(folder)
+    server.env = server.env | {
+        key: os.environ[key]
+        for key in (
+            "WOM_WEBHOOK_ALLOW_LOOPBACK",
+            "WOM_WEBHOOK_WORKER",
+            "WOM_WEBHOOK_KEY",
+        )
+    }
+    server.flask("init-db")
+    server.flask("settings", "api_rate_limit", bench_api.RATE_LIMIT)
+    token = server.flask("create-token", "bench", "--scope", "admin")
+    if url is not None:
+        _subscribe(folder / "wom.db", url)
+    server.start()
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    seeds = [
+        {"type": "signup", "customer": f"s{i}", "at": bench_api.START.isoformat()}
+        for i in range(bench_api.SEED_CUSTOMERS)
+    ]
+    status, body = server.request(
+        "POST", "/api/v1/events", orjson.dumps({"events": seeds}), auth
+    )
+    assert status == 200, body
+    for i in range(bench_api.SEED_CUSTOMERS):
+        status, body = server.request(
+            "POST",
+            f"/api/v1/customers/s{i}/links",
+            orjson.dumps({"code": f"seed-{i}"}),
+            auth,
+        )
+        assert status == 201, body
+    return server, {"token": token}
+
+
+def ingest(work: Path, url: str, events: list[dict]) -> dict[bool, float]:
+    """Events per second through the API, without and with endpoints (no
+    delivery); the folder with endpoints is kept for the delivery count."""
+    rates = {}
+    for subscribed in (False, True):
+        folder = work / f"api-{int(subscribed)}"
+        folder.mkdir()
+        server, made = _seeded_server(folder, url if subscribed else None)
+        try:
+            elapsed = bench_api.through_api(server, made["token"], events)
+        finally:
+            server.stop()
+        rates[subscribed] = len(events) / elapsed
+    return rates
+
+
+def _count(database: Path, sql: str) -> int:
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def deliveries(folder: Path, sink: Sink) -> tuple[float, int]:
+    """Deliveries per second over WINDOW_SECONDS once the worker runs, and how
+    many messages were waiting."""
+    _environment(worker=True)
+    database = folder / "wom.db"
+    waiting = _count(database, "SELECT count(*) FROM webhook_messages")
+    server = bench_api.Server(folder)
+    server.env = server.env | {
+        key: os.environ[key]
+        for key in (
+            "WOM_WEBHOOK_ALLOW_LOOPBACK",
+            "WOM_WEBHOOK_WORKER",
+            "WOM_WEBHOOK_KEY",
+        )
+    }
+    done = "SELECT count(*) FROM webhook_deliveries WHERE state = 'delivered'"
+    server.start()  # its first request starts the worker
+    try:
+        time.sleep(2)  # the fan-out of the waiting messages, and a first round
+        before, started = _count(database, done), time.perf_counter()
+        time.sleep(WINDOW_SECONDS)
+        after, elapsed = _count(database, done), time.perf_counter() - started
+    finally:
+        server.stop()
+    return (after - before) / elapsed, waiting
+
+
+def main() -> None:
+    _environment(worker=False)
+    work = Path(tempfile.mkdtemp(prefix="wom-bench-webhooks-"))
+    sink = Sink()
+    try:
+        print(
+            f"NOTE: {ENDPOINTS} endpoints subscribed to every event, on loopback "
+            "(WOM_WEBHOOK_ALLOW_LOOPBACK=1); the worker off while the write path is "
+            "measured; api_rate_limit and signup_rate_limit raised as in "
+            "bench_api and bench_landing.",
+            flush=True,
+        )
+        ratios = landing(work, sink.url)
+        without, with_ = (statistics.median(ratios[s]) for s in (False, True))
+        change = with_ / without - 1
+        print(
+            f"landing ratio (clicks / healthz, 8 connections, median of {ROUNDS}): "
+            f"without {without:.3f}, with {with_:.3f} ({change:+.1%}; target "
+            f"within 10%: {'meets' if abs(change) <= 0.10 else 'misses'})",
+            flush=True,
+        )
+        events = bench_api.make_events(EVENTS)
+        rates = ingest(work, sink.url, events)
+        raw = len(events) / bench_api.raw_insert(work, events)
+        without, with_ = rates[False] / raw, rates[True] / raw
+        change = with_ / without - 1
+        messages = _count(
+            work / "api-1" / "wom.db", "SELECT count(*) FROM webhook_messages"
+        )
+        print(
+            f"ingest ratio (API / raw sqlite3, {EVENTS:,} events): without "
+            f"{without:.3f} ({rates[False]:,.0f}/s), with {with_:.3f} "
+            f"({rates[True]:,.0f}/s; {messages:,} messages written) ({change:+.1%}; "
+            f"target within 10%: {'meets' if abs(change) <= 0.10 else 'misses'})",
+            flush=True,
+        )
+        rate, waiting = deliveries(work / "api-1", sink)
+        print(
+            f"deliveries to a local receiver: {rate:,.0f}/s over {WINDOW_SECONDS}s "
+            f"({waiting:,} messages x {ENDPOINTS} endpoints waiting; target >= 200/s: "
+            f"{'meets' if rate >= 200 else 'misses'})",
+            flush=True,
+        )
+    finally:
+        sink.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
