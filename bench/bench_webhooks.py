@@ -42,14 +42,6 @@ EVENTS = int(os.environ.get("WOM_BENCH_WEBHOOK_EVENTS", 200_000))
 ENDPOINTS = 3
 ROUNDS = 3
 WINDOW_SECONDS = 10
-EVERY_EVENT = [
-    "customer.created",
-    "referral.credited",
-    "referral.voided",
-    "reward.approved",
-    "reward.paid",
-    "flag.opened",
-]
 
 __all__ = ["main"]
 
@@ -99,7 +91,7 @@ def _environment(worker: bool) -> None:
 def _subscribe(database: Path, url: str) -> None:
     """Add ENDPOINTS endpoints for every event, straight into the store."""
     from wom import actions
-    from wom.contract.webhooks import WebhookInput
+    from wom.contract.webhooks import EVENT_TYPES, WebhookInput
     from wom.store import Store, now_micros
     from wom.webhooks import Policy, Sealer
 
@@ -110,7 +102,7 @@ def _subscribe(database: Path, url: str) -> None:
             store,
             Sealer(os.environ["WOM_WEBHOOK_KEY"]),
             Policy(allow_loopback=True),
-            WebhookInput(url=url, events=EVERY_EVENT),
+            WebhookInput(url=url, events=list(EVENT_TYPES)),
             now=now_micros(),
         )
     store.close()
@@ -151,16 +143,16 @@ def landing(work: Path, url: str) -> dict[bool, list[float]]:
     return ratios
 
 
-def _seeded_server(folder: Path, url: str | None) -> tuple[bench_api.Server, dict]:
+def _api_server(folder: Path) -> bench_api.Server:
+    """bench_api's gunicorn, with this process's webhook variables."""
     server = bench_api.Server(folder)
-    server.env = server.env | {
-        key: os.environ[key]
-        for key in (
-            "WOM_WEBHOOK_ALLOW_LOOPBACK",
-            "WOM_WEBHOOK_WORKER",
-            "WOM_WEBHOOK_KEY",
-        )
-    }
+    names = ("WOM_WEBHOOK_ALLOW_LOOPBACK", "WOM_WEBHOOK_WORKER", "WOM_WEBHOOK_KEY")
+    server.env = server.env | {name: os.environ[name] for name in names}
+    return server
+
+
+def _seeded_server(folder: Path, url: str | None) -> tuple[bench_api.Server, dict]:
+    server = _api_server(folder)
     server.flask("init-db")
     server.flask("settings", "api_rate_limit", bench_api.RATE_LIMIT)
     token = server.flask("create-token", "bench", "--scope", "admin")
@@ -217,15 +209,7 @@ def deliveries(folder: Path, sink: Sink) -> tuple[float, int]:
     _environment(worker=True)
     database = folder / "wom.db"
     waiting = _count(database, "SELECT count(*) FROM webhook_messages")
-    server = bench_api.Server(folder)
-    server.env = server.env | {
-        key: os.environ[key]
-        for key in (
-            "WOM_WEBHOOK_ALLOW_LOOPBACK",
-            "WOM_WEBHOOK_WORKER",
-            "WOM_WEBHOOK_KEY",
-        )
-    }
+    server = _api_server(folder)
     done = "SELECT count(*) FROM webhook_deliveries WHERE state = 'delivered'"
     server.start()  # its first request starts the worker
     try:

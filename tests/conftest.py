@@ -34,7 +34,6 @@ def app_config(db_path: Path, **overrides) -> dict:
         "SECRET_KEY": SECRET,
         "IP_HMAC_KEY": IP_KEY,
         "WOM_ANALYTICS_BACKGROUND": False,
-        "WEBHOOK_WORKER": False,
         **overrides,
     }
 

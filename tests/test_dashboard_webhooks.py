@@ -9,20 +9,14 @@ import re
 import orjson
 import pytest
 
-from tests.webhook_receiver import Receiver
+from tests.webhook_receiver import Receiver, loopback_app
 
 SIGNUP = {"type": "signup", "customer": "ann", "at": "2026-01-01T00:00:00Z"}
 
 
 @pytest.fixture
 def app(monkeypatch, db_path):
-    from tests.conftest import app_config
-    from wom import create_app
-
-    monkeypatch.setenv("WOM_WEBHOOK_ALLOW_LOOPBACK", "1")
-    app = create_app(app_config(db_path))
-    yield app
-    app.extensions["wom.store"].close()
+    yield from loopback_app(monkeypatch, db_path)
 
 
 @pytest.fixture

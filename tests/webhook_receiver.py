@@ -10,7 +10,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks import Webhook, WebhookVerificationError
 
-__all__ = ["Receipt", "Receiver", "verifies"]
+__all__ = ["Receipt", "Receiver", "loopback_app", "verifies"]
+
+
+def loopback_app(monkeypatch, db_path):
+    """A test app of a process started with WOM_WEBHOOK_ALLOW_LOOPBACK=1 (for a
+    module's ``app`` fixture to yield from)."""
+    from tests.conftest import app_config
+    from wom import create_app
+
+    monkeypatch.setenv("WOM_WEBHOOK_ALLOW_LOOPBACK", "1")
+    app = create_app(app_config(db_path))
+    yield app
+    app.extensions["wom.store"].close()
 
 
 def verifies(secrets: list[str], headers: dict, body: bytes) -> bool:

@@ -100,13 +100,14 @@ def _build_components(app: Flask) -> None:
     # Webhooks: secrets sealed under WEBHOOK_KEY; the targets' rules from the
     # environment the process started with (never a setting); the delivery worker
     # wakes when a write adds messages, and starts with the first request, so
-    # that only a serving process (never a CLI command) sends.
+    # that only a serving process (never a CLI command, nor a test's app, which
+    # runs its rounds by hand) sends.
     sealer = Sealer(app.config["WEBHOOK_KEY"])
     policy = Policy.from_environment()
     deliverer = Deliverer(store, sealer, policy)
     store.subscribe(deliverer.notice)
     app.extensions["wom.webhooks"] = Webhooks(sealer, policy, deliverer)
-    if app.config["WEBHOOK_WORKER"]:
+    if app.config["WEBHOOK_WORKER"] and not app.testing:
         app.before_request(deliverer.start)
 
 

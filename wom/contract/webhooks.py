@@ -15,8 +15,6 @@ from msgspec import Meta
 
 from .replies import (
     CREDIT_EXAMPLE,
-    CUSTOMER_EXAMPLE,
-    FLAG_EXAMPLE,
     Credit,
     Customer,
     Flag,
@@ -169,23 +167,11 @@ class CustomerCreated(Envelope, tag="customer.created"):
 
     data: Customer
 
-    example: ClassVar[dict] = {
-        "type": "customer.created",
-        "timestamp": STAMP,
-        "data": CUSTOMER_EXAMPLE,
-    }
-
 
 class ReferralCredited(Envelope, tag="referral.credited"):
     """A referral counts now: a new customer's, a held one approved, a move."""
 
     data: Referral
-
-    example: ClassVar[dict] = {
-        "type": "referral.credited",
-        "timestamp": STAMP,
-        "data": Referral.example,
-    }
 
 
 class ReferralVoided(Envelope, tag="referral.voided"):
@@ -193,23 +179,11 @@ class ReferralVoided(Envelope, tag="referral.voided"):
 
     data: VoidedReferral
 
-    example: ClassVar[dict] = {
-        "type": "referral.voided",
-        "timestamp": STAMP,
-        "data": VoidedReferral.example,
-    }
-
 
 class RewardApproved(Envelope, tag="reward.approved"):
     """A reward's hold ended: it is owed."""
 
     data: Reward
-
-    example: ClassVar[dict] = {
-        "type": "reward.approved",
-        "timestamp": STAMP,
-        "data": Reward.example,
-    }
 
 
 class RewardPaid(Envelope, tag="reward.paid"):
@@ -217,35 +191,17 @@ class RewardPaid(Envelope, tag="reward.paid"):
 
     data: Reward
 
-    example: ClassVar[dict] = {
-        "type": "reward.paid",
-        "timestamp": STAMP,
-        "data": Reward.example | {"state": "paid"},
-    }
-
 
 class FlagOpened(Envelope, tag="flag.opened"):
     """A review flag was raised: a held credit, a self-referral, a ring..."""
 
     data: Flag
 
-    example: ClassVar[dict] = {
-        "type": "flag.opened",
-        "timestamp": STAMP,
-        "data": FLAG_EXAMPLE,
-    }
-
 
 class WebhookTest(Envelope, tag="webhook.test"):
     """Sent to one endpoint when the owner asks for a test."""
 
     data: WebhookTestData
-
-    example: ClassVar[dict] = {
-        "type": "webhook.test",
-        "timestamp": STAMP,
-        "data": WebhookTestData.example,
-    }
 
 
 WEBHOOK_EVENTS = {
@@ -260,6 +216,10 @@ WEBHOOK_EVENTS = {
         WebhookTest,
     )
 }
+# Each event's example: its type, a time, and its data's own example.
+for _tag, _kind in WEBHOOK_EVENTS.items():
+    _data = msgspec.structs.fields(_kind)[-1].type
+    _kind.example = {"type": _tag, "timestamp": STAMP, "data": _data.example}
 
 # -- the API's replies about endpoints --------------------------------------------
 
