@@ -15,6 +15,7 @@ from wom.contract.webhooks import WebhookInput
 from wom.store import ingest, now_micros
 from wom.store import webhooks as endpoints
 from wom.store.deliveries import KEEP_US
+from wom.store.link_cache import LinkCache
 from wom.webhooks import Deliverer, Policy, Sealer
 
 HOUR = 3600 * 1_000_000
@@ -260,3 +261,13 @@ def test_pending_messages_are_never_pruned(store, endpoint, deliverer, clock):
     ingest(store, [SIGNUP], source="test")
     clock.offset += KEEP_US + DAY
     assert deliverer.prune() == 0
+
+
+def test_a_delivery_round_leaves_the_landing_pages_cache_alone(
+    store, endpoint, deliverer, receiver
+):
+    ingest(store, [SIGNUP], source="test")
+    cache = LinkCache(store)
+    before = cache.epoch()
+    assert deliverer.run_once() == 1
+    assert cache.epoch() == before

@@ -48,7 +48,8 @@ class Changes:
     clicks: list[float] | None = field(default_factory=list)
     clicks_removed: list[float] = field(default_factory=list)
     # True only when the write appended clicks and nothing else (the group
-    # committer says so): then settings, links and people stand as they were.
+    # committer says so), or only kept webhook deliveries (the delivery worker
+    # says so): then settings, links and people stand as they were.
     clicks_only: bool = False
     # What the webhook outbox (outbox.py) turns into events just before COMMIT,
     # after checking each against what the transaction leaves: people who

@@ -88,6 +88,10 @@ class Deliverer:
         if not self._work_waiting(now):
             return 0
         with self.store.write() as db:
+            # Nothing the landing pages keep in memory changes (the link cache
+            # stays): a delivery round is not a write of clicks, but promises
+            # what clicks_only promises.
+            db.changes.clicks_only = True
             fan_out(db)
             todo = due(db, now, self.batch)
         if not todo:
@@ -96,6 +100,7 @@ class Deliverer:
             self._pool = ThreadPoolExecutor(self.senders, "wom-webhook-send")
         outcomes = list(self._pool.map(self._try, todo))
         with self.store.write() as db:
+            db.changes.clicks_only = True
             for public_id in record(db, outcomes, self.clock()):
                 log.warning(
                     "webhook endpoint %s disabled: failing for a day", public_id
@@ -147,6 +152,7 @@ class Deliverer:
         """Delete what was delivered or given up more than 30 days ago."""
         now = self.clock()
         with self.store.write() as db:
+            db.changes.clicks_only = True  # as in run_once: nothing cached moves
             return prune(db, now)
 
     # -- the thread ------------------------------------------------------------
