@@ -11,7 +11,7 @@ import time
 import orjson
 import pytest
 
-from bench.bench_api import Server
+from bench.api_setup import Server
 from tests.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.slow

@@ -198,9 +198,15 @@ def record(db: Database, outcomes: list[Outcome], now: int) -> list[str]:
 def prune(db: Database, now: int) -> int:
     """Delete the messages older than 30 days with nothing left to deliver (and
     their delivery records); return how many."""
+    # The first message young enough to keep, read from the oldest id up (ids
+    # grow with time): everything before it is old enough to go.
+    first_kept = db.execute(
+        "SELECT id FROM webhook_messages WHERE created_at >= ? ORDER BY id LIMIT 1",
+        [now - KEEP_US],
+    ).fetchone()
     return db.execute(
-        "DELETE FROM webhook_messages WHERE created_at < ? AND id NOT IN "
+        "DELETE FROM webhook_messages WHERE id < ? AND id NOT IN "
         "(SELECT message_id FROM webhook_deliveries WHERE state = 'pending') "
         "AND id <= (SELECT fanned_upto FROM webhook_state)",
-        [now - KEEP_US],
+        [first_kept[0] if first_kept else 2**62],
     ).rowcount

@@ -16,13 +16,12 @@ or written. The delivery worker fans the messages out to their endpoints.
 
 from __future__ import annotations
 
-import json
-
 import orjson
 from sqlite_utils import Database
 
 from ..contract.times import iso, now_micros
 from ..contract.webhooks import EVENT_TYPES
+from .flags import list_flags
 
 __all__ = [
     "EVENT_TYPES",
@@ -216,34 +215,5 @@ def _referrals(
 
 def _flags(db: Database, keys: set[str]) -> list[dict]:
     """The flags still stored among ``keys``, in the API's Flag shape."""
-    rows = db.execute(
-        """
-        SELECT f.key, f.kind, c.external_id, r.external_id, f.members, f.reason,
-               f.raised_at, coalesce(v.decision, 'open')
-        FROM json_each(?) j CROSS JOIN flags f ON f.key = j.value
-        LEFT JOIN people c ON c.id = f.customer_id
-        LEFT JOIN people r ON r.id = f.referrer_id
-        LEFT JOIN reviews v ON v.customer_id = f.customer_id
-                           AND v.referrer_id = f.referrer_id
-        ORDER BY f.key
-        """,
-        [orjson.dumps(sorted(keys))],
-    ).fetchall()
-    members = {m for row in rows for m in json.loads(row[4] or "[]")}
-    names = dict(
-        db.execute(
-            "SELECT p.id, p.external_id FROM json_each(?) j "
-            "CROSS JOIN people p ON p.id = j.value",
-            [orjson.dumps(sorted(members))],
-        ).fetchall()
-    )
-    keys_ = ("id", "kind", "customer", "referrer", "members", "reason")
-    return [
-        dict(zip(keys_, row[:6], strict=True))
-        | {
-            "members": [names.get(m, str(m)) for m in json.loads(row[4] or "[]")],
-            "raised_at": iso(row[6]),
-            "status": row[7],
-        }
-        for row in rows
-    ]
+    found = list_flags(db, keys=sorted(keys), limit=len(keys))
+    return [flag | {"raised_at": iso(flag["raised_at"])} for flag in found]
