@@ -16,6 +16,8 @@ or written. The delivery worker fans the messages out to their endpoints.
 
 from __future__ import annotations
 
+import sqlite3
+
 import orjson
 from sqlite_utils import Database
 
@@ -43,14 +45,21 @@ def subscribed_types(db: Database) -> frozenset[str]:
     connection until ``forget_subscriptions``)."""
     found = getattr(db, "webhook_types", None)
     if found is None:
-        found = frozenset(
-            row[0]
-            for row in db.execute(
-                "SELECT DISTINCT s.type FROM webhook_subscriptions s "
-                "JOIN webhook_endpoints w ON w.id = s.endpoint_id "
-                "WHERE w.disabled_at IS NULL"
+        try:
+            found = frozenset(
+                row[0]
+                for row in db.execute(
+                    "SELECT DISTINCT s.type FROM webhook_subscriptions s "
+                    "JOIN webhook_endpoints w ON w.id = s.endpoint_id "
+                    "WHERE w.disabled_at IS NULL"
+                )
             )
-        )
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
+            # A store migrated only part of the way (a migration's own write, a
+            # test's): nobody can subscribe yet. Not kept: the tables may follow.
+            return frozenset()
         db.webhook_types = found
     return found
 
