@@ -33,7 +33,7 @@ node_modules/.installed: package.json package-lock.json
 # Random keys for this machine, kept in the instance folder (never committed).
 instance/config.py:
 	mkdir -p instance
-	$(PYTHON) -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}'); print(f'IP_HMAC_KEY = {secrets.token_hex(32)!r}')" > $@
+	$(PYTHON) -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}'); print(f'IP_HMAC_KEY = {secrets.token_hex(32)!r}'); print(f'WEBHOOK_KEY = {secrets.token_hex(32)!r}')" > $@
 	chmod 600 $@
 
 instance/wom.db: | deps instance/config.py

@@ -112,6 +112,7 @@ class Server:
             "WOM_DATABASE": str(folder / "wom.db"),
             "WOM_SECRET_KEY": "b" * 64,
             "WOM_IP_KEY": "k" * 64,
+            "WOM_WEBHOOK_KEY": "w" * 64,
             "PYTHONPATH": str(REPO),
         }
         self.process: subprocess.Popen | None = None

@@ -20,7 +20,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
-KEYS = {"WOM_SECRET_KEY": "b" * 64, "WOM_IP_KEY": "c" * 64}
+KEYS = {
+    "WOM_SECRET_KEY": "b" * 64,
+    "WOM_IP_KEY": "c" * 64,
+    "WOM_WEBHOOK_KEY": "w" * 64,
+}
 
 
 def peak_rss_mib() -> float:

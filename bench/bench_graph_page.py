@@ -41,6 +41,7 @@ def _app(path: Path):
             "DATABASE": str(path),
             "SECRET_KEY": "b" * 64,
             "IP_HMAC_KEY": "c" * 64,
+            "WEBHOOK_KEY": "w" * 64,
             "WOM_ANALYTICS_BACKGROUND": False,
         }
     )

@@ -133,6 +133,7 @@ def start_wom(database: Path) -> Gunicorn:
             "WOM_DATABASE": str(database),
             "WOM_SECRET_KEY": secrets.token_hex(32),
             "WOM_IP_KEY": secrets.token_hex(32),
+            "WOM_WEBHOOK_KEY": secrets.token_hex(32),
         },
         ready_path="/readyz",
         ready_body=b"ready",

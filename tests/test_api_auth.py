@@ -1,4 +1,4 @@
-"""Bearer tokens: 401 without a good one, 403 for a read-only token that writes,
+"""Bearer tokens: 401 without a good one, 403 for a token whose scope is too small,
 and a rate limit per token."""
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def test_a_read_only_token_reads_but_cannot_write(app):
     ):
         assert reply.status == 403
         assert reply.content_type == "application/problem+json"
-        assert "read-only" in reply.json["detail"]
+        assert "needs a token of scope write" in reply.json["detail"]
 
 
 def test_nothing_is_written_by_a_refused_token(app):

@@ -242,6 +242,7 @@ def test_wom_https_turns_on_strict_transport(monkeypatch, tmp_path):
     monkeypatch.setenv("WOM_DATABASE", str(tmp_path / "wom.db"))
     monkeypatch.setenv("WOM_SECRET_KEY", "s" * 64)
     monkeypatch.setenv("WOM_IP_KEY", "i" * 64)
+    monkeypatch.setenv("WOM_WEBHOOK_KEY", "w" * 64)
     app = create_app()
     try:
         with app.test_client().get("https://localhost/healthz") as response:

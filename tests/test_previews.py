@@ -196,6 +196,7 @@ def test_the_environment_gives_the_public_url(monkeypatch, tmp_path):
         "WOM_DATABASE": str(tmp_path / "env.db"),
         "WOM_SECRET_KEY": SECRET,
         "WOM_IP_KEY": IP_KEY,
+        "WOM_WEBHOOK_KEY": "w" * 64,
         "WOM_PUBLIC_URL": PUBLIC + "/",
     }.items():
         monkeypatch.setenv(name, value)

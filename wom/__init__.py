@@ -27,11 +27,14 @@ def _from_environment(app: Flask) -> None:
         ("WOM_SECRET_KEY", "SECRET_KEY"),
         ("WOM_IP_KEY", "IP_HMAC_KEY"),
         ("WOM_PUBLIC_URL", "PUBLIC_URL"),
+        ("WOM_WEBHOOK_KEY", "WEBHOOK_KEY"),
     ):
         if os.environ.get(name):
             app.config[key] = os.environ[name]
     if os.environ.get("WOM_HOLD_LOCK"):
         app.config["HOLD_WRITER_LOCK"] = os.environ["WOM_HOLD_LOCK"] == "1"
+    if os.environ.get("WOM_WEBHOOK_WORKER"):
+        app.config["WEBHOOK_WORKER"] = os.environ["WOM_WEBHOOK_WORKER"] == "1"
     if os.environ.get("WOM_HTTPS"):
         app.config["SESSION_COOKIE_SECURE"] = os.environ["WOM_HTTPS"] == "1"
     if os.environ.get("WOM_TRUSTED_PROXIES"):
@@ -46,12 +49,16 @@ def _from_environment(app: Flask) -> None:
 
 def _check_secrets(app: Flask) -> None:
     development = app.debug or app.testing
-    for key in ("SECRET_KEY", "IP_HMAC_KEY"):
+    for key, variable in (
+        ("SECRET_KEY", "WOM_SECRET_KEY"),
+        ("IP_HMAC_KEY", "WOM_IP_KEY"),
+        ("WEBHOOK_KEY", "WOM_WEBHOOK_KEY"),
+    ):
         value = app.config.get(key) or ""
         if len(value) < MIN_SECRET_LENGTH and not development:
             raise RuntimeError(
                 f"{key} is missing or shorter than {MIN_SECRET_LENGTH} characters. "
-                f"Set WOM_{'SECRET_KEY' if key == 'SECRET_KEY' else 'IP_KEY'} or put "
+                f"Set {variable} or put "
                 f"{key} in {Path(app.instance_path) / 'config.py'} "
                 "(`make instance/config.py` writes random ones)."
             )
@@ -72,6 +79,7 @@ def _build_components(app: Flask) -> None:
     from .store.batcher import Batcher
     from .store.link_cache import LinkCache
     from .store.settings import follow_bot_pattern
+    from .webhooks import Deliverer, Policy, Sealer, Webhooks
 
     store = Store(app.config["DATABASE"])
     log.info("wom starting with SQLite %s on %s", sqlite3.sqlite_version, store.path)
@@ -89,6 +97,18 @@ def _build_components(app: Flask) -> None:
     app.extensions["wom.analytics"] = AnalyticsService(
         store, background=app.config["WOM_ANALYTICS_BACKGROUND"]
     )
+    # Webhooks: secrets sealed under WEBHOOK_KEY; the targets' rules from the
+    # environment the process started with (never a setting); the delivery worker
+    # wakes when a write adds messages, and starts with the first request, so
+    # that only a serving process (never a CLI command, nor a test's app, which
+    # runs its rounds by hand) sends.
+    sealer = Sealer(app.config["WEBHOOK_KEY"])
+    policy = Policy.from_environment()
+    deliverer = Deliverer(store, sealer, policy)
+    store.subscribe(deliverer.notice)
+    app.extensions["wom.webhooks"] = Webhooks(sealer, policy, deliverer)
+    if app.config["WEBHOOK_WORKER"] and not app.testing:
+        app.before_request(deliverer.start)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -122,6 +142,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Where people reach wom (https://refer.example.com): link previews and
         # shared links are built from it, never from the request's Host header.
         PUBLIC_URL=None,
+        # Seals webhook endpoints' secrets (kept outside the database).
+        WEBHOOK_KEY=None,
+        # Whether this process sends webhooks (from its first request on).
+        WEBHOOK_WORKER=True,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

@@ -65,9 +65,12 @@ def init_db():
 @click.command("demo")
 @click.option("--customers", default=2000, show_default=True, type=click.IntRange(1))
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option(
+    "--webhooks", is_flag=True, help="Queue webhooks for the subscribed endpoints."
+)
 @_clear_errors
 @with_appcontext
-def demo(customers: int, seed: int):
+def demo(customers: int, seed: int, webhooks: bool):
     """Fill an empty database with deterministic, believable word of mouth."""
     from .demo import generate
     from .store.bulk import load_history
@@ -93,6 +96,7 @@ def demo(customers: int, seed: int):
             made.events,
             ip_key=current_app.config["IP_HMAC_KEY"].encode(),
             progress=bar.update,
+            webhooks=webhooks,
         )
     click.echo(
         f"Loaded {len(made.people)} people and {len(made.events)} events "
@@ -235,9 +239,14 @@ def rebuild_command():
     type=click.Choice(["customers", "referrals", "mentions", "purchases"]),
     help="What the file holds (found from its header row when left out).",
 )
+@click.option(
+    "--webhooks",
+    is_flag=True,
+    help="Queue webhooks for what the file adds (by default an import sends none).",
+)
 @_clear_errors
 @with_appcontext
-def import_command(file, kind: str | None):
+def import_command(file, kind: str | None, webhooks: bool):
     """Import a CSV file of customers, referrals, mentions or purchases.
 
     The same checks and ingest path as the API, in one transaction: a file with a
@@ -249,7 +258,9 @@ def import_command(file, kind: str | None):
     text = decode_csv(file.read())
     rows = max(text.count("\n"), 1)
     with click.progressbar(length=rows, label="Importing", file=sys.stderr) as bar:
-        done = import_csv(_store(), text, kind=kind, progress=bar.update)
+        done = import_csv(
+            _store(), text, kind=kind, progress=bar.update, webhooks=webhooks
+        )
     click.echo(
         f"Imported {done.rows} {done.kind} rows: {done.accepted} events stored, "
         f"{done.replayed} seen before."

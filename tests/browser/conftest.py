@@ -138,6 +138,8 @@ def live_server(tmp_path):
             "DATABASE": str(tmp_path / "wom.db"),
             "SECRET_KEY": "browser-test-secret-" + "s" * 32,
             "IP_HMAC_KEY": "browser-test-ip-key-" + "i" * 32,
+            "WEBHOOK_KEY": "browser-test-webhook-key-" + "w" * 32,
+            "WEBHOOK_WORKER": False,
             "WOM_ANALYTICS_BACKGROUND": False,
         }
     )

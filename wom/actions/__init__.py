@@ -26,26 +26,40 @@ from .owners import (
 from .settings import change_setting
 from .signups import SignUp, sign_up
 from .tokens import create_token, revoke_token
+from .webhooks import (
+    add_webhook,
+    enable_webhook,
+    remove_webhook,
+    resend_delivery,
+    rotate_webhook_secret,
+    send_test_webhook,
+)
 
 __all__ = [
     "LoggedIn",
     "SavedCustomer",
     "SignUp",
+    "add_webhook",
     "change_password",
     "change_setting",
     "create_link",
     "create_owner",
     "create_token",
     "decide_flag",
+    "enable_webhook",
     "erase_customer",
     "log_in",
     "log_out",
     "make_setup_code",
     "record_click",
     "record_events",
+    "remove_webhook",
+    "resend_delivery",
     "resolve_answer",
     "revoke_token",
+    "rotate_webhook_secret",
     "save_customer",
+    "send_test_webhook",
     "set_up_first_owner",
     "sign_up",
 ]

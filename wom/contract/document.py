@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from . import figures, replies
+from . import figures, replies, webhooks
 from .bodies import CustomerInput, FlagDecision, LinkInput
 from .events import EVENT_CLASSES, Event, EventBatch
 
@@ -27,9 +27,10 @@ REGISTRY: dict[str, Any] = {
     "CustomerInput": CustomerInput,
     "LinkInput": LinkInput,
     "FlagDecision": FlagDecision,
+    "WebhookInput": webhooks.WebhookInput,
     **{
         name: getattr(module, name)
-        for module in (replies, figures)
+        for module in (replies, figures, webhooks)
         for name in module.__all__
         if isinstance(getattr(module, name), type)
         and issubclass(getattr(module, name), msgspec.Struct)
@@ -69,7 +70,7 @@ def components(registry: dict[str, Any] | None = None) -> dict[str, dict]:
 
 
 def _by_name(name: str) -> Any:
-    for module in (replies, figures):
+    for module in (replies, figures, webhooks):
         if isinstance(getattr(module, name, None), type):
             return getattr(module, name)
     return None

@@ -57,12 +57,15 @@ def load_history(
     ip_key: bytes,
     source: str = "demo",
     progress: Callable[[int], None] | None = None,
+    webhooks: bool = False,
 ) -> None:
     """Load people (with names, emails and link codes) and their events, then derive.
 
     ``people`` rows: ``external_id``, ``name``, ``email``, ``link_code``. ``events``
     are in the API's shape with aware datetimes, plus an optional plain ``ip``
-    (hashed here). Refuses a database that already has events.
+    (hashed here). Refuses a database that already has events. It sends no
+    webhooks unless ``webhooks`` asks for them (then every customer, credit and
+    flag of the history is new to the subscribers).
     """
     now = now_micros()
     with store.write() as db:
@@ -117,4 +120,4 @@ def load_history(
                 progress(len(chunk))
         for _, sql in indexes:
             db.execute(sql)
-        rebuild(db)
+        rebuild(db, quiet=not webhooks)

@@ -48,8 +48,23 @@ class Changes:
     clicks: list[float] | None = field(default_factory=list)
     clicks_removed: list[float] = field(default_factory=list)
     # True only when the write appended clicks and nothing else (the group
-    # committer says so): then settings, links and people stand as they were.
+    # committer says so), or only kept webhook deliveries (the delivery worker
+    # says so): then settings, links and people stand as they were.
     clicks_only: bool = False
+    # What the webhook outbox (outbox.py) turns into events just before COMMIT,
+    # after checking each against what the transaction leaves: people who
+    # became customers; each customer whose credit row changed, with that row as
+    # it was before (None: they had none); flags raised that were not stored;
+    # events queued as they are ((type, data), such as the rewards').
+    new_customers: set[int] = field(default_factory=set)
+    credits_before: dict[int, tuple | None] = field(default_factory=dict)
+    flags_opened: set[str] = field(default_factory=set)
+    outgoing: list[tuple[str, dict]] = field(default_factory=list)
+    # Set by a write the outside world must not hear of (an import, a rebuild):
+    # the outbox writes nothing for it. The transaction's own; merge keeps it.
+    quiet: bool = False
+    # How many webhook messages the write added (the delivery worker wakes).
+    messages: int = 0
 
     def merge(self, other: Changes) -> Changes:
         """Add ``other`` to this one (in place) and return it."""
@@ -65,6 +80,13 @@ class Changes:
             self.clicks.extend(other.clicks)
             self.clicks_removed.extend(other.clicks_removed)
         self.clicks_only = self.clicks_only and other.clicks_only
+        self.new_customers |= other.new_customers
+        for customer, before in other.credits_before.items():
+            # The earliest row is the one from before the transaction.
+            self.credits_before.setdefault(customer, before)
+        self.flags_opened |= other.flags_opened
+        self.outgoing.extend(other.outgoing)
+        self.messages += other.messages
         return self
 
     @property

@@ -219,6 +219,14 @@ def _flag_floods(db: Database, floods: list, now: int) -> None:
         )
     }
     minutes = CLICK_REPEAT_US // 60_000_000
+    keys = {
+        flood_flag_key(links[link][0], link, visitor) for link, visitor, *_ in floods
+    }
+    stored = db.execute(
+        "SELECT key FROM flags WHERE key IN (SELECT value FROM json_each(?))",
+        [orjson.dumps(sorted(keys))],
+    )
+    db.changes.flags_opened |= keys - {row[0] for row in stored}  # flag.opened
     db.conn.executemany(
         "INSERT OR IGNORE INTO flags(key, kind, customer_id, referrer_id, members, "
         "reason, raised_at) VALUES (?, 'click_flood', NULL, ?, '[]', ?, ?)",

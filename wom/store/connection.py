@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from .changes import Changes
 from .errors import StoreLocked
+from .outbox import write_outbox
 from .schema import migrations
 
 __all__ = ["Store", "open_database", "BUSY_TIMEOUT_MS"]
@@ -84,6 +85,9 @@ class Store:
         self._lock_fd: int | None = None
         self._local = threading.local()
         self._subscribers: list[Callable[[Changes], None]] = []
+        # Run inside every write transaction, just before its COMMIT: what they
+        # write commits with it or not at all (the webhook outbox).
+        self._before_commit: list[Callable[[WriterDatabase], None]] = [write_outbox]
 
     # -- the lock file --------------------------------------------------------
 
@@ -167,8 +171,10 @@ class Store:
         """Run a write transaction: the writer lock, ``BEGIN IMMEDIATE``, then COMMIT.
 
         The COMMIT has returned (and, under ``synchronous=FULL``, reached the disk)
-        when the block exits; on an exception everything is rolled back. Whatever
-        the block recorded in ``db.changes`` is then handed to the subscribers,
+        when the block exits; on an exception everything is rolled back. Just
+        before COMMIT the ``before_commit`` hooks run in the transaction (the
+        webhook outbox turns what happened into messages there). Whatever the
+        block recorded in ``db.changes`` is then handed to the subscribers,
         before ``write`` returns: the writer reads its own writes in every figure.
         """
         with self._write_lock:
@@ -181,6 +187,8 @@ class Store:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
+                for hook in self._before_commit:
+                    hook(db)
                 db.execute("COMMIT")
             except BaseException:
                 # A COMMIT that fails (a full disk, a deferred constraint) leaves
@@ -193,6 +201,10 @@ class Store:
             changes, db.changes = db.changes, Changes()
         # Outside the writer lock: the next write need not wait for subscribers.
         self._announce(changes)
+
+    def before_commit(self, hook: Callable[[WriterDatabase], None]) -> None:
+        """Call ``hook(db)`` inside every write transaction, just before COMMIT."""
+        self._before_commit.append(hook)
 
     def subscribe(self, subscriber: Callable[[Changes], object]) -> None:
         """Call ``subscriber(changes)`` after every committed write of this process.

@@ -147,6 +147,10 @@ def derive_dirty_credits(db: Database, changes: Changes) -> None:
     # Most dirty customers keep their credit: write only what differs, so that
     # unchanged rows cost no index update and no page for the commit to write.
     gone, made = old - new, new - old
+    for row in gone:
+        changes.credits_before.setdefault(row[0], row)
+    for row in made:
+        changes.credits_before.setdefault(row[0], None)
     db.execute(
         "DELETE FROM credits WHERE customer_id IN (SELECT value FROM json_each(?))",
         [orjson.dumps([row[0] for row in gone])],
@@ -160,6 +164,13 @@ def derive_dirty_credits(db: Database, changes: Changes) -> None:
     moved_via = [(via, c) for via, c in via_rows if via_before[c] != via]
     db.conn.executemany("UPDATE people SET acquired_via = ? WHERE id = ?", moved_via)
     changes.people |= {customer for _, customer in moved_via}
+    if flag_rows:  # which of them are new (flag.opened), before they are replaced
+        keys = [row[0] for row in flag_rows]
+        stored = db.execute(
+            "SELECT key FROM flags WHERE key IN (SELECT value FROM json_each(?))",
+            [orjson.dumps(keys)],
+        )
+        changes.flags_opened |= set(keys) - {row[0] for row in stored}
     db.execute(
         "DELETE FROM flags WHERE kind IN ('self_referral', 'held') "
         "AND customer_id IN (SELECT id FROM dirty_credits)"

@@ -93,6 +93,15 @@ def _derive_people(db: Database, lo: int, hi: int, changes: Changes) -> set[int]
         """,
         {"lo": lo, "hi": hi},
     )
+    # Read before the update: who converts for the first time (customer.created).
+    changed = set()
+    for pid, first in db.execute(
+        "SELECT c.id, p.acquired_at IS NULL FROM conversions c "
+        "CROSS JOIN people p ON p.id = c.id"
+    ):
+        changed.add(pid)
+        if first:
+            changes.new_customers.add(pid)
     db.execute(
         """
         UPDATE people SET
@@ -103,7 +112,6 @@ def _derive_people(db: Database, lo: int, hi: int, changes: Changes) -> set[int]
         WHERE id IN (SELECT id FROM conversions)
         """
     )
-    changed = {row[0] for row in db.execute("SELECT id FROM conversions")}
     changes.people |= changed
     return changed
 
@@ -253,8 +261,13 @@ def _ensure_links(db: Database) -> None:
         )
 
 
-def rebuild(db: Database) -> Changes:
-    """Recompute every derived table from the log (inside the caller's transaction)."""
+def rebuild(db: Database, *, quiet: bool = True) -> Changes:
+    """Recompute every derived table from the log (inside the caller's transaction).
+
+    Nothing new happened, so the transaction sends no webhooks (``quiet``), unless
+    the caller has just loaded a history into an empty store and asks for them.
+    """
+    db.changes.quiet = db.changes.quiet or quiet
     db.execute(
         "UPDATE people SET status = 'prospect', acquired_at = NULL, "
         "acquired_order = NULL, acquired_via = NULL"

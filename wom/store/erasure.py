@@ -20,6 +20,7 @@ from ..names import normalise_name
 from .connection import BUSY_TIMEOUT_MS, Store
 from .idempotency import redact_person
 from .people import person_id
+from .webhook_privacy import redact_from_webhooks
 
 __all__ = ["CHECKPOINT_WAIT_MS", "SCRUB_RETRY_SECONDS", "erase", "scrub"]
 
@@ -51,6 +52,7 @@ def erase(
         # Zero freed cells as they go; VACUUM below rewrites whatever is left.
         db.execute("PRAGMA secure_delete = ON")
         pid = person_id(db, external_id)
+        redact_from_webhooks(db, pid, external_id, pseudonym)
         identity = db.execute(
             "SELECT email_normalised, name_normalised FROM identities "
             "WHERE person_id = ?",

@@ -68,6 +68,7 @@ def replace_analytics_flags(db: Database, flags: Iterable[dict], now: int) -> in
         )
     }
     gone = stored - set(rows)
+    db.changes.flags_opened |= set(rows) - stored  # flag.opened webhooks
     db.conn.executemany("DELETE FROM flags WHERE key = ?", [(k,) for k in gone])
     db.conn.executemany(
         "INSERT OR IGNORE INTO flags(key, kind, customer_id, referrer_id, members, "
@@ -96,9 +97,11 @@ def list_flags(
     status: str | None = None,
     limit: int = 100,
     after: str | None = None,
+    keys: list[str] | None = None,
 ) -> list[dict]:
     """Flags with their review status (``open``, ``approved`` or ``voided``),
-    ordered by key, ``limit`` at a time after the key ``after``."""
+    ordered by key, ``limit`` at a time after the key ``after`` (only those of
+    ``keys`` when given)."""
     rows = db.execute(
         """
         SELECT f.key, f.kind, c.external_id, r.external_id, f.members, f.reason,
@@ -113,9 +116,16 @@ def list_flags(
           AND (:status IS NULL
                OR coalesce(v.decision, d.decision, 'open') = :status)
           AND (:after IS NULL OR f.key > :after)
+          AND (:keys IS NULL OR f.key IN (SELECT value FROM json_each(:keys)))
         ORDER BY f.key LIMIT :limit
         """,
-        {"kind": kind, "status": status, "after": after, "limit": limit},
+        {
+            "kind": kind,
+            "status": status,
+            "after": after,
+            "limit": limit,
+            "keys": None if keys is None else json.dumps(keys),
+        },
     ).fetchall()
     found = []
     for key, kind_, customer, referrer, members, reason, raised_at, decision in rows:

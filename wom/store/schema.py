@@ -460,4 +460,4 @@ def _idempotency_people(db: Database) -> None:
 
 
 # Later migrations live beside this module, registered in order as they load.
-from . import click_schema  # noqa: E402, F401
+from . import click_schema, webhook_schema  # noqa: E402, F401

@@ -11,8 +11,16 @@ from ..service import AnalyticsService
 from ..store import Store
 from ..store.batcher import Batcher
 from ..store.link_cache import LinkCache
+from ..webhooks import Webhooks
 
-__all__ = ["analytics", "api_batcher", "click_batcher", "link_cache", "store"]
+__all__ = [
+    "analytics",
+    "api_batcher",
+    "click_batcher",
+    "link_cache",
+    "store",
+    "webhooks",
+]
 
 
 def store() -> Store:
@@ -38,3 +46,8 @@ def click_batcher() -> Batcher:
 def api_batcher() -> Batcher:
     """The group committer of the API's event batches."""
     return current_app.extensions["wom.api_batcher"]
+
+
+def webhooks() -> Webhooks:
+    """The sealer of endpoint secrets, the targets' policy, the delivery worker."""
+    return current_app.extensions["wom.webhooks"]

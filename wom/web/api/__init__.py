@@ -1,10 +1,11 @@
 """The JSON API, /api/v1: bearer tokens, problem+json errors, OpenAPI.
 
-One module per surface: ``auth`` (tokens, rate limit), ``idempotency``, ``people``,
-``events``, ``figures`` (starters, cascades, spread), ``structure`` (background
-figures), ``flags`` (review), ``graph`` (export), ``openapi``, ``paths`` and
-``operations`` (the document, around the contract's bodies) and ``docs``
-(/api/docs); ``wire`` holds replies and parameters.
+One module per surface: ``auth`` (tokens, scopes, rate limit), ``idempotency``,
+``people``, ``events``, ``figures`` (starters, cascades, spread), ``structure``
+(background figures), ``flags`` (review), ``graph`` (export), ``webhooks``
+(endpoints), ``openapi``, ``paths``, ``webhook_paths`` and ``operations`` (the
+document, around the contract's bodies) and ``docs`` (/api/docs); ``wire`` holds
+replies and parameters.
 """
 
 from __future__ import annotations
@@ -26,4 +27,5 @@ from . import (  # noqa: E402, F401
     openapi,
     people,
     structure,
+    webhooks,
 )

@@ -1,21 +1,25 @@
-"""Bearer tokens and the per-token rate limit.
+"""Bearer tokens, their scopes, and the per-token rate limit.
 
 ``Authorization: Bearer <token>`` with a token from ``flask --app wom
-create-token``. No token or an unknown one gets 401; a read-only token that tries
-to write gets 403. Only the token's SHA-256 is stored and looked up.
+create-token``. No token or an unknown one gets 401. A token's scope says what it
+may do: ``read`` (GET), ``write`` (also events, customers, flags) or ``admin``
+(also webhooks, reward decisions, tokens, settings). A view says what it needs
+with ``@needs("admin")``; otherwise reading needs ``read`` and anything else
+``write``. Too small a scope gets 403 naming the scope needed. Only the token's
+SHA-256 is stored and looked up.
 """
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import current_app, g, request
 
 from ...errors import problem
-from ...store.accounts import find_token
+from ...store.accounts import SCOPES, find_token
 from .. import store
 from ..limits import client_address, limit_blueprint
 from . import blueprint
 
-__all__ = ["current_token", "rate_key", "PUBLIC_ENDPOINTS"]
+__all__ = ["current_token", "needs", "rate_key", "PUBLIC_ENDPOINTS"]
 
 # Readable without a token: the API's own description.
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
@@ -58,8 +62,26 @@ limit_blueprint(blueprint, "api_rate_limit", rate_key)
 
 
 def current_token() -> dict:
-    """The token of this request: ``id``, ``name`` and ``read_only``."""
+    """The token of this request: ``id``, ``name``, ``scope`` and ``read_only``."""
     return g.api_token
+
+
+def needs(scope: str):
+    """Mark a view as needing a token of ``scope`` (or a wider one)."""
+    if scope not in SCOPES:
+        raise ValueError(f"no scope {scope!r}")
+
+    def mark(view):
+        view.wom_scope = scope
+        return view
+
+    return mark
+
+
+def _needed() -> str:
+    view = current_app.view_functions.get(request.endpoint)
+    declared = getattr(view, "wom_scope", None)
+    return declared or ("read" if request.method in READING else "write")
 
 
 def _unauthorised(detail: str):
@@ -86,11 +108,14 @@ def authenticate():
         return _unauthorised(
             "This token is unknown; make one with `flask --app wom create-token NAME`."
         )
-    if found["read_only"] and request.method not in READING:
+    needed = _needed()
+    if SCOPES.index(found["scope"]) < SCOPES.index(needed):
         return problem(
             403,
             "Forbidden",
-            f"The token {found['name']!r} is read-only; write with a read-write token.",
+            f"This needs a token of scope {needed}; the token {found['name']!r} "
+            f"has scope {found['scope']}. Make one with `flask --app wom "
+            f"create-token NAME --scope {needed}`.",
         )
     g.api_token = found
     return None

@@ -17,6 +17,7 @@ from ...contract.document import components
 from . import blueprint
 from .operations import ref
 from .paths import paths
+from .webhook_paths import webhooks_section
 from .wire import reply
 
 __all__ = ["ERRORS", "build_document", "document"]
@@ -59,7 +60,10 @@ def _error_responses() -> dict:
 ERRORS = {
     400: ("Bad Request", "A query parameter, header or body that cannot be read."),
     401: ("Unauthorized", "No bearer token, or an unknown one."),
-    403: ("Forbidden", "A read-only token tried to write."),
+    403: (
+        "Forbidden",
+        "The token's scope is too small (the detail names the one needed).",
+    ),
     404: ("Not Found", "No such customer, cascade or flag."),
     409: ("Conflict", "The same Idempotency-Key is still running, or a code is taken."),
     413: (
@@ -114,9 +118,11 @@ def build_document(registry: dict[str, Any] | None = None) -> dict:
             {"name": "Figures"},
             {"name": "Review"},
             {"name": "Graph"},
+            {"name": "Webhooks"},
             {"name": "Meta"},
         ],
         "paths": paths(),
+        "webhooks": webhooks_section(),
         "components": {
             "securitySchemes": {
                 "bearer": {

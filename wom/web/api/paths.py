@@ -30,6 +30,7 @@ from .operations import (
     when,
     whole,
 )
+from .webhook_paths import webhook_paths
 
 __all__ = ["paths"]
 
@@ -316,4 +317,4 @@ def _review_and_graph() -> dict:
 
 def paths() -> dict:
     """Every path of /api/v1, with its operations."""
-    return _people() | _figures() | _review_and_graph()
+    return _people() | _figures() | _review_and_graph() | webhook_paths()

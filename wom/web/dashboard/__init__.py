@@ -112,4 +112,12 @@ def ago(iso: str, now: datetime | None = None) -> str:
 
 
 # The page modules add their routes as they load.
-from . import account, formats, graph, overview, recompute, spread  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    account,
+    formats,
+    graph,
+    overview,
+    recompute,
+    spread,
+    webhooks,
+)
