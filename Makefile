@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wom
 DEMO_CUSTOMERS ?= 3000
 
-.PHONY: run test lint bench serve deps clean-db
+.PHONY: run test lint bench soak serve deps clean-db
 
 # Front-end packages come from npm, pinned by package-lock.json (once there are any).
 NODE_DEPS := $(if $(wildcard package.json),node_modules/.installed)
@@ -69,6 +69,14 @@ bench: deps $(VENV)/.bench-installed
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; } || \
 		echo "could not install wrk: the landing benchmark will say so and stop"
 	$(BIN)/python -m bench $(BENCH)
+
+# The soak: every crash, concurrency, fuzzing, load and abuse check, one table of
+# figures; within ten minutes on two cores, or the full counts with LONG=1.
+soak: deps
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; } || \
+		echo "could not install wrk: the load check will say so and fail"
+	$(BIN)/python -m soak --level $(if $(LONG),long,default) $(SOAK)
 
 clean-db:
 	rm -f instance/wom.db instance/wom.db-wal instance/wom.db-shm
