@@ -5,6 +5,7 @@ See docs/reliability.md, Fraud.
 
 from __future__ import annotations
 
+import re
 from itertools import permutations
 
 import networkx as nx
@@ -252,22 +253,40 @@ def test_nothing_shared_is_no_evidence():
 # --- review flags -------------------------------------------------------------------
 
 
-FLAG_KEYS = {"kind", "customer_id", "referrer_id", "members", "reason"}
+FLAG_KEYS = {"kind", "finding", "members", "credits", "reason"}
 
 
-def test_flags_name_the_credits_along_a_ring():
+def test_a_flag_names_every_credit_along_its_ring():
     G = nx.DiGraph()
     for u, v in [(1, 2), (2, 3), (3, 1), (7, 8), (8, 7)]:
         talk(G, u, v)
     F = nx.DiGraph([(1, 2), (2, 3)])
     found = flags(G, F, [])
     assert all(set(f) == FLAG_KEYS for f in found)
-    assert [(f["kind"], f["customer_id"], f["referrer_id"]) for f in found] == [
-        ("reciprocal", None, None),
-        ("ring", 2, 1),
-        ("ring", 3, 2),
+    assert [(f["kind"], f["finding"], f["credits"]) for f in found] == [
+        ("reciprocal", "reciprocal:7-8", []),
+        ("ring", "ring:1-2-3", [[2, 1], [3, 2]]),
     ]
     assert found[0]["members"] == [7, 8] and found[1]["members"] == [1, 2, 3]
+
+
+def test_a_finding_keeps_its_name_as_its_credits_grow():
+    G = nx.DiGraph()
+    for u, v in [(1, 2), (2, 3), (3, 1)]:
+        talk(G, u, v)
+    before = flags(G, nx.DiGraph([(1, 2)]), [])
+    after = flags(G, nx.DiGraph([(1, 2), (2, 3)]), [])
+    assert [f["finding"] for f in before] == [f["finding"] for f in after]
+    assert before[0]["credits"] == [[2, 1]] and after[0]["credits"] == [[2, 1], [3, 2]]
+
+
+def test_a_burst_is_named_by_its_referrer_not_its_members():
+    early = [credit(c, 42, float(c)) for c in range(11)]
+    later = early + [credit(11, 42, 11.0)]
+    (before,) = flags(nx.DiGraph(), None, early)
+    (after,) = flags(nx.DiGraph(), None, later)
+    assert before["finding"] == after["finding"] == "burst:42"
+    assert after["credits"][-1] == [11, 42]
 
 
 def test_flags_for_bursts_and_a_cut_list():
@@ -286,16 +305,18 @@ def test_flags_for_bursts_and_a_cut_list():
     assert kinds.count("reciprocal") == 5
     assert found[-3] == {
         "kind": "ring",
-        "customer_id": None,
-        "referrer_id": None,
+        "finding": "ring:more",
         "members": [],
+        "credits": [],
         "reason": "more than 3 rings; only 3 flagged",
     }
     burst, shared = found[-2:]
-    assert (burst["kind"], burst["referrer_id"], len(burst["members"])) == (
+    assert (burst["kind"], burst["finding"], len(burst["credits"])) == (
         "burst",
-        42,
+        "burst:42",
         20,
     )
-    assert (shared["referrer_id"], shared["members"]) == (43, [0, 1, 2])
+    assert shared["credits"] == [[0, 43], [1, 43], [2, 43]]
+    # The device is named by a digest: a finding never carries the value itself.
+    assert re.fullmatch(r"burst:43:ip:[0-9a-f]{12}", shared["finding"])
     assert "IP" in shared["reason"]

@@ -284,7 +284,7 @@ def _burst_flags(store) -> list[tuple]:
     """The burst flags the background figures raise on ``store``, by referrer."""
     flags = compute(str(store.path))["flags"]
     return sorted(
-        (flag["referrer_id"], flag["reason"].split(" ")[0])
+        (flag["credits"][0][1], flag["reason"].split(" ")[0])
         for flag in flags
         if flag["kind"] == "burst"
     )

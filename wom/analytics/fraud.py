@@ -1,12 +1,16 @@
 """Fraud signals: rings, reciprocal pairs and bursts (docs/reliability.md, Fraud).
 
-Every finding can become a review flag ``{kind, customer_id, referrer_id, members,
-reason}``; :func:`flags` gathers them. Nothing here blocks anyone: flags go to a
-review list, and credit waits for the owner.
+Every finding can become a review flag ``{kind, finding, members, credits,
+reason}``; :func:`flags` gathers them. ``finding`` names what was found so that
+the same finding keeps its name across runs however its members grow (a ring by
+its cycle, a pair by its two people, a burst by its referrer and reason), and
+``credits`` lists the ``[customer, referrer]`` credits along it. Nothing here
+blocks anyone: flags go to a review list, and credit waits for the owner.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 
 import networkx as nx
@@ -155,23 +159,27 @@ def self_referral_evidence(referrer: Mapping, referee: Mapping) -> dict | None:
     return {"decision": "hold", "matched": matched} if matched else None
 
 
-def _flag(kind, members, reason, customer=None, referrer=None) -> dict:
+def _flag(kind, finding, members, credits, reason) -> dict:
     return {
         "kind": kind,
-        "customer_id": customer,
-        "referrer_id": referrer,
+        "finding": finding,
         "members": list(members),
+        "credits": [list(credit) for credit in credits],
         "reason": reason,
     }
 
 
-def _cycle_flags(kind: str, cycle: list, F: nx.DiGraph | None, reason: str) -> list:
-    """One flag per credit of ``F`` between consecutive members, or one with no ids."""
+def _cycle_flag(kind: str, cycle: list, F: nx.DiGraph | None, reason: str) -> dict:
+    """The flag of a ring or pair, naming each credit of ``F`` along it."""
     steps = zip(cycle, cycle[1:] + cycle[:1], strict=True)
-    credited = [(u, v) for u, v in steps if F is not None and F.has_edge(u, v)]
-    return [_flag(kind, cycle, reason, v, u) for u, v in credited] or [
-        _flag(kind, cycle, reason)
-    ]
+    credits = [(v, u) for u, v in steps if F is not None and F.has_edge(u, v)]
+    finding = f"{kind}:{'-'.join(str(m) for m in cycle)}"
+    return _flag(kind, finding, cycle, credits, reason)
+
+
+def _digest(value: str) -> str:
+    """A short, stable stand-in for a device value (never shown or stored whole)."""
+    return hashlib.sha256(str(value).encode()).hexdigest()[:12]
 
 
 def flags(
@@ -186,18 +194,18 @@ def flags(
 ) -> list[dict]:
     """Review flags for rings, reciprocal pairs and bursts.
 
-    Each flag is ``{kind, customer_id, referrer_id, members, reason}`` with kind
-    ``"ring"``, ``"reciprocal"`` or ``"burst"``. A ring or pair yields one flag per
-    credit of ``F`` along it (naming that customer and referrer), or one flag with
-    both ids None when nothing along it was credited. When more than ``limit`` rings
-    exist, a last ``ring`` flag with no members says so.
+    Each flag is ``{kind, finding, members, credits, reason}`` with kind
+    ``"ring"``, ``"reciprocal"`` or ``"burst"``. A ring or pair names every credit
+    of ``F`` along it (none when nothing along it was credited); a burst names
+    its referrer's credits in the densest window, or those that share one device.
+    When more than ``limit`` rings exist, a last ``ring`` flag (finding
+    ``ring:more``) with no members says so.
 
     >>> G = nx.DiGraph()
     >>> G.add_edges_from([(1, 2), (2, 1)], kinds=frozenset({"link"}))
     >>> F = nx.DiGraph([(1, 2)])
-    >>> [(f["kind"], f["customer_id"], f["referrer_id"], f["members"])
-    ...  for f in flags(G, F, [])]
-    [('reciprocal', 2, 1, [1, 2])]
+    >>> [(f["finding"], f["members"], f["credits"]) for f in flags(G, F, [])]
+    [('reciprocal:1-2', [1, 2], [[2, 1]])]
     """
     rule = {"window": window, "threshold": threshold, "min_shared": min_shared}
     H = _referral_graph(G)
@@ -226,9 +234,8 @@ def flags_from_arrays(
     >>> ga = GraphArrays.from_graph(G, nx.DiGraph([(1, 2)]))
     >>> no_evidence = {"customer_id": [], "referrer_id": [], "at": [],
     ...                "ip_hmac": [], "visitor": []}
-    >>> [(f["kind"], f["customer_id"], f["referrer_id"], f["members"])
-    ...  for f in flags_from_arrays(ga, no_evidence)]
-    [('reciprocal', 2, 1, [1, 2])]
+    >>> [(f["finding"], f["credits"]) for f in flags_from_arrays(ga, no_evidence)]
+    [('reciprocal:1-2', [[2, 1]])]
     """
     ids = ga.ids
     ring_bits = KIND_BITS["link"] | KIND_BITS["referral"]
@@ -275,24 +282,28 @@ def _assemble(H, F, found_bursts, limit, window) -> list[dict]:
     found = []
     for pair in _reciprocal_of(H):
         reason = "two customers refer each other (link/referral edges both ways)"
-        found += _cycle_flags("reciprocal", list(pair), F, reason)
+        found.append(_cycle_flag("reciprocal", list(pair), F, reason))
     listed = _rings_of(H, limit)
     for ring in listed["rings"]:
         if len(ring) > 2:
             reason = f"{len(ring)} customers refer each other in a directed cycle"
-            found += _cycle_flags("ring", ring, F, reason)
+            found.append(_cycle_flag("ring", ring, F, reason))
     if listed["truncated"]:
-        found.append(
-            _flag("ring", [], f"more than {limit} rings; only {limit} flagged")
-        )
+        reason = f"more than {limit} rings; only {limit} flagged"
+        found.append(_flag("ring", "ring:more", [], [], reason))
     for burst in found_bursts:
         referrer, w = burst["referrer_id"], burst["window"]
         if "burst" in burst["reasons"]:
             reason = f"{w['count']} credited sign-ups within {window:g} s"
-            found.append(_flag("burst", w["customer_ids"], reason, None, referrer))
+            members = w["customer_ids"]
+            credits = [(c, referrer) for c in members]
+            found.append(_flag("burst", f"burst:{referrer}", members, credits, reason))
         for shared in burst["shared"]:
             what = "IP hash" if shared["field"] == "ip_hmac" else "visitor cookie"
             members = shared["customer_ids"]
             reason = f"{len(members)} referees share one {what}"
-            found.append(_flag("burst", members, reason, None, referrer))
+            device = "ip" if shared["field"] == "ip_hmac" else "visitor"
+            finding = f"burst:{referrer}:{device}:{_digest(shared['value'])}"
+            credits = [(c, referrer) for c in members]
+            found.append(_flag("burst", finding, members, credits, reason))
     return found

@@ -24,6 +24,7 @@ __all__ = [
     "CustomerPage",
     "FieldError",
     "Flag",
+    "FlagCredit",
     "FlagPage",
     "IngestResult",
     "Link",
@@ -286,23 +287,46 @@ FLAG_EXAMPLE = {
     "customer": "c-1002",
     "referrer": "c-1001",
     "members": [],
+    "credits": [{"customer": "c-1002", "referrer": "c-1001"}],
     "reason": "the referrer and the customer share a visitor cookie or IP address",
     "raised_at": "2026-03-02T08:30:00Z",
     "status": "open",
+    "decided_at": None,
 }
 
 
+class FlagCredit(Reply):
+    """One credit a flag names: a decision on the flag applies to it."""
+
+    customer: Annotated[str, Meta(description="The customer's external id.")]
+    referrer: Annotated[str, Meta(description="The referrer's external id.")]
+
+    example: ClassVar[dict] = {"customer": "c-1002", "referrer": "c-1001"}
+
+
 class Flag(Reply):
-    """A review flag: a self-referral, a held credit, or a graph check's finding."""
+    """A review flag: a self-referral, a held credit, a graph check's finding, or a
+    flood of one visitor's clicks.
+
+    It names the credits it was raised for; approving keeps them, voiding voids
+    exactly them. A later member of the same finding raises a flag of its own."""
 
     id: str
-    kind: Literal["self_referral", "held", "ring", "reciprocal", "burst", "click_flood"]
-    customer: str | None
-    referrer: str | None
+    kind: Literal[
+        "self_referral", "held", "ring", "reciprocal", "burst", "click_flood"
+    ]
+    customer: Annotated[
+        str | None, Meta(description="The customer, when the flag names one.")
+    ]
+    referrer: Annotated[
+        str | None, Meta(description="The referrer, when its credits share one.")
+    ]
     members: list[str]
+    credits: list[FlagCredit]
     reason: str
     raised_at: Time
     status: Literal["open", "approved", "voided"]
+    decided_at: Time | None
 
     example: ClassVar[dict] = FLAG_EXAMPLE
 
@@ -322,16 +346,19 @@ class FlagPage(Reply):
 
 
 class ReviewOutcome(Reply):
-    """A decided flag and the customer's credit after it."""
+    """A decided flag, the credits it applied to, and (for a flag about one
+    customer) that customer's credit after it."""
 
     id: str
     status: Literal["approved", "voided"]
-    customer: str
+    customer: str | None
+    credits: list[FlagCredit]
     credited_referrer: Credit | None
 
     example: ClassVar[dict] = {
         "id": "held:812:77",
         "status": "approved",
         "customer": "c-1002",
+        "credits": [{"customer": "c-1002", "referrer": "c-1001"}],
         "credited_referrer": CREDIT_EXAMPLE | {"id": "c-1001"},
     }

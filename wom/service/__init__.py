@@ -25,7 +25,7 @@ import networkx as nx
 from ..analytics import cascades as cascade_figures
 from ..analytics.forest import forest_arrays
 from ..store import Changes, Store, graph_rows, now_micros
-from ..store.flags import replace_analytics_flags
+from ..store.findings import record_findings
 from ..store.settings import read_settings
 from . import rankings
 from .following import follow_batch
@@ -369,7 +369,7 @@ class AnalyticsService:
     def accept_background(self, results: dict) -> None:
         """Take a finished background run's results; store its fraud flags."""
         with self.store.write() as db:
-            replace_analytics_flags(db, results.get("flags", []), now_micros())
+            record_findings(db, results.get("flags", []), now_micros())
         with self._lock:
             self.results = results
             self._cache = {}

@@ -171,14 +171,20 @@ def derive_dirty_credits(db: Database, changes: Changes) -> None:
             [orjson.dumps(keys)],
         )
         changes.flags_opened |= set(keys) - {row[0] for row in stored}
+    # A decided flag is the owner's record and stays; open ones follow the rule.
     db.execute(
         "DELETE FROM flags WHERE kind IN ('self_referral', 'held') "
-        "AND customer_id IN (SELECT id FROM dirty_credits)"
+        "AND status = 'open' AND customer_id IN (SELECT id FROM dirty_credits)"
     )
     db.conn.executemany(
-        "INSERT OR REPLACE INTO flags(key, kind, customer_id, referrer_id, "
+        "INSERT OR IGNORE INTO flags(key, kind, customer_id, referrer_id, "
         "reason, raised_at) VALUES (?, ?, ?, ?, ?, ?)",
         flag_rows,
+    )
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO flag_credits(flag_key, customer_id, referrer_id) "
+        "VALUES (?, ?, ?)",
+        [(key, customer, referrer) for key, _, customer, referrer, *_ in flag_rows],
     )
 
 

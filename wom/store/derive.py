@@ -274,7 +274,9 @@ def rebuild(db: Database, *, quiet: bool = True) -> Changes:
     )
     for table in ("touches", "credits", "purchases", "devices"):
         db.execute(f"DELETE FROM {table}")
-    db.execute("DELETE FROM flags WHERE kind IN ('self_referral', 'held')")
+    db.execute(
+        "DELETE FROM flags WHERE kind IN ('self_referral', 'held') AND status = 'open'"
+    )
     # Clicks are kept in their runs (the primary record, clicks.py): a link's
     # human clicks are its human runs, its bot clicks every bot click.
     db.execute(

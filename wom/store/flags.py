@@ -1,11 +1,16 @@
-"""Review flags: listing them, and storing what the graph-based fraud checks found."""
+"""Review flags: listing them with the credits they name and their status.
+
+A flag names a set of credits ``(customer, referrer)`` when it is raised
+(``flag_credits``) and keeps the owner's decision (``status``): ``open``,
+``approved`` or ``voided``. Attribution raises ``self_referral`` and ``held``
+flags (``credits.py``); the graph checks raise the others (``findings.py``).
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections import defaultdict
 
 from sqlite_utils import Database
 
@@ -13,81 +18,31 @@ __all__ = [
     "ANALYTICS_KINDS",
     "FLAG_KEY",
     "FLAG_KINDS",
-    "flag_key",
-    "replace_analytics_flags",
+    "STATUSES",
+    "count_flags",
+    "flag_credits",
+    "flags_naming",
     "list_flags",
+    "people_labels",
 ]
 
 # Raised by wom.analytics.fraud in the background (attribution raises the others).
 ANALYTICS_KINDS = ("ring", "reciprocal", "burst")
-# Members named in a key; a longer list (a burst of many sign-ups) is named by its
-# count and a digest, so that a key, a URL and a paging cursor stay short.
+# Every kind: attribution's, the graph checks', and a flood of one visitor's
+# clicks on one link (store/clicks.py).
+FLAG_KINDS = ("self_referral", "held", *ANALYTICS_KINDS, "click_flood")
+STATUSES = ("open", "approved", "voided")
+# Members named in a key (flags raised before findings were named, and click
+# floods); a longer list is named by its count and a digest.
 MEMBERS_IN_KEY = 64
 
-#: What every flag key looks like: kind, customer, referrer and (for the graph's
-#: findings) members.
+#: What every flag key looks like: kind, customer and referrer (each when the
+#: flag has one), then a serial (findings.py), a click flood's link and visitor,
+#: or an older flag's members.
 FLAG_KEY = re.compile(
     r"[a-z_]{1,20}:[0-9]{0,19}:[0-9]{0,19}"
     rf"(:[0-9-]{{0,{MEMBERS_IN_KEY}}}|:[0-9]+m[0-9a-f]{{16}})?"
 )
-# Every kind: attribution's, the graph checks', and a flood of one visitor's
-# clicks on one link (store/clicks.py).
-FLAG_KINDS = ("self_referral", "held", *ANALYTICS_KINDS, "click_flood")
-
-
-def flag_key(flag: dict) -> str:
-    """A stable key for a flag: the same finding keeps the same key across runs.
-
-    >>> flag_key({"kind": "ring", "members": [3, 4, 5]})
-    'ring:::3-4-5'
-    >>> flag_key({"kind": "burst", "referrer_id": 7, "members": range(100, 130)})
-    'burst::7:30m80b6f96ab91f4ad2'
-    """
-    members = "-".join(str(m) for m in flag.get("members") or ())
-    if len(members) > MEMBERS_IN_KEY:
-        digest = hashlib.sha256(members.encode()).hexdigest()[:16]
-        members = f"{len(flag['members'])}m{digest}"
-    return (
-        f"{flag['kind']}:{flag.get('customer_id') or ''}:"
-        f"{flag.get('referrer_id') or ''}:{members}"
-    )
-
-
-def replace_analytics_flags(db: Database, flags: Iterable[dict], now: int) -> int:
-    """Make the stored ring, reciprocal and burst flags match ``flags``.
-
-    A finding seen before keeps its key and ``raised_at``; one no longer found is
-    dropped. Call inside a write transaction; returns how many are stored.
-    """
-    rows = {flag_key(f): f for f in flags}
-    marks = ",".join("?" * len(ANALYTICS_KINDS))
-    stored = {
-        row[0]
-        for row in db.execute(
-            f"SELECT key FROM flags WHERE kind IN ({marks})", ANALYTICS_KINDS
-        )
-    }
-    gone = stored - set(rows)
-    db.changes.flags_opened |= set(rows) - stored  # flag.opened webhooks
-    db.conn.executemany("DELETE FROM flags WHERE key = ?", [(k,) for k in gone])
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO flags(key, kind, customer_id, referrer_id, members, "
-        "reason, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                key,
-                f["kind"],
-                f.get("customer_id"),
-                f.get("referrer_id"),
-                json.dumps(list(f.get("members") or [])),
-                f["reason"],
-                now,
-            )
-            for key, f in rows.items()
-            if key not in stored
-        ],
-    )
-    return len(rows)
 
 
 def list_flags(
@@ -99,24 +54,28 @@ def list_flags(
     after: str | None = None,
     keys: list[str] | None = None,
 ) -> list[dict]:
-    """Flags with their review status (``open``, ``approved`` or ``voided``),
-    ordered by key, ``limit`` at a time after the key ``after`` (only those of
-    ``keys`` when given)."""
+    """Flags with their status, ordered by key, ``limit`` at a time after the key
+    ``after`` (only those of ``keys`` when given); each names its ``members`` and
+    ``credits`` by external id."""
+    # Only fixed fragments are pasted; every value is a parameter. Without the
+    # "IS NULL OR" form the planner can walk (kind, status, key) or (status, key).
+    where = ["1"]
+    if kind is not None:
+        where.append("f.kind = :kind")
+    if status is not None:
+        where.append("f.status = :status")
+    if after is not None:
+        where.append("f.key > :after")
+    if keys is not None:
+        where.append("f.key IN (SELECT value FROM json_each(:keys))")
     rows = db.execute(
-        """
+        f"""
         SELECT f.key, f.kind, c.external_id, r.external_id, f.members, f.reason,
-               f.raised_at, coalesce(v.decision, d.decision, 'open')
+               f.raised_at, f.status, f.decided_at
         FROM flags f
         LEFT JOIN people c ON c.id = f.customer_id
         LEFT JOIN people r ON r.id = f.referrer_id
-        LEFT JOIN reviews v ON v.customer_id = f.customer_id
-                           AND v.referrer_id = f.referrer_id
-        LEFT JOIN flag_reviews d ON d.key = f.key
-        WHERE (:kind IS NULL OR f.kind = :kind)
-          AND (:status IS NULL
-               OR coalesce(v.decision, d.decision, 'open') = :status)
-          AND (:after IS NULL OR f.key > :after)
-          AND (:keys IS NULL OR f.key IN (SELECT value FROM json_each(:keys)))
+        WHERE {" AND ".join(where)}
         ORDER BY f.key LIMIT :limit
         """,
         {
@@ -127,30 +86,96 @@ def list_flags(
             "keys": None if keys is None else json.dumps(keys),
         },
     ).fetchall()
+    members = {row[0]: json.loads(row[4]) if row[4] else [] for row in rows}
+    labels = people_labels(db, {m for ids in members.values() for m in ids})
+    credits = flag_credits(db, [row[0] for row in rows])
     found = []
-    for key, kind_, customer, referrer, members, reason, raised_at, decision in rows:
-        ids = json.loads(members) if members else []
-        names = (
-            dict(
-                db.execute(
-                    f"SELECT id, external_id FROM people WHERE id IN "
-                    f"({','.join('?' * len(ids))})",
-                    ids,
-                ).fetchall()
-            )
-            if ids
-            else {}
-        )
+    for key, kind_, customer, referrer, _, reason, raised, status_, decided in rows:
         found.append(
             {
                 "id": key,
                 "kind": kind_,
                 "customer": customer,
                 "referrer": referrer,
-                "members": [names.get(i, str(i)) for i in ids],
+                "members": [
+                    labels[m]["external_id"] if m in labels else str(m)
+                    for m in members[key]
+                ],
+                "credits": [
+                    {
+                        "customer": labels_of["customer"]["external_id"],
+                        "referrer": labels_of["referrer"]["external_id"],
+                    }
+                    for labels_of in credits.get(key, [])
+                ],
                 "reason": reason,
-                "raised_at": raised_at,
-                "status": decision,
+                "raised_at": raised,
+                "status": status_,
+                "decided_at": decided,
             }
         )
     return found
+
+
+def flag_credits(db: Database, keys: list[str]) -> dict[str, list[dict]]:
+    """The credits each flag names: ``{key: [{customer, referrer}]}``, each side
+    ``{id, external_id, name}``, in customer order."""
+    if not keys:
+        return {}
+    rows = db.execute(
+        f"SELECT flag_key, customer_id, referrer_id FROM flag_credits "
+        f"WHERE flag_key IN ({','.join('?' * len(keys))}) "
+        f"ORDER BY flag_key, customer_id, referrer_id",
+        keys,
+    ).fetchall()
+    labels = people_labels(db, {pid for _, c, r in rows for pid in (c, r)})
+    found: dict[str, list[dict]] = defaultdict(list)
+    for key, customer, referrer in rows:
+        found[key].append({"customer": labels[customer], "referrer": labels[referrer]})
+    return dict(found)
+
+
+def people_labels(db: Database, ids) -> dict[int, dict]:
+    """``{id: {id, external_id, name}}`` for the given person ids (name may be
+    None: erased, or never given)."""
+    ids = sorted(ids)
+    if not ids:
+        return {}
+    return {
+        pid: {"id": pid, "external_id": external_id, "name": name}
+        for pid, external_id, name in db.execute(
+            f"SELECT p.id, p.external_id, i.name FROM people p "
+            f"LEFT JOIN identities i ON i.person_id = p.id "
+            f"WHERE p.id IN ({','.join('?' * len(ids))})",
+            ids,
+        )
+    }
+
+
+def count_flags(db: Database) -> dict[str, dict[str, int]]:
+    """How many flags of each kind are in each status: ``{kind: {status: n}}``."""
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for kind, status, n in db.execute(
+        "SELECT kind, status, count(*) FROM flags GROUP BY kind, status"
+    ):
+        counts[kind][status] = n
+    return dict(counts)
+
+
+def flags_naming(db: Database, pid: int) -> list[dict]:
+    """The flags that name a credit of ``pid`` (as customer or as referrer):
+    ``{id, kind, reason, status}``, newest first."""
+    return [
+        dict(zip(("id", "kind", "reason", "status"), row, strict=True))
+        for row in db.execute(
+            """
+            SELECT f.key, f.kind, f.reason, f.status FROM flags f
+            WHERE f.key IN (
+                SELECT flag_key FROM flag_credits WHERE customer_id = :pid
+                UNION SELECT flag_key FROM flag_credits WHERE referrer_id = :pid
+            )
+            ORDER BY f.raised_at DESC, f.key
+            """,
+            {"pid": pid},
+        )
+    ]

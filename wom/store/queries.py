@@ -42,7 +42,7 @@ def overview(db: Database) -> dict:
           (SELECT count(*) FROM purchases),
           (SELECT coalesce(sum(value), 0) FROM purchases),
           (SELECT count(*) FROM events),
-          (SELECT count(*) FROM flags)
+          (SELECT count(*) FROM flags WHERE status = 'open')
         """
     ).fetchone()
     (

@@ -1,4 +1,4 @@
-"""The owner's review decisions on held or suspect credits."""
+"""The owner's review decisions: a flag closed, and a review per credit it names."""
 
 from __future__ import annotations
 
@@ -12,44 +12,39 @@ __all__ = ["decide"]
 
 
 def decide(db: Database, flag_key: str, decision: str, now: int) -> Changes:
-    """Approve or void the credit a flag is about; re-derive that customer's credit.
-    A flag about no credit (a click flood) is closed with the decision.
+    """Approve or void the credits a flag named when it was raised; close the flag.
 
-    Call inside a write transaction. Approving a held credit makes it count;
-    voiding it makes attribution look for the next eligible touch. A
-    self-referral is void for good (docs/reliability.md): approving one is a Conflict.
+    Call inside a write transaction. Every flag can be closed. Each credit the
+    flag names gets the decision as its review, and its customer's credit is
+    derived again: approving a held credit makes it count, and voiding a credit
+    makes attribution look for the customer's next eligible touch. Credits the
+    flag does not name are left as they are, and a flag that names none (a click
+    flood, or a ring along which nothing was credited) is only closed. A
+    self-referral is void for good (docs/reliability.md): approving one is a
+    Conflict.
     """
     if decision not in ("approved", "voided"):
         raise InvalidInput.field("decision", "give approved or voided")
-    row = db.execute(
-        "SELECT kind, customer_id, referrer_id FROM flags WHERE key = ?", [flag_key]
-    ).fetchone()
+    row = db.execute("SELECT kind FROM flags WHERE key = ?", [flag_key]).fetchone()
     if row is None:
         raise NotFound(f"No flag {flag_key!r}.")
-    kind, customer, referrer = row
-    if kind == "click_flood":
-        # About a visitor's clicks, not a credit: the decision closes the flag.
-        # A run counts one click however many it holds, so no count moves.
-        db.execute(
-            "INSERT INTO flag_reviews(key, decision, decided_at) VALUES (?, ?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET decision = excluded.decision, "
-            "decided_at = excluded.decided_at",
-            [flag_key, decision, now],
-        )
-        return Changes()
-    if kind == "self_referral" and decision == "approved":
+    if row[0] == "self_referral" and decision == "approved":
         raise Conflict(
             "A self-referral is void for good: the referrer and the customer share "
             "an email address. Void the flag to close it."
         )
-    if customer is None or referrer is None:
-        raise InvalidInput.field(
-            "flag", "this flag names no single credit; review its members"
-        )
-    db.execute(
+    credits = db.execute(
+        "SELECT customer_id, referrer_id FROM flag_credits WHERE flag_key = ?",
+        [flag_key],
+    ).fetchall()
+    db.conn.executemany(
         "INSERT INTO reviews(customer_id, referrer_id, decision, decided_at) "
         "VALUES (?, ?, ?, ?) ON CONFLICT(customer_id, referrer_id) DO UPDATE SET "
         "decision = excluded.decision, decided_at = excluded.decided_at",
-        [customer, referrer, decision, now],
+        [(customer, referrer, decision, now) for customer, referrer in credits],
     )
-    return derive_credits_of(db, [customer])
+    db.execute(
+        "UPDATE flags SET status = ?, decided_at = ? WHERE key = ?",
+        [decision, now, flag_key],
+    )
+    return derive_credits_of(db, sorted({customer for customer, _ in credits}))

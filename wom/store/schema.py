@@ -459,5 +459,6 @@ def _idempotency_people(db: Database) -> None:
     link_stored_responses(db)
 
 
-# Later migrations live beside this module, registered in order as they load.
-from . import click_schema, webhook_schema  # noqa: E402, F401
+# Later migrations live beside this module, registered in the order they load
+# (the order of their names, not the alphabet's).
+from . import click_schema, webhook_schema, review_schema  # noqa: E402, F401, I001

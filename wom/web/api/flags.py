@@ -1,4 +1,4 @@
-"""Review flags: list them, and approve or void the credit one is about."""
+"""Review flags: list them, and approve or void the credits one names."""
 
 from __future__ import annotations
 
@@ -49,7 +49,10 @@ def list_flags():
         after=asked["cursor"][0] if "cursor" in asked else None,
         limit=limit + 1,
     )
-    items = [row | {"raised_at": iso(row["raised_at"])} for row in page[:limit]]
+    items = [
+        row | {"raised_at": iso(row["raised_at"]), "decided_at": iso(row["decided_at"])}
+        for row in page[:limit]
+    ]
     following = len(page) > limit
     return reply(
         {
@@ -63,14 +66,14 @@ def list_flags():
 @blueprint.post("/flags/<flag_id>")
 @idempotent
 def decide_flag(flag_id: str):
-    """Approve or void the credit a flag is about."""
+    """Approve or void the credits a flag names."""
     arguments({})
     decision = body(FlagDecision).decision
     answer = {}
 
     def finish(db, outcome: dict) -> None:
         credit = outcome["credit"]
-        found = {key: outcome[key] for key in ("id", "status", "customer")}
+        found = {key: outcome[key] for key in ("id", "status", "customer", "credits")}
         found["credited_referrer"] = credit and credited_referrer(credit)
         answer["payload"] = keep(db, 200, found)
 
