@@ -109,6 +109,11 @@ def _build_components(app: Flask) -> None:
     app.extensions["wom.webhooks"] = Webhooks(sealer, policy, deliverer)
     if app.config["WEBHOOK_WORKER"] and not app.testing:
         app.before_request(deliverer.start)
+    if app.config["HOLD_WRITER_LOCK"]:
+        # A switch of the attribution rule that a stop interrupted goes on.
+        from .actions.switching import continue_in_background
+
+        continue_in_background(store)
 
 
 def create_app(test_config: dict | None = None) -> Flask:

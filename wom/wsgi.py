@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from . import create_app
+from .actions.switching import continue_in_background
 
 # wom's log lines (a failed background run, a failed group commit) go where
 # gunicorn writes its own, with their time stamps, not to a bare stderr.
@@ -21,6 +22,8 @@ app = create_app()
 # During a graceful reload the old worker holds the lock until its last requests
 # are answered (gunicorn's graceful timeout is 30 s by default).
 app.extensions["wom.store"].hold_lock(wait=60)
+# A switch of the attribution rule that a stop interrupted goes on, chunk by chunk.
+continue_in_background(app.extensions["wom.store"])
 
 # Build the graphs now, in the worker (never before a fork), so the first request
 # does not pay for the cold start; /readyz answers 200 once they are built.

@@ -4,26 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..store import Conflict, Store, rederive_credits
+from ..store import Conflict, Store, now_micros
 from ..store.people import has_purchases
+from ..store.rederivation import begin_switch
 from ..store.settings import (
     ATTRIBUTION_KEYS,
     parse_setting,
     read_settings,
     write_setting,
 )
+from .switching import continue_in_background, run_switch
 
 __all__ = ["change_setting"]
 
 
-def change_setting(store: Store, key: str, value: str) -> Any:
+def change_setting(store: Store, key: str, value: str, *, background: bool = False):
     """Check a typed-in ``value`` for ``key``, store it, and return it as parsed.
 
-    A new attribution rule or window re-derives every credit in the same
-    transaction. The currency cannot change once purchases exist: their values
+    A new attribution rule or window re-derives every credit in chunks, each
+    its own short write transaction, so that sign-ups and clicks keep flowing:
+    in a thread of its own with ``background`` (a server), else here before
+    returning (the CLI). The new rule applies at once to every credit derived
+    from then on. The currency cannot change once purchases exist: their values
     are kept in its minor units. InvalidInput or Conflict say what to do instead.
     """
-    parsed = parse_setting(key, value)
+    parsed: Any = parse_setting(key, value)
     with store.write() as db:
         current = read_settings(db)[key]
         if parsed == current:
@@ -35,5 +40,10 @@ def change_setting(store: Store, key: str, value: str) -> Any:
             )
         write_setting(db, key, parsed)
         if key in ATTRIBUTION_KEYS:
-            rederive_credits(db)
+            begin_switch(db, now_micros())
+    if key in ATTRIBUTION_KEYS:
+        if background:
+            continue_in_background(store)
+        else:
+            run_switch(store)
     return parsed
