@@ -139,6 +139,7 @@ def test_background_results_keep_their_shape(computed):
         "seed_set",
         "expected_spread",
         "fraud",
+        "attribution",
     }
     for name in ("influence", "conversation_reach", "expected_spread"):
         assert all(type(u) is int for u in computed[name]["scores"])

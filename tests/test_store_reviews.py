@@ -197,9 +197,7 @@ def test_the_members_of_a_burst_carry_its_flag(store, burst):
     assert [f["id"] for f in flags_naming(db, rex)] == [burst["id"]]
 
 
-def test_a_rebuild_keeps_decided_flags_and_equals_the_incremental_store(
-    store, world
-):
+def test_a_rebuild_keeps_decided_flags_and_equals_the_incremental_store(store, world):
     actions.decide_flag(store, world["self_referral"]["id"], "void", now=now_micros())
     actions.decide_flag(store, world["held"]["id"], "approve", now=now_micros())
     incremental = derived_snapshot(store.reader())

@@ -19,11 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 __all__ = [
     "Touch",
     "Credit",
     "Decision",
     "credit_for",
+    "credits_by_rule",
     "KIND_OF_EVENT",
     "DAY_US",
 ]
@@ -160,3 +163,55 @@ def credit_for(
 
 def _unique(flags: list[tuple[str, int, str]]) -> tuple[tuple[str, int, str], ...]:
     return tuple(dict.fromkeys(flags))
+
+
+def credits_by_rule(touches: dict, window_days: int = 90) -> dict:
+    """:func:`credit_for` under both rules for every customer at once, by arrays.
+
+    ``touches`` holds one row per touch to a customer from a customer, as
+    columns: ``listener``, ``talker``, ``at``, ``seq``, the listener's and the
+    talker's conversion (``listener_at``, ``listener_order``, ``talker_at``,
+    ``talker_order``), ``same_email``, ``same_device`` (bool) and ``review``
+    (0 none, 1 approved, 2 voided). Returns ``customer`` (ids with an eligible
+    touch, ascending) and, for ``"first"`` and ``"last"``, the ``referrer`` and
+    whether the credit is ``held``, in the same order.
+
+    >>> day = DAY_US
+    >>> touches = {  # 1 and 2 told 3; 2 told 4 but shares a device with them
+    ...     "listener": [3, 3, 4], "talker": [1, 2, 2], "at": [day, 2 * day, day],
+    ...     "seq": [5, 6, 7], "listener_at": [3 * day] * 3,
+    ...     "listener_order": [9, 9, 10], "talker_at": [0, 0, 0],
+    ...     "talker_order": [1, 2, 2], "same_email": [False] * 3,
+    ...     "same_device": [False, False, True], "review": [0, 0, 0]}
+    >>> found = credits_by_rule(touches)
+    >>> found["customer"].tolist(), found["first"]["referrer"].tolist()
+    ([3, 4], [1, 2])
+    >>> found["last"]["referrer"].tolist(), found["last"]["held"].tolist()
+    ([2, 2], [False, True])
+    """
+    column = {name: np.asarray(values) for name, values in touches.items()}
+    listener, at, seq = column["listener"], column["at"], column["seq"]
+    l_at, t_at = column["listener_at"], column["talker_at"]
+    l_order, t_order = column["listener_order"], column["talker_order"]
+    review = column["review"]
+    # As credit_for: a talker converted strictly earlier in log order, no
+    # self-referral by email, inside the window, and not voided by the owner.
+    eligible = (
+        ((t_at < l_at) | ((t_at == l_at) & (t_order < l_order)))
+        & ~column["same_email"].astype(bool)
+        & (at >= l_at - window_days * DAY_US)
+        & (at <= l_at)
+        & (review != 2)
+    )
+    rows = np.flatnonzero(eligible)
+    rows = rows[np.lexsort((seq[rows], at[rows], listener[rows]))]
+    starts = np.flatnonzero(np.diff(listener[rows], prepend=-1) != 0)
+    ends = np.append(starts[1:], len(rows))[: len(starts)] - 1
+    held = column["same_device"].astype(bool) & (review != 1)
+    found = {"customer": listener[rows[starts]].astype(np.int64)}
+    for rule, chosen in (("first", rows[starts]), ("last", rows[ends])):
+        found[rule] = {
+            "referrer": column["talker"][chosen].astype(np.int64),
+            "held": held[chosen],
+        }
+    return found

@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from ..graph import gc_paused
 from ..store import queries
+from ..store.attribution_rows import attribution_touches
 from ..store.settings import read_settings
 
 __all__ = ["compute", "SEED_K"]
@@ -42,8 +43,8 @@ def _read_only(db_path: str):
 
 
 def _load(db_path: str):
-    """``(GraphArrays of G and F, credit evidence columns, settings)`` read from
-    the store in one snapshot."""
+    """``(GraphArrays of G and F, credit evidence columns, attribution's touches,
+    settings)`` read from the store in one snapshot."""
     from ..analytics.arrays import GraphArrays
 
     db = Database(_read_only(db_path))
@@ -55,10 +56,11 @@ def _load(db_path: str):
             queries.credit_arrays(db),
         )
         evidence = queries.credit_evidence_arrays(db)
+        touches = attribution_touches(db)
         settings = read_settings(db)
     finally:
         db.conn.close()
-    return ga, evidence, settings
+    return ga, evidence, touches, settings
 
 
 def _by_id(ga, values) -> dict:
@@ -84,7 +86,7 @@ def compute(db_path: str, *, seed_k: int = SEED_K) -> dict:
         "timings": timings,
     }
     with gc_paused():
-        ga, evidence, settings = _timed(timings, "build", _load, db_path)
+        ga, evidence, touches, settings = _timed(timings, "build", _load, db_path)
         # Fraud first: its referral graph and the sign-up evidence are the
         # largest things built, and are gone before the score dicts exist.
         flags = _timed(
@@ -96,6 +98,11 @@ def compute(db_path: str, *, seed_k: int = SEED_K) -> dict:
             threshold=settings["burst_threshold"],
         )
         del evidence
+        # Both rules on the same snapshot, for the attribution page.
+        results["attribution"] = _timed(
+            timings, "attribution", _attribution, ga, touches, settings
+        )
+        del touches
         n = len(ga)
         results["influence"] = {
             "scores": _timed(
@@ -137,3 +144,18 @@ def compute(db_path: str, *, seed_k: int = SEED_K) -> dict:
         }
         results["flags"] = flags
     return results
+
+
+def _attribution(ga, touches, settings) -> dict:
+    """First touch against last touch (``rule_comparison``), with the rule and
+    window that were live."""
+    from ..analytics.rule_comparison import compare_rules
+    from ..attribution import credits_by_rule
+
+    window = settings["attribution_window_days"]
+    chosen = credits_by_rule(touches, window)
+    return {
+        "rule": settings["attribution_rule"],
+        "window_days": window,
+        **compare_rules(ga, chosen),
+    }
