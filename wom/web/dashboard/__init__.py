@@ -114,10 +114,12 @@ def ago(iso: str, now: datetime | None = None) -> str:
 # The page modules add their routes as they load.
 from . import (  # noqa: E402, F401
     account,
+    attribution,
     formats,
     graph,
     overview,
     recompute,
+    review,
     spread,
     webhooks,
 )
