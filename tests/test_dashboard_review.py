@@ -102,7 +102,7 @@ def test_filters_by_kind_and_status(owner_client, flagged, query, kinds):
 
 
 @pytest.mark.parametrize(
-    "query", ["?kind=spam", "?status=maybe", "?after=" + "x" * 301]
+    "query", ["?kind=spam", "?status=maybe", "?after=x", "?after=" + "1" * 301]
 )
 def test_a_filter_it_does_not_know_is_a_400(owner_client, flagged, query):
     with owner_client.get("/dashboard/review" + query) as reply:
@@ -182,3 +182,20 @@ def test_the_twin_needs_a_login(client):
 def test_an_empty_database_says_what_raises_a_flag(owner_client):
     with owner_client.get("/dashboard/review") as page:
         assert "Nothing awaits review" in page.get_data(True)
+
+
+def test_a_click_flood_closes_from_the_page_too(owner_client, app):
+    from tests.test_store_clicks import T0, clicks
+    from wom.store.clicks import CLICK_FLOOD_CLICKS
+
+    store = app.extensions["wom.store"]
+    ingest(store, [{"type": "signup", "customer": "a", "at": T0}], source="test")
+    code = store.reader().execute("SELECT code FROM links").fetchone()[0]
+    flood = clicks(code, [n / 100 for n in range(CLICK_FLOOD_CLICKS + 1)])
+    ingest(store, flood, source="test")
+    (flag,) = twin(owner_client, "?kind=click_flood")["flags"]
+    assert flag["credits"] == [] and flag["label"] == "Click flood"
+    with decide(owner_client, flag["id"], "void") as reply:
+        assert reply.status_code == 303
+    (closed,) = twin(owner_client, "?kind=click_flood&status=voided")["flags"]
+    assert closed["id"] == flag["id"]

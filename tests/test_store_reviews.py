@@ -208,3 +208,36 @@ def test_a_rebuild_keeps_decided_flags_and_equals_the_incremental_store(store, w
     assert statuses[world["self_referral"]["id"]] == "voided"
     assert statuses[world["held"]["id"]] == "approved"
     assert credit(store, "ben") == ("ann", "credited")
+
+
+def test_the_migration_keeps_every_decision_and_drops_undecided_findings(db_path):
+    from wom.store import Store
+    from wom.store.schema import migrations
+
+    partial = Store(db_path)
+    with partial.write() as db:
+        migrations.apply(db, stop_before="0014_flags_name_credits")
+        db.executescript(
+            """
+            INSERT INTO people(id, external_id, created_at) VALUES
+                (1, 'ann', 0), (2, 'ben', 0), (3, 'cy', 0);
+            INSERT INTO flags(key, kind, customer_id, referrer_id, members, reason,
+                              raised_at) VALUES
+                ('self_referral:2:1', 'self_referral', 2, 1, NULL, 'same email', 1),
+                ('ring:3:2:1-2-3', 'ring', 3, 2, '[1, 2, 3]', 'a ring', 1),
+                ('burst::1:2-3', 'burst', NULL, 1, '[2, 3]', 'a burst', 1),
+                ('click_flood::1:4-5', 'click_flood', NULL, 1, '[]', 'a flood', 1);
+            INSERT INTO reviews VALUES (2, 1, 'voided', 7), (3, 2, 'approved', 8);
+            INSERT INTO flag_reviews VALUES ('click_flood::1:4-5', 'approved', 9);
+            """
+        )
+    partial.migrate()
+    found = {f["id"]: f for f in list_flags(partial.reader())}
+    partial.close()
+    assert {key: (f["status"], f["decided_at"]) for key, f in found.items()} == {
+        "self_referral:2:1": ("voided", 7),
+        "ring:3:2:1-2-3": ("approved", 8),
+        "click_flood::1:4-5": ("approved", 9),
+    }
+    assert named(found["ring:3:2:1-2-3"]) == [("cy", "ben")]
+    assert found["click_flood::1:4-5"]["credits"] == []

@@ -1,5 +1,5 @@
 """First touch against last touch on the same data: who would be credited to
-whom, and who starts the most conversations under each rule (METRICS.md).
+whom, and who starts the most conversations under each rule (docs/metrics.md).
 
 :func:`compare_rules` takes the conversation graph as arrays and the credits of
 both rules (``wom.attribution.credits_by_rule``) and returns plain data: how
@@ -104,7 +104,7 @@ def compare_rules(
 
 
 def _top(reach, talks, names, customer, k: int) -> list[int]:
-    """Positions of the ``k`` customers with the most reach (METRICS.md ties)."""
+    """Positions of the ``k`` customers with the most reach (docs/metrics.md ties)."""
     eligible = np.flatnonzero(customer)
     if not len(eligible) or k <= 0:
         return []

@@ -312,9 +312,7 @@ class Flag(Reply):
     exactly them. A later member of the same finding raises a flag of its own."""
 
     id: str
-    kind: Literal[
-        "self_referral", "held", "ring", "reciprocal", "burst", "click_flood"
-    ]
+    kind: Literal["self_referral", "held", "ring", "reciprocal", "burst", "click_flood"]
     customer: Annotated[
         str | None, Meta(description="The customer, when the flag names one.")
     ]

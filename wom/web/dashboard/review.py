@@ -26,7 +26,6 @@ KIND_LABELS = {
     "burst": "Burst",
     "click_flood": "Click flood",
 }
-_LONGEST_KEY = 300
 
 
 def _asked() -> dict:
@@ -40,7 +39,7 @@ def _asked() -> dict:
         abort(400, f"No flag kind {kind[:40]!r}; choose one of {known}.")
     if status != "any" and status not in flags.STATUSES:
         abort(400, f"No status {status[:40]!r}; choose open, approved, voided or any.")
-    if after is not None and len(after) > _LONGEST_KEY:
+    if after is not None and not flags.FLAG_KEY.fullmatch(after):
         abort(400, "That page mark is not one this page made; start from the first.")
     return {"kind": kind, "status": status, "after": after}
 
@@ -143,7 +142,7 @@ def decide_flag():
     decision = request.form.get("decision", "")
     if decision not in actions.flags.DECISIONS:
         abort(400, "Choose Approve or Void.")
-    if not flag_id or len(flag_id) > _LONGEST_KEY:
+    if not flags.FLAG_KEY.fullmatch(flag_id):
         abort(400, "Which flag? Decide from the Review page's buttons.")
     outcome = actions.decide_flag(store(), flag_id, decision, now=now_micros())
     count = len(outcome["credits"])
