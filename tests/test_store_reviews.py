@@ -210,13 +210,13 @@ def test_a_rebuild_keeps_decided_flags_and_equals_the_incremental_store(store, w
     assert credit(store, "ben") == ("ann", "credited")
 
 
-def test_the_migration_keeps_every_decision_and_drops_undecided_findings(db_path):
+def test_the_migrations_keep_every_decision_and_drop_undecided_findings(db_path):
     from wom.store import Store
     from wom.store.schema import migrations
 
     partial = Store(db_path)
     with partial.write() as db:
-        migrations.apply(db, stop_before="0014_flags_name_credits")
+        migrations.apply(db, stop_before="0010b_flags_name_credits")
         db.executescript(
             """
             INSERT INTO people(id, external_id, created_at) VALUES
@@ -225,9 +225,17 @@ def test_the_migration_keeps_every_decision_and_drops_undecided_findings(db_path
                               raised_at) VALUES
                 ('self_referral:2:1', 'self_referral', 2, 1, NULL, 'same email', 1),
                 ('ring:3:2:1-2-3', 'ring', 3, 2, '[1, 2, 3]', 'a ring', 1),
-                ('burst::1:2-3', 'burst', NULL, 1, '[2, 3]', 'a burst', 1),
-                ('click_flood::1:4-5', 'click_flood', NULL, 1, '[]', 'a flood', 1);
+                ('burst::1:2-3', 'burst', NULL, 1, '[2, 3]', 'a burst', 1);
             INSERT INTO reviews VALUES (2, 1, 'voided', 7), (3, 2, 'approved', 8);
+            """
+        )
+    with partial.write() as db:
+        migrations.apply(db, stop_before="0014_flag_decisions_on_flags")
+        db.executescript(
+            """
+            INSERT INTO flags(key, kind, customer_id, referrer_id, members, reason,
+                              raised_at)
+            VALUES ('click_flood::1:4-5', 'click_flood', NULL, 1, '[]', 'flood', 1);
             INSERT INTO flag_reviews VALUES ('click_flood::1:4-5', 'approved', 9);
             """
         )

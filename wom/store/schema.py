@@ -421,6 +421,11 @@ def _owner_sessions(db: Database) -> None:
     )
 
 
+# Flags name their credits (flag_schema.py) before 0011 derives credits with
+# today's code, which keeps flags that way.
+from . import flag_schema  # noqa: E402, F401
+
+
 @migrations(name="0011_email_provider_aliases")
 def _email_provider_aliases(db: Database) -> None:
     from .credits import renormalise_emails
