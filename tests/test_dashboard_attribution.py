@@ -10,6 +10,8 @@ from wom.actions.switching import finish_switch
 from wom.store import ingest
 from wom.store.settings import read_settings
 
+T0 = "2026-01-01T00:00:00Z"
+
 
 def csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
@@ -132,10 +134,12 @@ def test_an_empty_database_says_how_to_start(owner_client, app):
     app.extensions["wom.analytics"].refresh_background()
     with owner_client.get("/dashboard/attribution") as page:
         html = page.get_data(True)
-    assert "No customers yet" in html and "/api/v1/events" in html
+    assert "No customers yet: start here" in html and "/api/v1/events" in html
 
 
-def test_before_the_first_background_run_it_says_so(owner_client):
+def test_before_the_first_background_run_it_says_so(owner_client, app):
+    store = app.extensions["wom.store"]
+    ingest(store, [{"type": "signup", "customer": "a", "at": T0}], source="test")
     found = twin(owner_client)
     assert found["comparison"] is None
     with owner_client.get("/dashboard/attribution") as page:

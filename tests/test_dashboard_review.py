@@ -179,7 +179,14 @@ def test_the_twin_needs_a_login(client):
         assert reply.status_code == 401
 
 
-def test_an_empty_database_says_what_raises_a_flag(owner_client):
+def test_an_empty_database_says_how_to_start(owner_client):
+    with owner_client.get("/dashboard/review") as page:
+        assert "No customers yet: start here" in page.get_data(True)
+
+
+def test_customers_without_flags_learn_what_raises_one(owner_client, app):
+    store = app.extensions["wom.store"]
+    ingest(store, [{"type": "signup", "customer": "a", "at": DAY0}], source="test")
     with owner_client.get("/dashboard/review") as page:
         assert "Nothing awaits review" in page.get_data(True)
 

@@ -220,6 +220,12 @@ def names_of(db: Database, external_ids) -> dict[str, str]:
     )
 
 
+def has_customers(db: Database) -> bool:
+    """Whether anybody is a customer yet."""
+    row = db.execute("SELECT 1 FROM people WHERE status = 'customer' LIMIT 1")
+    return row.fetchone() is not None
+
+
 def has_purchases(db: Database) -> bool:
     """Whether any purchase is stored."""
     return db.execute("SELECT 1 FROM purchases LIMIT 1").fetchone() is not None

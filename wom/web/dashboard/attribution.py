@@ -69,6 +69,7 @@ def attribution_data() -> dict:
         }
         comparison = _named(comparison, people.names_of(db, sorted(shown)))
     return {
+        "customers": people.has_customers(db),
         "rule": settings["attribution_rule"],
         "window_days": settings["attribution_window_days"],
         "rules": [{"rule": r, "label": label} for r, label in RULE_LABELS.items()],

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, request, url_for
 
 from ... import actions
 from ...contract import iso
-from ...store import flag_graphs, flags, now_micros
+from ...store import flag_graphs, flags, now_micros, people
 from .. import analytics, store
 from ..api.flags import FLAG_KINDS
 from . import blueprint, page, show
@@ -108,6 +108,7 @@ def review_data(kind: str | None, status: str, after: str | None) -> dict:
         )
     counts = flags.count_flags(db)
     return {
+        "customers": people.has_customers(db),
         "filters": {"kind": kind, "status": status, "after": after},
         "kinds": [{"kind": k, "label": KIND_LABELS.get(k, k)} for k in FLAG_KINDS],
         "counts": counts,
