@@ -11,7 +11,8 @@
     { selector: "node", style: {
       "label": "data(label)", "font-size": 11, "text-valign": "bottom", "text-margin-y": 3,
       "width": 18, "height": 18, "background-color": "#4b6584", "color": "#1f2430",
-      "text-max-width": 90, "text-wrap": "ellipsis" } },
+      "text-max-width": 90, "text-wrap": "ellipsis", "text-background-color": "#fafbfc",
+      "text-background-opacity": 0.9, "text-background-padding": 2 } },
     { selector: "edge", style: {
       "width": 1.5, "curve-style": "bezier", "target-arrow-shape": "triangle",
       "line-color": "#9aa0aa", "target-arrow-color": "#9aa0aa" } },
@@ -44,10 +45,10 @@
       style: style,
       // The most-connected person (a burst's referrer) in the middle; a ring's
       // members, all alike, around one circle.
-      layout: { name: "concentric", padding: 24, minNodeSpacing: 30,
+      layout: { name: "concentric", padding: 30, minNodeSpacing: 75,
                 concentric: function (node) { return node.degree(); },
                 levelWidth: function () { return 1; } },
-      maxZoom: 1.4,
+      maxZoom: 1.1, minZoom: 0.7,
       userZoomingEnabled: false,
       boxSelectionEnabled: false,
       autoungrabify: true
