@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.test_webhooks_outbox import sent
 from wom import actions
 from wom.service import AnalyticsService
 from wom.store import Conflict, now_micros, rebuild
+from wom.store import webhooks as endpoints
 from wom.store.flags import flags_naming, list_flags
 from wom.store.queries import derived_snapshot
 from wom.store.settings import write_setting
@@ -230,7 +232,7 @@ def test_the_migrations_keep_every_decision_and_drop_undecided_findings(db_path)
             """
         )
     with partial.write() as db:
-        migrations.apply(db, stop_before="0014_flag_decisions_on_flags")
+        migrations.apply(db, stop_before="0015_flag_decisions_on_flags")
         db.executescript(
             """
             INSERT INTO flags(key, kind, customer_id, referrer_id, members, reason,
@@ -249,3 +251,28 @@ def test_the_migrations_keep_every_decision_and_drop_undecided_findings(db_path)
     }
     assert named(found["ring:3:2:1-2-3"]) == [("cy", "ben")]
     assert found["click_flood::1:4-5"]["credits"] == []
+
+
+def test_a_finding_opens_its_flag_once_for_webhooks(store, record, rerun):
+    with store.write() as db:
+        endpoints.create_endpoint(
+            db,
+            endpoints.new_endpoint_id(),
+            "https://hooks.example/",
+            ["flag.opened"],
+            b"x",
+            now_micros(),
+        )
+        write_setting(db, "burst_threshold", 2)
+    record(
+        {"type": "signup", "customer": "rex", "at": DAY0},
+        *(
+            {"type": "referral", "from": "rex", "to": f"b{i}", "at": at(2, i)}
+            for i in range(3)
+        ),
+    )
+    rerun()
+    rerun()
+    (opened,) = sent(store, "flag.opened")
+    assert opened["data"]["kind"] == "burst"
+    assert [c["customer"] for c in opened["data"]["credits"]] == ["b0", "b1", "b2"]

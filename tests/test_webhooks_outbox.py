@@ -163,6 +163,7 @@ def test_voiding_a_credited_referral_says_the_owner_did(store, subscribe):
             "INSERT INTO flags(key, kind, customer_id, referrer_id, reason, "
             "raised_at) SELECT 'x', 'burst', 2, 1, 'a burst', 0"
         )
+        db.execute("INSERT INTO flag_credits VALUES ('x', 2, 1)")  # what it names
     subscribe()
     with store.write() as db:
         decide(db, "x", "voided", now=now_micros())

@@ -112,6 +112,7 @@ def record_findings(
         if status == "open"
     ]
     db.conn.executemany("DELETE FROM flags WHERE key = ?", gone)
+    db.changes.flags_opened |= {row[0] for row in flags}  # flag.opened webhooks
     db.conn.executemany(
         "INSERT INTO flags(key, kind, finding, customer_id, referrer_id, members, "
         "reason, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

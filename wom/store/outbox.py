@@ -225,4 +225,8 @@ def _referrals(
 def _flags(db: Database, keys: set[str]) -> list[dict]:
     """The flags still stored among ``keys``, in the API's Flag shape."""
     found = list_flags(db, keys=sorted(keys), limit=len(keys))
-    return [flag | {"raised_at": iso(flag["raised_at"])} for flag in found]
+    return [
+        flag
+        | {"raised_at": iso(flag["raised_at"]), "decided_at": iso(flag["decided_at"])}
+        for flag in found
+    ]

@@ -1,4 +1,4 @@
-"""After the click runs (``click_schema``) on the store's one list of migrations
+"""After the click runs and the webhooks on the store's one list of migrations
 (``schema.migrations``): a click flood's decision kept on its flag like every
 other, and the state of a chunked re-derivation (``store/rederivation.py``)."""
 
@@ -11,7 +11,7 @@ from .schema import migrations
 __all__: list[str] = []
 
 
-@migrations(name="0014_flag_decisions_on_flags")
+@migrations(name="0015_flag_decisions_on_flags")
 def _flag_decisions_on_flags(db: Database) -> None:
     # A decision on a flag about no credit (a click flood) was kept apart; every
     # flag keeps its own now.
@@ -27,7 +27,7 @@ def _flag_decisions_on_flags(db: Database) -> None:
     db.execute("DROP TABLE flag_reviews")
 
 
-@migrations(name="0015_chunked_rederivation")
+@migrations(name="0016_chunked_rederivation")
 def _chunked_rederivation(db: Database) -> None:
     db.execute(
         """
