@@ -110,9 +110,8 @@ def owner(app, owner_password_hash) -> str:
     return OWNER_EMAIL
 
 
-@pytest.fixture
-def owner_client(app, owner):
-    """A browser logged in as the owner."""
+def logged_in(app):
+    """A test client of ``app`` logged in through /login as the owner."""
     import re
 
     client = app.test_client()
@@ -124,3 +123,9 @@ def owner_client(app, owner):
     with client.post("/login", data=form) as reply:
         assert reply.status_code == 303, reply.get_data(True)
     return client
+
+
+@pytest.fixture
+def owner_client(app, owner):
+    """A browser logged in as the owner."""
+    return logged_in(app)

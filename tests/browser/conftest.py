@@ -69,23 +69,9 @@ def chromium():
 
 def load_demo(store) -> None:
     """A few customers who referred each other a month ago, with the owner's brand."""
-    start = datetime.now(UTC) - timedelta(days=30)
-    events = []
-    for n, (person, name, email, referrer) in enumerate(DEMO_PEOPLE):
-        at = start + timedelta(days=n)
-        if referrer:
-            events.append(
-                {"type": "referral", "from": referrer, "to": person, "at": at}
-            )
-        events.append(
-            {
-                "type": "signup",
-                "customer": person,
-                "name": name,
-                "email": email,
-                "at": at,
-            }
-        )
+    from tests.dashboard_people import signups
+
+    events = signups(DEMO_PEOPLE, datetime.now(UTC) - timedelta(days=30))
     ingest(store, events, source="demo")
     with store.write() as db:
         write_setting(db, "business_name", BUSINESS)

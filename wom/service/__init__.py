@@ -395,6 +395,14 @@ class AnalyticsService:
         with self._lock:
             yield self.G, self.F, self._forest_arrays()
 
+    @contextmanager
+    def forest(self):
+        """``(F, forest state)`` held still, for bounded reads (a page, a person)
+        that need no arrays rebuilt; see ``wom.service.customers``."""
+        self.ensure_loaded()
+        with self._lock:
+            yield self.F, self.state
+
     # -- helpers ---------------------------------------------------------------
 
     def _changed(self) -> None:

@@ -72,12 +72,14 @@ def customer_page(
     end: int | None = None,
     after: tuple | None = None,
     limit: int = 100,
+    person_ids: bool = False,
 ) -> tuple[list[dict], tuple | None]:
     """One page of customers and the key to pass as ``after`` for the next one.
 
     ``sort`` is a key of ``CUSTOMER_SORTS``; ``start`` and ``end`` bound
     ``acquired_at`` (microseconds, half-open). The key is ``(sort value, id)``;
-    it is None on the last page.
+    it is None on the last page. With ``person_ids`` each row also carries its
+    internal ``person_id``.
     """
     column, descending = CUSTOMER_SORTS[sort]
     where = ["p.status = 'customer'"]
@@ -116,6 +118,8 @@ def customer_page(
     for row in rows:
         found = dict(zip(keys, row[1:7], strict=True))
         found["credited_referrer"] = row[7] if row[8] == "credited" else None
+        if person_ids:
+            found["person_id"] = row[0]
         page.append(found)
     following = (rows[-1][9], rows[-1][0]) if more else None
     return page, following

@@ -115,11 +115,17 @@ def ago(iso: str, now: datetime | None = None) -> str:
 from . import (  # noqa: E402, F401
     account,
     attribution,
+    customer,
+    customer_actions,
+    customers,
+    exports,
     formats,
     graph,
     overview,
     recompute,
     review,
+    settings,
     spread,
+    tokens,
     webhooks,
 )
