@@ -18,7 +18,15 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import actions
-from .store import InvalidInput, Store, StoreError, accounts, now_micros, rebuild
+from .store import (
+    InvalidInput,
+    Store,
+    StoreError,
+    StoreLocked,
+    accounts,
+    now_micros,
+    rebuild,
+)
 from .store.settings import SETTINGS, parse_setting, read_settings
 
 __all__ = ["register", "COMMANDS"]
@@ -45,6 +53,23 @@ def _clear_errors(command):
             raise click.ClickException(
                 f"SQLite could not do it: {exc}. If another program has the "
                 "database open for writing, wait for it or stop it, then try again."
+            ) from None
+
+    return wrapper
+
+
+def _also_on_the_dashboard(command):
+    """Settings and tokens change through the running server too: a refusal for
+    the lock says where."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except StoreLocked as exc:
+            raise StoreLocked(
+                f"{exc} Settings and API tokens also change while it runs, on the "
+                "dashboard's Settings page (/dashboard/settings)."
             ) from None
 
     return wrapper
@@ -137,6 +162,7 @@ def setup_code():
 )
 @click.option("--read-only", is_flag=True, help="The same as --scope read.")
 @_clear_errors
+@_also_on_the_dashboard
 @with_appcontext
 def create_token(name: str, scope: str, read_only: bool):
     """Make an API token and print it, once, on stdout (only its hash is kept)."""
@@ -164,6 +190,7 @@ def list_tokens():
 @click.command("revoke-token")
 @click.argument("name")
 @_clear_errors
+@_also_on_the_dashboard
 @with_appcontext
 def revoke_token(name: str):
     """Revoke the API token NAME: every request carrying it is refused from now."""
@@ -200,6 +227,7 @@ def backup(path: Path):
 @click.argument("key", required=False)
 @click.argument("value", required=False)
 @_clear_errors
+@_also_on_the_dashboard
 @with_appcontext
 def settings(key: str | None, value: str | None):
     """Show every setting, show one (KEY), or set one (KEY VALUE)."""

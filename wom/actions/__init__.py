@@ -25,7 +25,7 @@ from .owners import (
 )
 from .settings import change_setting
 from .signups import SignUp, sign_up
-from .tokens import create_token, revoke_token
+from .tokens import create_token, note_token_use, revoke_token
 from .webhooks import (
     add_webhook,
     enable_webhook,
@@ -51,6 +51,7 @@ __all__ = [
     "log_in",
     "log_out",
     "make_setup_code",
+    "note_token_use",
     "record_click",
     "record_events",
     "remove_webhook",

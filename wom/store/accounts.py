@@ -25,6 +25,7 @@ __all__ = [
     "create_token",
     "find_token",
     "list_tokens",
+    "mark_token_used",
     "revoke_token",
 ]
 
@@ -133,6 +134,11 @@ def revoke_token(db: Database, name: str, now: int) -> None:
     if row[0] is not None:
         raise Conflict(f"The token {name!r} is revoked already.")
     db.execute("UPDATE tokens SET revoked_at = ? WHERE name = ?", [now, name.strip()])
+
+
+def mark_token_used(db: Database, token_id: int, now: int) -> None:
+    """Record that the token was used at ``now`` (µs)."""
+    db.execute("UPDATE tokens SET last_used_at = ? WHERE id = ?", [now, token_id])
 
 
 def list_tokens(db: Database) -> list[dict]:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
+from ... import actions
 from ...errors import problem
+from ...store import now_micros
 from ...store.accounts import SCOPES, find_token
 from .. import store
 from ..limits import client_address, limit_blueprint
@@ -118,4 +120,6 @@ def authenticate():
             f"create-token NAME --scope {needed}`.",
         )
     g.api_token = found
+    # Shown as "last used" beside the token on the Settings page.
+    actions.note_token_use(store(), found["id"], now=now_micros())
     return None
