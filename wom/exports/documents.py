@@ -18,11 +18,12 @@ from ..service import AnalyticsService
 from ..service.customers import figures_of
 from ..store import Store
 from ..store.csv_text import defused
-from ..store.export_rows import edge_chunks, node_chunks, people_chunks
+from ..store.export_rows import CHUNK, edge_chunks, node_chunks, people_chunks
 from ..store.settings import read_settings
 from .xml_graphs import Schema, gexf, graphml
 
 __all__ = [
+    "CHUNK",
     "GRAPH_FORMATS",
     "GRAPH_SCHEMA",
     "PEOPLE_COLUMNS",
@@ -84,7 +85,7 @@ def people_csv(store: Store, service: AnalyticsService) -> Iterator[str]:
     yield buffer.getvalue()
     with store.snapshot() as db:
         exponent = _exponent(db)
-        for chunk in people_chunks(db):
+        for chunk in people_chunks(db, CHUNK):
             figures = _figures(service, [row[0] for row in chunk])
             buffer.seek(0)
             buffer.truncate()
@@ -135,7 +136,7 @@ def _start(acquired_at: int | None, heard_at: int | None) -> str | None:
 
 
 def _nodes(db, service: AnalyticsService, exponent: int) -> Iterator[list[tuple]]:
-    for chunk in node_chunks(db):
+    for chunk in node_chunks(db, CHUNK):
         figures = _figures(service, [row[0] for row in chunk])
         yield [
             (
@@ -156,7 +157,7 @@ def _nodes(db, service: AnalyticsService, exponent: int) -> Iterator[list[tuple]
 
 
 def _edges(db) -> Iterator[list[tuple]]:
-    for chunk in edge_chunks(db):
+    for chunk in edge_chunks(db, CHUNK):
         yield [
             (
                 talker,
