@@ -102,6 +102,7 @@ def customer_data(external_id: str) -> dict:
         *(row["id"] for row in touches["heard_from"] + touches["told"]),
         *_ids_in(tree),
         *([credit["referrer"]] if credit else []),
+        *([figures["cascade_root"]] if figures.get("cascade_root") else []),
     }
     names = people.names_of(db, named)
     currency = read_settings(db)["currency"]
@@ -136,7 +137,8 @@ def customer_data(external_id: str) -> dict:
         "told": _touches(touches["told"], names),
         "told_count": touches["told_count"],
         "cascade": tree and _tree(tree, names),
-        "cascade_root": figures.get("cascade_root"),
+        "cascade_root": figures.get("cascade_root")
+        and {"id": figures["cascade_root"], "name": names.get(figures["cascade_root"])},
         "flags": [
             flag | {"raised_at": iso(flag["raised_at"])} for flag in flags_of(db, pid)
         ],

@@ -22,7 +22,14 @@ from .. import store
 from . import blueprint, page, show
 from .paging import bad_parameter
 
-__all__ = ["GROUPS", "TAKES_EFFECT", "save_settings", "settings", "settings_data"]
+__all__ = [
+    "GROUPS",
+    "LABELS",
+    "TAKES_EFFECT",
+    "save_settings",
+    "settings",
+    "settings_data",
+]
 
 # (anchor, heading, keys): the page's forms. A setting in none of them is shown
 # under "Other" (a setting added later still has a place).
@@ -69,6 +76,16 @@ TAKES_EFFECT = {
     "minutes); flags already raised stay.",
 }
 _AT_ONCE = "At once, for whatever happens next."
+
+# Labels other than the key's own words.
+LABELS = {
+    "destination_url": "Destination URL",
+    "public_home": "Live figures on the home page for everyone",
+    "value_decay": "Value decay (d)",
+    "signup_rate_limit": "Sign-up rate limit",
+    "api_rate_limit": "API rate limit",
+    "time_floor": "Earliest event time (time floor)",
+}
 
 # How each setting is typed in; the rest are one line of text.
 CHOICES = {
@@ -118,6 +135,7 @@ def settings_data() -> dict:
                 "settings": [
                     {
                         "key": key,
+                        "label": LABELS.get(key, key.replace("_", " ").capitalize()),
                         "value": current[key],
                         "default": SETTINGS[key].default,
                         "help": SETTINGS[key].help,
