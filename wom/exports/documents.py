@@ -1,9 +1,10 @@
-"""The export documents: the store's rows, a chunk at a time in one snapshot,
-with the analytics service's figures for each chunk.
+"""The export documents, a chunk of rows at a time.
 
-The snapshot (one read transaction) keeps every chunk consistent with the others
-whatever commits meanwhile; the service's lock is held for one chunk's figures
-at a time, so writes keep flowing while a million rows go out.
+Rows are keyed and ordered by the store (one read snapshot for the whole
+document, each chunk one range of a key); what is known of each row comes from
+the store (people's names, emails and credits) or from the analytics service's
+graphs (the graph's nodes and edges, every figure), whose lock is held for one
+chunk at a time, so writes keep flowing while a million rows go out.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from ..contract import currency_exponent, iso, major
+from ..contract import currency_exponent
 from ..service import AnalyticsService
 from ..service.customers import figures_of
+from ..service.graph_rows import edge_rows, node_rows
 from ..store import Store
 from ..store.csv_text import defused
 from ..store.export_rows import CHUNK, edge_chunks, node_chunks, people_chunks
 from ..store.settings import read_settings
+from .cells import iso_micros, iso_seconds
 from .xml_graphs import Schema, gexf, graphml
 
 __all__ = [
@@ -47,143 +50,132 @@ PEOPLE_COLUMNS = (
     "referred_value",
 )
 GRAPH_SCHEMA = Schema(
-    nodes={
-        "status": "string",
-        "acquired_via": "string",
-        "acquired_at": "string",
-        "value": "double",
-        "reach": "long",
-        "direct_referrals": "long",
-    },
-    edges={
-        "kinds": "string",
-        "touches": "long",
-        "first_at": "string",
-        "last_at": "string",
-        "converted": "boolean",
-        "credited": "boolean",
-    },
+    nodes=(
+        ("status", "string"),
+        ("acquired_via", "string"),
+        ("acquired_at", "string"),
+        ("value", "double"),
+        ("reach", "long"),
+        ("direct_referrals", "long"),
+    ),
+    edges=(
+        ("kinds", "string"),
+        ("touches", "long"),
+        ("first_at", "string"),
+        ("last_at", "string"),
+        ("converted", "boolean"),
+        ("credited", "boolean"),
+    ),
 )
 GRAPH_FORMATS = ("gexf", "graphml")
+_NO_FIGURES: dict = {}
 
 
-def _exponent(db) -> int:
-    return currency_exponent(read_settings(db)["currency"])
-
-
-def _figures(service: AnalyticsService, pids: list) -> dict:
-    with service.forest() as (_, state):
-        return figures_of(state, pids)
+def _divisor(db) -> int:
+    """Minor units per major unit of the business's currency."""
+    return 10 ** currency_exponent(read_settings(db)["currency"])
 
 
 def people_csv(store: Store, service: AnalyticsService) -> Iterator[str]:
     """Every person with their figures as CSV (a header, then one row each, by
-    internal id); money in major units, cells a spreadsheet would run defused."""
+    internal id); money in major units, text cells a spreadsheet would run
+    defused."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(PEOPLE_COLUMNS)
     yield buffer.getvalue()
     with store.snapshot() as db:
-        exponent = _exponent(db)
+        divisor = _divisor(db)
         for chunk in people_chunks(db, CHUNK):
-            figures = _figures(service, [row[0] for row in chunk])
+            with service.held() as (_, _, state):
+                figures = figures_of(state, [row[0] for row in chunk])
+            acquired = iso_micros([row[5] for row in chunk])
             buffer.seek(0)
             buffer.truncate()
             for (
                 pid,
-                external_id,
+                eid,
                 name,
                 email,
                 status,
-                at,
+                _,
                 via,
                 referrer,
                 credit,
                 value,
-            ) in chunk:
-                mine = figures.get(pid, {})
+            ), at in zip(chunk, acquired, strict=True):
+                mine = figures.get(pid, _NO_FIGURES)
                 writer.writerow(
-                    [
-                        defused(cell)
-                        for cell in (
-                            external_id,
-                            name,
-                            email,
-                            status,
-                            iso(at),
-                            via,
-                            referrer,
-                            credit,
-                            mine.get("reach", 0),
-                            mine.get("direct_referrals", 0),
-                            mine.get("generations", 0),
-                            major(value, exponent),
-                            major(mine.get("referred_value", 0.0), exponent),
-                        )
-                    ]
+                    (
+                        defused(eid),
+                        defused(name),
+                        defused(email),
+                        status,
+                        at,
+                        via,
+                        defused(referrer),
+                        credit,
+                        mine.get("reach", 0),
+                        mine.get("direct_referrals", 0),
+                        mine.get("generations", 0),
+                        value / divisor,
+                        mine.get("referred_value", 0.0) / divisor,
+                    )
                 )
             yield buffer.getvalue()
 
 
-def _start(acquired_at: int | None, heard_at: int | None) -> str | None:
-    """When a person enters the timeline: first told, or converted if earlier.
-
-    >>> _start(5_000_000, 2_000_000), _start(None, None)
-    ('1970-01-01T00:00:02Z', None)
-    """
-    known = [at for at in (acquired_at, heard_at) if at is not None]
-    return iso(min(known)) if known else None
-
-
-def _nodes(db, service: AnalyticsService, exponent: int) -> Iterator[list[tuple]]:
+def _nodes(db, service: AnalyticsService, divisor: int) -> Iterator[list[tuple]]:
     for chunk in node_chunks(db, CHUNK):
-        figures = _figures(service, [row[0] for row in chunk])
+        with service.held() as (G, _, state):
+            rows = node_rows(G, state, chunk)
+        acquired = iso_seconds([row[4] for row in rows])
+        # A person enters the timeline when first told, or on converting if
+        # that came first.
+        starts = iso_seconds(
+            [
+                row[4]
+                if row[5] is None or (row[4] is not None and row[4] < row[5])
+                else row[5]
+                for row in rows
+            ]
+        )
         yield [
             (
-                external_id,
-                name or external_id,
-                {
-                    "status": status,
-                    "acquired_via": via,
-                    "acquired_at": iso(at),
-                    "value": major(value, exponent),
-                    "reach": figures.get(pid, {}).get("reach"),
-                    "direct_referrals": figures.get(pid, {}).get("direct_referrals"),
-                    "start": _start(at, heard),
-                },
+                eid,
+                name or eid,
+                start,
+                (status, via, at, value / divisor, reach, direct),
             )
-            for pid, external_id, name, status, via, at, heard, value in chunk
+            for (eid, name, status, via, _, _, value, reach, direct), at, start in zip(
+                rows, acquired, starts, strict=True
+            )
         ]
 
 
-def _edges(db) -> Iterator[list[tuple]]:
+def _edges(db, service: AnalyticsService) -> Iterator[list[tuple]]:
     for chunk in edge_chunks(db, CHUNK):
+        with service.held() as (G, F, _):
+            rows = edge_rows(G, F, chunk)
+        first = iso_seconds([row[4] for row in rows])
+        last = iso_seconds([row[5] for row in rows])
         yield [
             (
                 talker,
                 listener,
-                {
-                    "kinds": kinds,
-                    "touches": touches,
-                    "first_at": iso(first),
-                    "last_at": iso(last),
-                    "converted": bool(converted),
-                    "credited": bool(credited),
-                    "start": iso(first),
-                },
+                begun,
+                (kinds, touches, begun, ended, converted, credited),
             )
             for (
-                _,
-                _,
                 talker,
                 listener,
                 kinds,
                 touches,
-                first,
-                last,
+                _,
+                _,
                 converted,
                 credited,
-            ) in chunk
+            ), begun, ended in zip(rows, first, last, strict=True)
         ]
 
 
@@ -196,8 +188,8 @@ def graph_document(
     if kind not in GRAPH_FORMATS:
         raise ValueError(f"give one of {', '.join(GRAPH_FORMATS)}")
     with store.snapshot() as db:
-        exponent = _exponent(db)
-        nodes, edges = _nodes(db, service, exponent), _edges(db)
+        divisor = _divisor(db)
+        nodes, edges = _nodes(db, service, divisor), _edges(db, service)
         if kind == "gexf":
             modified = today or datetime.now(UTC).date()
             yield from gexf(GRAPH_SCHEMA, nodes, edges, modified=modified)

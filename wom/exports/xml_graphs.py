@@ -2,67 +2,63 @@
 
 The attributes are declared up front (``Schema``), so a document is written in
 one pass over its node and edge chunks, one text piece per chunk, and never held
-whole. ``start`` (an ISO 8601 date and time) is GEXF's own time: with it the
-graph is dynamic with ``timeformat="dateTime"``, and Gephi's timeline plays it;
-GraphML carries it as a plain attribute. GEXF uses the namespace Gephi and
-networkx write for 1.2 (``http://www.gexf.net/1.2draft``).
+whole. A node is ``(id, label, start, values)`` and an edge ``(source, target,
+start, values)``, ``values`` in the schema's order (None: left out). ``start``
+(ISO 8601, or None) is GEXF's own time: the graph is dynamic with
+``timeformat="dateTime"``, and Gephi's timeline plays it; GraphML carries it as
+a plain attribute. GEXF uses the namespace Gephi and networkx write for 1.2
+(``http://www.gexf.net/1.2draft``).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from xml.sax.saxutils import escape, quoteattr
+
+from .cells import xml_text
 
 __all__ = ["GEXF_NAMESPACE", "GRAPHML_NAMESPACE", "Schema", "gexf", "graphml"]
 
 GEXF_NAMESPACE = "http://www.gexf.net/1.2draft"
 GRAPHML_NAMESPACE = "http://graphml.graphdrawing.org/xmlns"
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
-# Characters XML 1.0 cannot carry at all, even escaped.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _boolean(value) -> str:
+    return "true" if value else "false"
+
+
+# Attribute type -> how a value is written (GEXF and GraphML share the names).
+_WRITERS: dict[str, Callable[[object], str]] = {
+    "string": xml_text,
+    "long": str,
+    "double": repr,
+    "boolean": _boolean,
+}
 
 
 @dataclass(frozen=True)
 class Schema:
-    """Attribute name -> type (``string``, ``long``, ``double`` or ``boolean``),
-    for nodes and for edges, in the order they are written."""
+    """``(name, type)`` of each node attribute and each edge attribute, in the
+    order of a row's values; types are ``string``, ``long``, ``double`` and
+    ``boolean``."""
 
-    nodes: dict[str, str]
-    edges: dict[str, str]
-
-
-def _value(value) -> str:
-    """An attribute value as XML text.
-
-    >>> _value(True), _value(2.5), _value(3), _value("a\\x00b")
-    ('true', '2.5', '3', 'a\\ufffdb')
-    """
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    return _NOT_XML.sub("\ufffd", str(value))
+    nodes: tuple[tuple[str, str], ...]
+    edges: tuple[tuple[str, str], ...]
 
 
-def _quoted(value) -> str:
-    return quoteattr(_value(value))
-
-
-def _gexf_element(tag: str, head: str, attrs: dict, ids: dict) -> str:
-    start = attrs.get("start")
-    if start is not None:
-        head += f" start={_quoted(start)}"
-    values = "".join(
-        f"<attvalue for={ids[key]} value={_quoted(value)}/>"
-        for key, value in attrs.items()
-        if key != "start" and value is not None
+def _attvalues(declared, values: tuple) -> str:
+    """A row's values as GEXF ``attvalue`` elements (None left out)."""
+    return "".join(
+        f'<attvalue for="{i}" value="{write(value)}"/>'
+        for (i, write), value in zip(declared, values, strict=True)
+        if value is not None
     )
-    if not values:
-        return f"      <{tag} {head}/>\n"
-    return f"      <{tag} {head}><attvalues>{values}</attvalues></{tag}>\n"
+
+
+def _gexf_declared(attributes) -> list[tuple[int, Callable]]:
+    return [(i, _WRITERS[kind]) for i, (_, kind) in enumerate(attributes)]
 
 
 def gexf(
@@ -73,15 +69,13 @@ def gexf(
     modified: date,
     creator: str = "wom",
 ) -> Iterator[str]:
-    """A GEXF 1.2 document, one piece per chunk. ``nodes`` are chunks of ``(id,
-    label, attrs)``, ``edges`` chunks of ``(source, target, attrs)``; a value of
-    None is left out.
+    """A GEXF 1.2 document, one piece per chunk of nodes or edges.
 
-    >>> schema = Schema({"status": "string"}, {"touches": "long"})
-    >>> text = "".join(gexf(schema, [[("a", "Ann", {"status": "customer",
-    ...     "start": "2026-01-01T09:30:00Z"})]], [[("a", "b", {"touches": 2})]],
-    ...     modified=date(2026, 1, 3)))
-    >>> '<node id="a" label="Ann" start="2026-01-01T09:30:00Z">' in text
+    >>> schema = Schema((("status", "string"),), (("touches", "long"),))
+    >>> text = "".join(gexf(schema,
+    ...     [[("a", "Ann", "2026-01-01T09:30:00Z", ("customer",))]],
+    ...     [[("a", "b", None, (2,))]], modified=date(2026, 1, 3)))
+    >>> '<node id="a" label="Ann" start="2026-01-01T09:30:00Z"><attvalues>' in text
     True
     >>> '<edge id="0" source="a" target="b"><attvalues><attvalue for="0"' in text
     True
@@ -92,74 +86,71 @@ def gexf(
         f'xsi:schemaLocation="{GEXF_NAMESPACE} {GEXF_NAMESPACE}/gexf.xsd" '
         'version="1.2">\n'
         f'  <meta lastmodifieddate="{modified.isoformat()}">'
-        f"<creator>{escape(creator)}</creator></meta>\n"
+        f"<creator>{xml_text(creator)}</creator></meta>\n"
         '  <graph defaultedgetype="directed" mode="dynamic" timeformat="dateTime">\n'
     )
-    declared = {}
     for kind, attributes in (("node", schema.nodes), ("edge", schema.edges)):
-        ids = {key: f'"{i}"' for i, key in enumerate(attributes)}
-        declared[kind] = ids
         lines = "".join(
-            f"      <attribute id={ids[key]} title={quoteattr(key)} "
-            f"type={quoteattr(t)}/>\n"
-            for key, t in attributes.items()
+            f'      <attribute id="{i}" title="{xml_text(name)}" type="{type_}"/>\n'
+            for i, (name, type_) in enumerate(attributes)
         )
-        opening = f'    <attributes class="{kind}" mode="static">\n'
-        yield f"{opening}{lines}    </attributes>\n"
+        yield (
+            f'    <attributes class="{kind}" mode="static">\n{lines}    </attributes>\n'
+        )
     yield "    <nodes>\n"
+    declared = _gexf_declared(schema.nodes)
     for chunk in nodes:
         yield "".join(
             _gexf_element(
                 "node",
-                f"id={_quoted(u)} label={_quoted(label)}",
-                attrs,
-                declared["node"],
+                f'id="{xml_text(u)}" label="{xml_text(label)}"',
+                start,
+                _attvalues(declared, values),
             )
-            for u, label, attrs in chunk
+            for u, label, start, values in chunk
         )
     yield "    </nodes>\n    <edges>\n"
+    declared = _gexf_declared(schema.edges)
     count = 0
     for chunk in edges:
         piece = []
-        for u, v, attrs in chunk:
-            head = f'id="{count}" source={_quoted(u)} target={_quoted(v)}'
-            piece.append(_gexf_element("edge", head, attrs, declared["edge"]))
+        for u, v, start, values in chunk:
+            head = f'id="{count}" source="{xml_text(u)}" target="{xml_text(v)}"'
+            written = _attvalues(declared, values)
+            piece.append(_gexf_element("edge", head, start, written))
             count += 1
         yield "".join(piece)
     yield "    </edges>\n  </graph>\n</gexf>\n"
 
 
-def _graphml_element(head: str, tag: str, attrs: dict, keys: dict) -> str:
-    values = "".join(
-        f"<data key={keys[key]}>{escape(_value(value))}</data>"
-        for key, value in attrs.items()
-        if value is not None
-    )
-    return f"    <{tag} {head}>{values}</{tag}>\n"
+def _gexf_element(tag: str, head: str, start: str | None, values: str) -> str:
+    if start is not None:
+        head += f' start="{start}"'
+    if not values:
+        return f"      <{tag} {head}/>\n"
+    return f"      <{tag} {head}><attvalues>{values}</attvalues></{tag}>\n"
 
 
 def graphml(
     schema: Schema, nodes: Iterable[list[tuple]], edges: Iterable[list[tuple]]
 ) -> Iterator[str]:
-    """A GraphML document, one piece per chunk; chunks as for :func:`gexf`, the
+    """A GraphML document, one piece per chunk; rows as for :func:`gexf`, the
     node's label and ``start`` kept as attributes.
 
-    >>> schema = Schema({"status": "string"}, {"touches": "long"})
-    >>> text = "".join(graphml(schema, [[("a", "Ann & co", {"status": "customer"})]],
-    ...     [[("a", "b", {"touches": 2})]]))
+    >>> schema = Schema((("status", "string"),), (("touches", "long"),))
+    >>> text = "".join(graphml(schema,
+    ...     [[("a", "Ann & co", None, ("customer",))]], [[("a", "b", None, (2,))]]))
     >>> '<node id="a"><data key="n0">Ann &amp; co</data>' in text
     True
     """
-    node_types = {"label": "string", **schema.nodes, "start": "string"}
-    edge_types = {**schema.edges, "start": "string"}
-    keys = {}
+    node_types = (("label", "string"), *schema.nodes, ("start", "string"))
+    edge_types = (*schema.edges, ("start", "string"))
     declared = []
     for kind, prefix, types in (("node", "n", node_types), ("edge", "e", edge_types)):
-        keys[kind] = {key: f'"{prefix}{i}"' for i, key in enumerate(types)}
         declared += [
-            f'  <key id={keys[kind][key]} for="{kind}" attr.name={quoteattr(key)} '
-            f"attr.type={quoteattr(t)}/>\n"
-            for key, t in types.items()
+            f'  <key id="{prefix}{i}" for="{kind}" attr.name="{xml_text(name)}" '
+            f'attr.type="{type_}"/>\n'
+            for i, (name, type_) in enumerate(types)
         ]
     yield (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -169,18 +160,26 @@ def graphml(
         + "".join(declared)
         + '  <graph edgedefault="directed">\n'
     )
+    node_writers = [(f"n{i}", _WRITERS[t]) for i, (_, t) in enumerate(node_types)]
     for chunk in nodes:
         yield "".join(
-            _graphml_element(
-                f"id={_quoted(u)}", "node", {"label": label, **attrs}, keys["node"]
-            )
-            for u, label, attrs in chunk
+            f'    <node id="{xml_text(u)}">'
+            f"{_data(node_writers, (label, *values, start))}</node>\n"
+            for u, label, start, values in chunk
         )
+    edge_writers = [(f"e{i}", _WRITERS[t]) for i, (_, t) in enumerate(edge_types)]
     for chunk in edges:
         yield "".join(
-            _graphml_element(
-                f"source={_quoted(u)} target={_quoted(v)}", "edge", attrs, keys["edge"]
-            )
-            for u, v, attrs in chunk
+            f'    <edge source="{xml_text(u)}" target="{xml_text(v)}">'
+            f"{_data(edge_writers, (*values, start))}</edge>\n"
+            for u, v, start, values in chunk
         )
     yield "  </graph>\n</graphml>\n"
+
+
+def _data(writers, values: tuple) -> str:
+    return "".join(
+        f'<data key="{key}">{write(value)}</data>'
+        for (key, write), value in zip(writers, values, strict=True)
+        if value is not None
+    )

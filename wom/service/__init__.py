@@ -396,12 +396,12 @@ class AnalyticsService:
             yield self.G, self.F, self._forest_arrays()
 
     @contextmanager
-    def forest(self):
-        """``(F, forest state)`` held still, for bounded reads (a page, a person)
-        that need no arrays rebuilt; see ``wom.service.customers``."""
+    def held(self):
+        """``(G, F, forest state)`` held still, for bounded reads (a page, a
+        person, a chunk of an export) that need no arrays rebuilt."""
         self.ensure_loaded()
         with self._lock:
-            yield self.F, self.state
+            yield self.G, self.F, self.state
 
     # -- helpers ---------------------------------------------------------------
 

@@ -16,8 +16,6 @@ __all__ = ["CHUNK", "edge_chunks", "node_chunks", "people_chunks"]
 
 CHUNK = 5_000
 
-_VALUE = "coalesce((SELECT sum(value) FROM purchases u WHERE u.person_id = p.id), 0)"
-
 
 def _chunks(
     db: Database, sql: str, chunk: int, key, after: tuple
@@ -32,9 +30,11 @@ def _chunks(
 def people_chunks(db: Database, chunk: int = CHUNK) -> Iterator[list[tuple]]:
     """Every person, by internal id: ``(id, external_id, name, email, status,
     acquired_at, acquired_via, referrer's external id, credit status, value)``."""
-    sql = f"""
+    sql = """
         SELECT p.id, p.external_id, i.name, i.email, p.status, p.acquired_at,
-               p.acquired_via, r.external_id, c.status, {_VALUE}
+               p.acquired_via, r.external_id, c.status,
+               coalesce((SELECT sum(value) FROM purchases u
+                         WHERE u.person_id = p.id), 0)
         FROM people p
         LEFT JOIN identities i ON i.person_id = p.id
         LEFT JOIN credits c ON c.customer_id = p.id
@@ -45,13 +45,10 @@ def people_chunks(db: Database, chunk: int = CHUNK) -> Iterator[list[tuple]]:
 
 
 def node_chunks(db: Database, chunk: int = CHUNK) -> Iterator[list[tuple]]:
-    """Every person as a node of the conversation graph, by internal id:
-    ``(id, external_id, name, status, acquired_via, acquired_at, first heard of
-    us (the earliest conversation they were told in), value)``."""
-    sql = f"""
-        SELECT p.id, p.external_id, i.name, p.status, p.acquired_via, p.acquired_at,
-               (SELECT min(t.first_at) FROM touches t WHERE t.listener_id = p.id),
-               {_VALUE}
+    """Every person, by internal id: ``(id, external_id, name)``; the rest of a
+    node is the analytics service's (``wom.service.graph_rows``)."""
+    sql = """
+        SELECT p.id, p.external_id, i.name
         FROM people p LEFT JOIN identities i ON i.person_id = p.id
         WHERE p.id > ? ORDER BY p.id LIMIT ?
     """
@@ -59,19 +56,11 @@ def node_chunks(db: Database, chunk: int = CHUNK) -> Iterator[list[tuple]]:
 
 
 def edge_chunks(db: Database, chunk: int = CHUNK) -> Iterator[list[tuple]]:
-    """Every conversation (talker -> listener) in key order: ``(talker id,
-    listener id, talker's external id, listener's, kinds, touches, first_at,
-    last_at, converted, credited)``; credited is whether the talker holds the
-    listener's counted credit."""
+    """Every conversation's key, ``(talker id, listener id)``, in key order (one
+    range of the primary key per chunk)."""
     sql = """
-        SELECT t.talker_id, t.listener_id, a.external_id, b.external_id, t.kinds,
-               t.touches, t.first_at, t.last_at, t.converted,
-               EXISTS (SELECT 1 FROM credits c WHERE c.customer_id = t.listener_id
-                       AND c.referrer_id = t.talker_id AND c.status = 'credited')
-        FROM touches t
-        JOIN people a ON a.id = t.talker_id
-        JOIN people b ON b.id = t.listener_id
-        WHERE (t.talker_id, t.listener_id) > (?, ?)
-        ORDER BY t.talker_id, t.listener_id LIMIT ?
+        SELECT talker_id, listener_id FROM touches
+        WHERE (talker_id, listener_id) > (?, ?)
+        ORDER BY talker_id, listener_id LIMIT ?
     """
-    return _chunks(db, sql, chunk, lambda row: (row[0], row[1]), (0, 0))
+    return _chunks(db, sql, chunk, lambda row: row, (0, 0))

@@ -90,7 +90,7 @@ def customer_data(external_id: str) -> dict:
     pid = found["id"]
     service = analytics()
     figures = service.person(pid) or {}
-    with service.forest() as (F, state):
+    with service.held() as (_, F, state):
         tree = told_tree(F, state, pid)
     credit = people.credit_of(db, pid)
     touches = touches_around(db, pid)

@@ -80,7 +80,7 @@ def _searched(db, service, q: str, sort: str, after, limit: int):
     rows = customer_rows(db, found)
     column, descending = sort.lstrip("-"), sort.startswith("-")
     if column in FIGURE_SORTS:
-        with service.forest() as (_, state):
+        with service.held() as (_, _, state):
             figures = figures_of(state, found)
         value = {pid: figures.get(pid, {}).get(column, 0) for pid in rows}
     else:
@@ -98,7 +98,7 @@ def _ordered(db, service, sort: str, after, limit: int):
     """A page of every customer: ``(pids, next key)``."""
     column, descending = sort.lstrip("-"), sort.startswith("-")
     if column in FIGURE_SORTS:
-        with service.forest() as (_, state):
+        with service.held() as (_, _, state):
             rows, following = figure_page(
                 state, column, descending=descending, after=after, limit=limit
             )
@@ -159,7 +159,7 @@ def customers_data() -> dict:
     else:
         pids, following = _ordered(db, service, sort, after, limit)
     rows = customer_rows(db, pids)
-    with service.forest() as (_, state):
+    with service.held() as (_, _, state):
         figures = figures_of(state, pids)
         total = len(state)
     currency = read_settings(db)["currency"]
