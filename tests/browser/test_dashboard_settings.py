@@ -68,3 +68,16 @@ def test_make_a_token_then_revoke_it(owner_page, live_server, screenshots):
         "/api/v1/customers", headers={"Authorization": f"Bearer {token}"}
     )
     assert api.status == 401
+
+
+def test_a_token_named_like_markup_renders_inert(owner_page):
+    page = owner_page
+    page.goto("/dashboard/settings")
+    name = '"><img src=x onerror=alert(1)>'
+    page.locator("#tokens").get_by_label("Name (what uses it)").fill(name)
+    page.get_by_role("button", name="Make token").click()
+    expect(page.locator("#tokens-table")).to_contain_text(name)
+    expect(page.locator("#new-token")).to_contain_text(name)
+    assert page.locator("#tokens img").count() == 0
+    assert page.dialogs == []
+    assert page.csp_violations == []

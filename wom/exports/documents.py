@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from ..contract import currency_exponent
 from ..service import AnalyticsService
 from ..service.customers import figures_of
-from ..service.graph_rows import edge_rows, node_rows
+from ..service.graph_export import edge_rows, node_rows
 from ..store import Store
 from ..store.csv_text import defused
 from ..store.export_rows import CHUNK, edge_chunks, node_chunks, people_chunks

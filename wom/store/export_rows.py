@@ -46,7 +46,7 @@ def people_chunks(db: Database, chunk: int = CHUNK) -> Iterator[list[tuple]]:
 
 def node_chunks(db: Database, chunk: int = CHUNK) -> Iterator[list[tuple]]:
     """Every person, by internal id: ``(id, external_id, name)``; the rest of a
-    node is the analytics service's (``wom.service.graph_rows``)."""
+    node is the analytics service's (``wom.service.graph_export``)."""
     sql = """
         SELECT p.id, p.external_id, i.name
         FROM people p LEFT JOIN identities i ON i.person_id = p.id
