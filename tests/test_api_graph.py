@@ -10,9 +10,7 @@ import pytest
 import xmlschema
 
 from tests.api_client import ApiClient
-from tests.conftest import DATA
-from tests.gexf_reader import read_gexf
-from wom.gexf import GEXF_NAMESPACE
+from tests.gexf_reader import gexf_problems, read_gexf
 
 
 @pytest.fixture
@@ -63,22 +61,6 @@ def test_gexf_carries_time_for_the_timeline(api):
     assert G.nodes["bob"]["start"] == "2026-01-02T00:00:00Z"
     assert G.nodes["ann"]["start"] == "2026-01-01T00:00:00Z"
     assert G.edges["bob", "cat"]["start"] == "2026-02-01T00:00:00Z"
-
-
-GEXF_XSD = DATA / "gexf-1.2" / "gexf.xsd"
-
-
-def gexf_problems(body: bytes) -> list[str]:
-    """What the GEXF 1.2 schema finds wrong with ``body`` (nothing: valid).
-
-    Gephi and networkx write and read GEXF 1.2 under its draft's namespace; the
-    schema names the final one. The names are read as the same."""
-    schema = xmlschema.XMLSchema(str(GEXF_XSD), allow="local")
-    text = body.decode().replace(GEXF_NAMESPACE, "http://www.gexf.net/1.2")
-    return [
-        f"{error.path}: {error.reason}"
-        for error in schema.iter_errors(text, use_location_hints=False)
-    ]
 
 
 @pytest.fixture

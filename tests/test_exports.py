@@ -10,24 +10,19 @@ import io
 import random
 import tracemalloc
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from xml.etree import ElementTree
 
 import networkx as nx
 import pytest
-import xmlschema
 
 from tests.dashboard_people import PEOPLE, load_people
+from tests.gexf_reader import gexf_problems, read_gexf
 from tests.payloads import XSS_CORPUS
 from wom.exports import documents
 from wom.exports.documents import PEOPLE_COLUMNS, graph_document, people_csv
-from wom.exports.xml_graphs import GEXF_NAMESPACE
 from wom.store import ingest
 from wom.store.csv_text import unquoted
 from wom.store.people import names_of
 
-GEXF_XSD = Path(__file__).parent / "data" / "gexf-1.2" / "gexf.xsd"
-NS = {"g": GEXF_NAMESPACE}
 EXPORTS = {
     "people.csv": "text/csv",
     "graph.gexf": "application/gexf+xml",
@@ -52,47 +47,6 @@ def download(client, name: str) -> bytes:
 
 def read_csv(body: bytes) -> list[dict]:
     return list(csv.DictReader(io.StringIO(body.decode())))
-
-
-def read_gexf(body: bytes) -> nx.DiGraph:
-    """A GEXF document read back: ids as nodes, the label and every value as
-    text, ``start`` kept (networkx 3.6 cannot read ``timeformat="dateTime"``)."""
-    graph = ElementTree.fromstring(body).find("g:graph", NS)
-    titles = {
-        kind: {
-            a.get("id"): a.get("title")
-            for a in graph.iterfind(f"g:attributes[@class='{kind}']/g:attribute", NS)
-        }
-        for kind in ("node", "edge")
-    }
-
-    def values(element, kind: str) -> dict:
-        found = {
-            titles[kind][v.get("for")]: v.get("value")
-            for v in element.iterfind("g:attvalues/g:attvalue", NS)
-        }
-        for key in ("label", "start"):
-            if element.get(key) is not None:
-                found[key] = element.get(key)
-        return found
-
-    G = nx.DiGraph(timeformat=graph.get("timeformat"), mode=graph.get("mode"))
-    for node in graph.iterfind("g:nodes/g:node", NS):
-        G.add_node(node.get("id"), **values(node, "node"))
-    for edge in graph.iterfind("g:edges/g:edge", NS):
-        G.add_edge(edge.get("source"), edge.get("target"), **values(edge, "edge"))
-    return G
-
-
-def gexf_problems(body: bytes) -> list[str]:
-    """What the GEXF 1.2 schema finds wrong (its draft namespace read as the
-    final one, as Gephi and networkx write it)."""
-    schema = xmlschema.XMLSchema(str(GEXF_XSD), allow="local")
-    text = body.decode().replace(GEXF_NAMESPACE, "http://www.gexf.net/1.2")
-    return [
-        f"{error.path}: {error.reason}"
-        for error in schema.iter_errors(text, use_location_hints=False)
-    ]
 
 
 # -- people.csv ------------------------------------------------------------------

@@ -125,7 +125,7 @@ def gexf(
 
 def _gexf_element(tag: str, head: str, start: str | None, values: str) -> str:
     if start is not None:
-        head += f' start="{start}"'
+        head += f' start="{xml_text(start)}"'
     if not values:
         return f"      <{tag} {head}/>\n"
     return f"      <{tag} {head}><attvalues>{values}</attvalues></{tag}>\n"

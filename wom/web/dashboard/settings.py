@@ -48,7 +48,13 @@ GROUPS = (
     (
         "limits",
         "Limits and checks",
-        ("signup_rate_limit", "api_rate_limit", "login_rate_limit", "burst_threshold"),
+        (
+            "signup_rate_limit",
+            "api_rate_limit",
+            "login_rate_limit",
+            "burst_threshold",
+            "bot_user_agents",
+        ),
     ),
 )
 
@@ -74,6 +80,8 @@ TAKES_EFFECT = {
     "login_rate_limit": "At once, for the next login attempt.",
     "burst_threshold": "At the next run of the background checks (every few "
     "minutes); flags already raised stay.",
+    "bot_user_agents": "At once, for the clicks to come: clicks already counted "
+    "stay as they were.",
 }
 _AT_ONCE = "At once, for whatever happens next."
 
@@ -85,6 +93,7 @@ LABELS = {
     "signup_rate_limit": "Sign-up rate limit",
     "api_rate_limit": "API rate limit",
     "time_floor": "Earliest event time (time floor)",
+    "bot_user_agents": "Bots' user agents (a pattern)",
 }
 
 # How each setting is typed in; the rest are one line of text.
