@@ -149,6 +149,7 @@ def dashboard_stage(path: str) -> dict:
             "DATABASE": path,
             "SECRET_KEY": KEYS["WOM_SECRET_KEY"],
             "IP_HMAC_KEY": KEYS["WOM_IP_KEY"],
+            "WEBHOOK_KEY": KEYS["WOM_WEBHOOK_KEY"],
             "WOM_ANALYTICS_BACKGROUND": False,
             "OWNER_IDLE_MINUTES": 600,
         }

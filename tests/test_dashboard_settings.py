@@ -13,7 +13,7 @@ from tests.api_client import ApiClient
 from tests.conftest import app_config
 from tests.dashboard_people import load_people
 from wom import create_app
-from wom.store import Store
+from wom.store import Store, ingest
 from wom.store.settings import SETTINGS, read_settings
 from wom.web.dashboard.settings import TAKES_EFFECT
 
@@ -21,6 +21,19 @@ from wom.web.dashboard.settings import TAKES_EFFECT
 @pytest.fixture
 def store(app):
     return app.extensions["wom.store"]
+
+
+def credit_of(store, person: str) -> str | None:
+    row = (
+        store.reader()
+        .execute(
+            "SELECT r.external_id FROM credits c JOIN people p ON p.id = c.customer_id "
+            "JOIN people r ON r.id = c.referrer_id WHERE p.external_id = ?",
+            [person],
+        )
+        .fetchone()
+    )
+    return row and row[0]
 
 
 def twin(client) -> dict:
@@ -108,6 +121,34 @@ def test_a_bad_value_is_422_naming_the_field_and_stores_nothing(
     assert f'id="{key}-error"' in page
     assert f'id="{key}" name="{key}"' in page
     assert read_settings(store.reader()) == before
+
+
+def test_a_new_attribution_rule_moves_the_credits_in_the_background(
+    owner_client, store
+):
+    from wom.actions.switching import finish_switch
+
+    load_people(store)
+    # Zed, told by Eve, signs up after a later mention from Ann: the last touch
+    # is Ann's.
+    ingest(
+        store,
+        [
+            {
+                "type": "mention",
+                "from": "ann",
+                "to": "zed",
+                "at": "2026-02-01T00:00:00Z",
+            },
+            {"type": "signup", "customer": "zed", "at": "2026-02-02T00:00:00Z"},
+        ],
+    )
+    assert credit_of(store, "zed") == "eve"
+    with save(owner_client, "attribution", attribution_rule="last") as reply:
+        assert reply.status_code == 303
+    assert read_settings(store.reader())["attribution_rule"] == "last"
+    finish_switch(store)
+    assert credit_of(store, "zed") == "ann"
 
 
 def test_the_currency_changes_while_no_purchase_exists(owner_client, store):

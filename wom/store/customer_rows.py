@@ -1,5 +1,5 @@
 """What the owner's Customers pages read about people: a bounded search, rows by
-id, a person's flags, answers and share page, and who an answer may mean.
+id, a person's answers, touches and share page, and who an answer may mean.
 
 Every query here is bounded by an index or a limit, so that a page costs the
 same at a million customers as at ten.
@@ -18,7 +18,6 @@ __all__ = [
     "SEARCH_LIMIT",
     "answer_candidates",
     "customer_rows",
-    "flags_of",
     "search_customers",
     "share_state",
     "touches_around",
@@ -110,31 +109,6 @@ def customer_rows(db: Database, person_ids) -> dict[int, dict]:
         [orjson.dumps(list(person_ids))],
     ).fetchall()
     return {row[0]: dict(zip(_ROW_KEYS, row, strict=True)) for row in rows}
-
-
-def flags_of(db: Database, person_id: int) -> list[dict]:
-    """The review flags about the person: as the customer, the referrer or a
-    member of a group; each with its kind, reason, when raised (µs) and status
-    (``open``, ``approved`` or ``voided``)."""
-    keys = ("id", "kind", "customer", "referrer", "reason", "raised_at", "status")
-    rows = db.execute(
-        """
-        SELECT f.key, f.kind, c.external_id, r.external_id, f.reason, f.raised_at,
-               coalesce(v.decision, 'open')
-        FROM flags f
-        LEFT JOIN people c ON c.id = f.customer_id
-        LEFT JOIN people r ON r.id = f.referrer_id
-        LEFT JOIN reviews v ON v.customer_id = f.customer_id
-                           AND v.referrer_id = f.referrer_id
-        WHERE f.customer_id = :pid OR f.referrer_id = :pid
-           OR (f.members IS NOT NULL
-               AND EXISTS (SELECT 1 FROM json_each(f.members) m WHERE m.value = :pid))
-        ORDER BY f.raised_at DESC, f.key
-        LIMIT 100
-        """,
-        {"pid": person_id},
-    ).fetchall()
-    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def unresolved_answers_of(db: Database, person_id: int) -> list[dict]:

@@ -16,11 +16,11 @@ from ...service.customers import told_tree
 from ...store import links, people, queries
 from ...store.customer_rows import (
     answer_candidates,
-    flags_of,
     share_state,
     touches_around,
     unresolved_answers_of,
 )
+from ...store.flags import flags_naming
 from ...store.settings import read_settings
 from .. import analytics, store
 from ..api.people import PERSON_FIGURES
@@ -139,9 +139,7 @@ def customer_data(external_id: str) -> dict:
         "cascade": tree and _tree(tree, names),
         "cascade_root": figures.get("cascade_root")
         and {"id": figures["cascade_root"], "name": names.get(figures["cascade_root"])},
-        "flags": [
-            flag | {"raised_at": iso(flag["raised_at"])} for flag in flags_of(db, pid)
-        ],
+        "flags": flags_naming(db, pid),
         "share_page": {
             "since": iso(share["since"]),
             "held_referrals": share["held_referrals"],

@@ -64,10 +64,12 @@ TAKES_EFFECT = {
     "offer_text": "At once, on every landing page.",
     "destination_url": "At once, for the next sign-up.",
     "public_home": "At once, on the home page.",
-    "attribution_rule": "At once: every credit is worked out again under the new "
-    "rule, in chunks, while clicks and sign-ups keep flowing.",
-    "attribution_window_days": "At once: every credit is worked out again with the "
-    "new window, in chunks, while clicks and sign-ups keep flowing.",
+    "attribution_rule": "At once for new sign-ups; every other credit is worked "
+    "out again under the new rule in chunks, in the background, while clicks and "
+    "sign-ups keep flowing (the Attribution page shows how far it is).",
+    "attribution_window_days": "At once for new sign-ups; every other credit is "
+    "worked out again with the new window in chunks, in the background (the "
+    "Attribution page shows how far it is).",
     "value_decay": "At once: every referred value is computed again.",
     "currency": "At once, for the purchases to come. Refused once any purchase "
     "is recorded: they are kept in this currency's units.",
@@ -207,7 +209,9 @@ def save_settings():
     changed.sort(key=lambda key: key != "currency")
     for key in changed:
         try:
-            actions.change_setting(store(), key, typed[key])
+            # A new rule's chunks run in a thread of their own, as on the
+            # Attribution page: this answer does not wait for them.
+            actions.change_setting(store(), key, typed[key], background=True)
         except Conflict as exc:
             errors[key] = str(exc)
             return render_settings(409, typed=typed, errors=errors, form_group=group)
