@@ -23,6 +23,7 @@ from .owners import (
     make_setup_code,
     set_up_first_owner,
 )
+from .rewards import approve_due_rewards, decide_rewards, set_reward_rules
 from .settings import change_setting
 from .signups import SignUp, sign_up
 from .tokens import create_token, revoke_token
@@ -37,6 +38,9 @@ from .webhooks import (
 
 __all__ = [
     "LoggedIn",
+    "approve_due_rewards",
+    "decide_rewards",
+    "set_reward_rules",
     "SavedCustomer",
     "SignUp",
     "add_webhook",
