@@ -10,8 +10,10 @@ from typing import Annotated, ClassVar, Literal
 import msgspec
 from msgspec import Meta
 
-from .fields import Moment, Money, text
+from .decoding import decode_body, struct_problems
+from .fields import Moment, text
 from .money import currency_exponent, major
+from .problems import InvalidInput
 from .replies import Reply, Time
 from .times import iso
 
@@ -26,6 +28,7 @@ __all__ = [
     "RewardTotal",
     "RewardTotals",
     "RewardRule",
+    "decode_rules",
     "reward_body",
     "totals_body",
 ]
@@ -288,6 +291,49 @@ class RewardDecision(_Body):
     )
 
     example: ClassVar[dict] = {"decision": "paid", "note": "bank transfer"}
+
+
+_RULE_LIST = msgspec.json.Decoder(dict[str, msgspec.Raw])
+
+
+def decode_rules(data: bytes) -> RewardRulesInput:
+    """A PUT /reward-rules body; InvalidInput naming each problem, down to the
+    field of each rule (``rules[1].hold_days``)."""
+    try:
+        return decode_body(data, RewardRulesInput)
+    except InvalidInput as refused:
+        if not any(problem["field"] == "rules" for problem in refused.errors):
+            raise
+        rules = _rules_of(data)
+        if rules is None:
+            raise
+        problems = [p for p in refused.errors if p["field"] != "rules"]
+        for index, raw in enumerate(rules):
+            try:
+                fields = _RULE_LIST.decode(raw)
+            except msgspec.ValidationError:
+                found = [("(rule)", "give a JSON object")]
+            else:
+                found = struct_problems(fields, RewardRuleInput, what="a rule")
+            problems += [
+                {"index": None, "field": f"rules[{index}].{name}", "message": text}
+                for name, text in found
+            ]
+        if not problems:
+            raise
+        raise InvalidInput(problems) from None
+
+
+def _rules_of(data: bytes) -> list[msgspec.Raw] | None:
+    try:
+        rules = msgspec.json.decode(data, type=dict[str, msgspec.Raw]).get("rules")
+        return (
+            None
+            if rules is None
+            else msgspec.json.decode(rules, type=list[msgspec.Raw])
+        )
+    except msgspec.DecodeError:
+        return None
 
 
 def reward_body(row: dict) -> dict:

@@ -185,7 +185,13 @@ def version_view(version: Version | None) -> dict:
     """A version as plain data, amounts in major units (what the API shows and
     the forms are filled with)."""
     if version is None:
-        return {"version": None, "effective_at": None, "rules": []}
+        return {
+            "version": None,
+            "effective_at": None,
+            "currency": None,
+            "time_zone": None,
+            "rules": [],
+        }
     exponent = currency_exponent(version.currency)
     return {
         "version": version.seq,
