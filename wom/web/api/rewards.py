@@ -29,11 +29,12 @@ from .cursors import cursor_of, encode_cursor
 from .idempotency import idempotent, keep
 from .wire import arguments, body, choice, contract_errors, integer, iso, reply
 
-__all__ = ["REWARD_ID", "rule_set_body"]
+__all__ = ["REWARD_ID", "reward_cursor", "rule_set_body"]
 
 #: What every reward id looks like (``wom.rewards.reward_id``).
 REWARD_ID = re.compile(r"rw_[0-9]{1,19}_[0-9]{1,19}_(referrer|friend)")
-_cursor = cursor_of(
+#: A rewards cursor: [earned_at, id] of the last reward shown.
+reward_cursor = cursor_of(
     lambda parts: (
         len(parts) == 2
         and type(parts[0]) is int
@@ -66,7 +67,7 @@ def list_rewards_view():
             "state": choice(*FILTERS),
             "customer": lambda value: value,
             "limit": integer(1, 1000),
-            "cursor": _cursor,
+            "cursor": reward_cursor,
         }
     )
     db = store().reader()

@@ -120,6 +120,7 @@ from . import (  # noqa: E402, F401
     overview,
     recompute,
     review,
+    rewards,
     spread,
     webhooks,
 )
