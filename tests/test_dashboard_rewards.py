@@ -82,8 +82,8 @@ def test_the_twin_holds_the_totals_and_the_rewards(owner_client, earned):
     assert data["totals"]["pending"]["display"] == "€10.00"
     assert [r["earned_at"][:10] for r in data["rewards"]][:2] == ["2026-03-22"] * 2
     assert data["rules"]["in_force"]["words"] == [
-        "The referrer and the friend each get €5.00 when a friend they referred "
-        "signs up; approved after 14 days."
+        "The referrer and the friend each get €5.00 when the friend signs up; "
+        "approved after 14 days."
     ]
 
 
@@ -206,7 +206,7 @@ def test_the_rules_form_saves_a_new_version(owner_client, store):
     assert words == [
         "The referrer gets €7.50 when a friend they referred makes a first purchase "
         "of at least €20.00; at most 3 a month per referrer; approved after 30 days.",
-        "The friend gets a free bag when a friend they referred signs up; approved "
+        "The friend gets a free bag when they sign up through a referral; approved "
         "at once.",
     ]
     assert 'value="7.5"' in page(owner_client)  # the form shows what is in force

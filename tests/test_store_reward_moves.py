@@ -289,3 +289,20 @@ def test_the_reward_log_is_append_only_but_for_erasing_a_note(store, pending):
     ):
         with pytest.raises(Exception, match="append-only"), store.write() as db:
             db.execute(sql)
+
+
+def test_erasing_a_person_blanks_the_notes_on_their_rewards(store, pending):
+    from wom.store.erasure import erase
+
+    decide_rewards(store, [pending], "void", note="Bob asked", now=at(2), by="t")
+    erase(store, "bob")
+    db = store.reader()
+    assert (
+        db.execute("SELECT count(*) FROM reward_log WHERE note IS NOT NULL").fetchone()[
+            0
+        ]
+        == 0
+    )
+    assert db.execute(
+        "SELECT note, state FROM rewards WHERE id = ?", [pending]
+    ).fetchone() == (None, "voided")

@@ -10,10 +10,15 @@ from sqlite_utils import Database
 from ..store import Store
 from ..store.reward_decisions import approve_due, decide
 from ..store.reward_queries import reward
-from ..store.reward_rules import check_rules, set_rules, version_view
+from ..store.reward_rules import check_rules, rules_view, set_rules, version_view
 from ..store.settings import read_settings
 
-__all__ = ["approve_due_rewards", "decide_rewards", "set_reward_rules"]
+__all__ = [
+    "approve_due_rewards",
+    "decide_rewards",
+    "set_reward_rules",
+    "set_side_rules",
+]
 
 #: Rewards approved per transaction: the job never holds the writer for long.
 APPROVALS_PER_WRITE = 500
@@ -45,6 +50,45 @@ def set_reward_rules(
         if within is not None:
             within(db, found)
     return found
+
+
+def _drafts_in_force(db, now: int) -> dict[str, dict]:
+    """The rules in force, one draft per side they reward (amounts as text)."""
+    found = {}
+    for rule in rules_view(db, now)["in_force"]["rules"]:
+        draft = {
+            key: (None if value is None else _plain(value))
+            if key in ("amount", "min_purchase")
+            else value
+            for key, value in rule.items()
+        }
+        for side in ("referrer", "friend"):
+            if rule["side"] in (side, "both"):
+                found[side] = draft | {"side": side}
+    return found
+
+
+def _plain(number: float) -> str:
+    """A major-units amount as the text it was set from (5.0 -> "5.0")."""
+    return repr(number)
+
+
+def set_side_rules(
+    store: Store, side: str, draft: dict | None, *, now: int, by: str
+) -> dict:
+    """Give ``side`` (referrer, friend or both) the rule ``draft`` (None: no
+    rule), keeping the other side's rule in force; return the new version."""
+    with store.write() as db:  # one transaction: read, then write, the rules
+        drafts = _drafts_in_force(db, now)
+        for covered in ("referrer", "friend"):
+            if side in (covered, "both"):
+                drafts.pop(covered, None)
+                if draft is not None:
+                    drafts[covered] = draft | {"side": covered}
+        rules = list(drafts.values())
+        if len(rules) == 2 and rules[0] | {"side": ""} == rules[1] | {"side": ""}:
+            rules = [rules[0] | {"side": "both"}]
+        return set_reward_rules(store, rules, now=now, by=by)
 
 
 def decide_rewards(

@@ -11,7 +11,14 @@ from ..contract.times import iso
 from .errors import Conflict, InvalidInput, NotFound
 from .rewards import derive_rewards, rows_of, snapshot_of
 
-__all__ = ["DECISIONS", "NOTE_MAX", "approve_due", "decide", "next_due"]
+__all__ = [
+    "DECISIONS",
+    "NOTE_MAX",
+    "approve_due",
+    "decide",
+    "forget_reward_notes",
+    "next_due",
+]
 
 #: What the owner says -> the log's entry.
 DECISIONS = {"paid": "paid", "void": "voided"}
@@ -110,3 +117,20 @@ def next_due(db: Database) -> int | None:
     return db.execute(
         "SELECT min(due_at) FROM rewards WHERE state = 'pending' AND held = 0"
     ).fetchone()[0]
+
+
+def forget_reward_notes(db: Database, person: int) -> None:
+    """Blank the owner's notes on the rewards of a person, or for their credit
+    (erasure: a note is free text, and may name them). The log allows this one
+    change."""
+    about = "SELECT id FROM rewards WHERE person_id = :person OR customer_id = :person"
+    db.execute(
+        f"UPDATE reward_log SET note = NULL WHERE note IS NOT NULL "
+        f"AND reward_id IN ({about})",
+        {"person": person},
+    )
+    db.execute(
+        "UPDATE rewards SET note = NULL WHERE note IS NOT NULL "
+        "AND (person_id = :person OR customer_id = :person)",
+        {"person": person},
+    )

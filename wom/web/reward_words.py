@@ -9,7 +9,7 @@ from babel.numbers import format_currency
 
 from ..contract import currency_exponent
 
-__all__ = ["earned_sentence", "money", "rule_words"]
+__all__ = ["earned_sentence", "money", "rule_words", "rules_lines"]
 
 LOCALE = "en"
 # What each state means to the person who earned the reward.
@@ -95,9 +95,8 @@ def rule_words(rule: dict, currency: str) -> str:
     >>> rule_words({"side": "both", "trigger": "purchase", "min_purchase": 20.0,
     ...             "amount": 5.0, "perk": None, "cap_per_month": 3,
     ...             "hold_days": 14}, "EUR")
-    'The referrer and the friend each get €5.00 when a friend they referred makes \
-a first purchase of at least €20.00; at most 3 a month per referrer; approved after \
-14 days.'
+    'The referrer and the friend each get €5.00 when the friend makes a first \
+purchase of at least €20.00; at most 3 a month per referrer; approved after 14 days.'
     """
     exponent = currency_exponent(currency)
 
@@ -110,11 +109,18 @@ a first purchase of at least €20.00; at most 3 a month per referrer; approved 
         "both": "The referrer and the friend each get",
     }[rule["side"]]
     what = rule["perk"] if rule["perk"] else money(minor(rule["amount"]), currency)
+    # Who acts: the friend, seen from the side the rule rewards.
+    subject, verb = {
+        "referrer": ("a friend they referred", "s"),
+        "friend": ("they", ""),
+        "both": ("the friend", "s"),
+    }[rule["side"]]
     if rule["trigger"] == "signup":
-        when = "when a friend they referred signs up"
+        signs = "sign up through a referral" if verb == "" else "signs up"
+        when = f"when {subject} {signs}"
     else:
         least = money(minor(rule["min_purchase"]), currency)
-        when = f"when a friend they referred makes a first purchase of at least {least}"
+        when = f"when {subject} make{verb} a first purchase of at least {least}"
     cap = (
         f"; at most {rule['cap_per_month']} a month per referrer"
         if rule["cap_per_month"]
@@ -127,3 +133,21 @@ a first purchase of at least €20.00; at most 3 a month per referrer; approved 
         else "approved at once"
     )
     return f"{who} {what} {when}{cap}; {hold}."
+
+
+def rules_lines(found: dict, day) -> list[str]:
+    """``reward_rules.rules_view`` as lines of text; ``day`` writes a time.
+
+    >>> rules_lines({"in_force": {"rules": []}, "scheduled": []}, str)
+    ['In force: no rules; new credits earn nothing.']
+    """
+    lines = []
+    titled = [("In force", found["in_force"])]
+    titled += [("Scheduled", version) for version in found["scheduled"]]
+    for title, version in titled:
+        if not version["rules"]:
+            lines.append(f"{title}: no rules; new credits earn nothing.")
+            continue
+        lines.append(f"{title} from {day(version['effective_at'])}:")
+        lines += ["  " + rule_words(r, version["currency"]) for r in version["rules"]]
+    return lines
