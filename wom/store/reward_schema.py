@@ -23,6 +23,7 @@ _REWARD_COLUMNS = """
     known_at INTEGER NOT NULL,
     due_at INTEGER NOT NULL,
     cap_month TEXT NOT NULL,
+    cap INTEGER,
     state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'paid', 'voided')),
     state_at INTEGER NOT NULL,
     reason TEXT,
@@ -31,22 +32,6 @@ _REWARD_COLUMNS = """
     clawback INTEGER NOT NULL,
     live INTEGER NOT NULL
 """
-
-
-def _totals_sql(row: str, sign: str) -> list[str]:
-    """Statements that add (``+``) or take away (``-``) ``row`` from the totals."""
-    add = (
-        "INSERT INTO reward_totals(state, currency, rewards, amount, perks) "
-        f"SELECT {{key}}, {row}.currency, {sign}1, {sign}coalesce({row}.amount, 0), "
-        f"{sign}({row}.perk IS NOT NULL) WHERE {{when}} "
-        "ON CONFLICT(state, currency) DO UPDATE SET "
-        "rewards = rewards + excluded.rewards, amount = amount + excluded.amount, "
-        "perks = perks + excluded.perks;"
-    )
-    return [
-        add.format(key=f"{row}.state", when="true"),
-        add.format(key="'clawback'", when=f"{row}.clawback"),
-    ]
 
 
 @migrations(name="0017_rewards_ledger")
@@ -97,25 +82,29 @@ def _rewards_ledger(db: Database) -> None:
         """
     )
     # Derived: the ledger, one row per reward (store/rewards.py keeps it).
-    db.execute(f"CREATE TABLE rewards ({_REWARD_COLUMNS})")
+    # Keyed by its text id alone (WITHOUT ROWID: one B-tree fewer per write).
+    db.execute(f"CREATE TABLE rewards ({_REWARD_COLUMNS}) WITHOUT ROWID")
     # Lists go newest first: (earned_at, id) descending, under each filter.
     db.execute("CREATE INDEX rewards_earned ON rewards(earned_at, id)")
     db.execute("CREATE INDEX rewards_person ON rewards(person_id, earned_at, id)")
     db.execute("CREATE INDEX rewards_state ON rewards(state, earned_at, id)")
-    db.execute("CREATE INDEX rewards_customer ON rewards(customer_id)")
+    # A customer's rewards are a range of ids (rw_<customer>_...): no index.
     db.execute(
         "CREATE INDEX rewards_due ON rewards(due_at) "
         "WHERE state = 'pending' AND held = 0"
     )
+    # A referrer's month under a cap, by state, in the order wom learned of
+    # them: only rewards of a rule with a cap.
     db.execute(
-        "CREATE INDEX rewards_cap ON rewards(referrer_id, side, cap_month) "
-        "WHERE live = 1"
+        "CREATE INDEX rewards_cap ON rewards(referrer_id, side, cap_month, state, "
+        "known_at, earned_at, customer_id) WHERE live = 1 AND cap IS NOT NULL"
     )
     db.execute(
         "CREATE INDEX rewards_clawback ON rewards(earned_at, id) WHERE clawback = 1"
     )
-    # Derived: the totals by state (and 'clawback'), kept by trigger so that the
-    # dashboard reads a handful of rows, never the ledger.
+    # Derived: the totals by state (and 'clawback'), kept with the ledger (each
+    # write adds what it changed) so that the dashboard reads a handful of
+    # rows, never the ledger.
     db.execute(
         """
         CREATE TABLE reward_totals (
@@ -127,20 +116,4 @@ def _rewards_ledger(db: Database) -> None:
             PRIMARY KEY (state, currency)
         ) WITHOUT ROWID
         """
-    )
-    drop_empty = "DELETE FROM reward_totals WHERE rewards = 0;"
-    db.execute(
-        "CREATE TRIGGER rewards_totals_insert AFTER INSERT ON rewards BEGIN "
-        + " ".join(_totals_sql("new", "+"))
-        + " END"
-    )
-    db.execute(
-        "CREATE TRIGGER rewards_totals_delete AFTER DELETE ON rewards BEGIN "
-        + " ".join(_totals_sql("old", "-"))
-        + f" {drop_empty} END"
-    )
-    db.execute(
-        "CREATE TRIGGER rewards_totals_update AFTER UPDATE ON rewards BEGIN "
-        + " ".join(_totals_sql("old", "-") + _totals_sql("new", "+"))
-        + f" {drop_empty} END"
     )

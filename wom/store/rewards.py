@@ -11,7 +11,7 @@ the credits of today and the log, gives the very same rows.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -29,6 +29,7 @@ __all__ = [
     "entries_of",
     "paused",
     "rebuild_rewards",
+    "rows_by_id",
     "rows_of",
     "snapshot_of",
 ]
@@ -47,6 +48,7 @@ COLUMNS = (
     "known_at",
     "due_at",
     "cap_month",
+    "cap",
     "state",
     "state_at",
     "reason",
@@ -97,6 +99,7 @@ def derive_rewards(
 def rebuild_rewards(db: Database) -> None:
     """Recompute the whole ledger from the credits and the reward log."""
     db.execute("DELETE FROM rewards")
+    db.execute("DELETE FROM reward_totals")
     temp_table(db, "reward_customers", "id INTEGER PRIMARY KEY")
     db.execute("INSERT INTO reward_customers SELECT customer_id FROM credits")
     db.execute(
@@ -145,6 +148,15 @@ def rows_of(db: Database, sql: str, params=()) -> dict[str, dict]:
     }
 
 
+def rows_by_id(db: Database, ids: Iterable[str]) -> dict[str, dict]:
+    """The ledger rows of ``ids`` (those that exist), by id."""
+    return rows_of(
+        db,
+        "SELECT {columns} FROM json_each(?) j CROSS JOIN rewards w ON w.id = j.value",
+        [orjson.dumps(list(ids))],
+    )
+
+
 def entries_of(db: Database, ids: Iterable[str] | None) -> dict[str, list[Entry]]:
     """The log's entries about each reward (every reward's when ``ids`` is None)."""
     if ids is None:
@@ -181,6 +193,7 @@ def _candidate_of_row(row: dict) -> Candidate:
         known_at=row["known_at"],
         due_at=row["due_at"],
         month=row["cap_month"],
+        cap=row["cap"],
         held=bool(row["held"]),
     )
 
@@ -204,17 +217,11 @@ def _derive(db: Database, *, everything: bool) -> None:
     versions = read_versions(db)
     existing = rows_of(
         db,
-        "SELECT {columns} FROM reward_customers r "
-        "CROSS JOIN rewards w ON w.customer_id = r.id",
+        "SELECT {columns} FROM reward_customers r CROSS JOIN rewards w "
+        "ON w.id > 'rw_' || r.id || '_' AND w.id < 'rw_' || r.id || '`'",
     )
     if not versions and not existing:
         return  # no rules were ever set: nothing is earned, nothing to lose
-    caps = {
-        (version.seq, side): rule.cap_per_month
-        for version in versions
-        for side in ("referrer", "friend")
-        if (rule := version.rule_for(side)) is not None
-    }
     candidates = {
         c.id: c for facts in _facts(db) for c in candidates_of(facts, versions)
     }
@@ -229,39 +236,81 @@ def _derive(db: Database, *, everything: bool) -> None:
     } | {
         (row["referrer_id"], row["side"], row["cap_month"])
         for row in existing.values()
-        if caps.get((row["rule_seq"], row["side"])) is not None
+        if row["cap"] is not None
     }
     ids = set(existing) | set(candidates) | (set(entries) if everything else set())
     left_out, others = _caps(
-        db, groups, candidates, entries, caps, None if everything else set(existing)
+        db,
+        groups,
+        candidates,
+        entries,
+        None if everything else dict(existing),
+        max((r.cap_per_month or 0 for v in versions for r in v.rules), default=0),
     )
-    flipped = {
-        reward: row
-        for reward, row in others.items()
-        if (row["reason"] == "cap") != (reward in left_out)
-    }
+    flipped = [
+        reward
+        for reward, reason in others.items()
+        if (reason == "cap") != (reward in left_out)
+    ]
+    flipped = rows_by_id(db, flipped) if flipped else {}
     for reward, row in flipped.items():
         candidates[reward] = _candidate_of_row(row)
         existing[reward] = row
         ids.add(reward)
     entries.update(entries_of(db, flipped) if flipped else {})
-    changed = []
+    changed, totals = [], Counter()
     for reward in ids:
         row = fold(
             candidates.get(reward),
             entries.get(reward, []),
             is_capped=reward in left_out,
         )
-        if row is not None and row != existing.get(reward):
+        if row is not None and row != (old := existing.get(reward)):
             changed.append(tuple(row[c] for c in COLUMNS))
+            _count(totals, old, -1)
+            _count(totals, row, +1)
     db.conn.executemany(_UPSERT, changed)
+    _add_totals(db, totals)
+
+
+def _count(totals: Counter, row: dict | None, sign: int) -> None:
+    """Add (or take away) a row from the totals being gathered."""
+    if row is None:
+        return
+    keys = [row["state"]] + (["clawback"] if row["clawback"] else [])
+    for state in keys:
+        key = (state, row["currency"])
+        totals[key + ("rewards",)] += sign
+        totals[key + ("amount",)] += sign * (row["amount"] or 0)
+        totals[key + ("perks",)] += sign * (row["perk"] is not None)
+
+
+def _add_totals(db: Database, totals: Counter) -> None:
+    """Add what a write changed to ``reward_totals``; drop emptied rows."""
+    keys = {key[:2] for key in totals}
+    db.conn.executemany(
+        "INSERT INTO reward_totals(state, currency, rewards, amount, perks) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(state, currency) DO UPDATE SET "
+        "rewards = rewards + excluded.rewards, amount = amount + excluded.amount, "
+        "perks = perks + excluded.perks",
+        [
+            (
+                *key,
+                totals[key + ("rewards",)],
+                totals[key + ("amount",)],
+                totals[key + ("perks",)],
+            )
+            for key in sorted(keys)
+        ],
+    )
+    if keys:
+        db.execute("DELETE FROM reward_totals WHERE rewards = 0")
 
 
 def _standing(candidate: Candidate, entries: list[Entry]):
-    """A candidate's group and standing under its cap; None when the owner
-    voided it (it takes no place)."""
-    kinds = {entry.kind for entry in entries}
-    if "voided" in kinds:
+    """A candidate's group and standing under its cap; None when its rule has
+    no cap or the owner voided it (it takes no place)."""
+    if candidate.cap is None or any(e.kind == "voided" for e in entries):
         return None
     frozen = next(
         (e for e in reversed(entries) if e.kind in ("paid", "approved")), None
@@ -272,11 +321,19 @@ def _standing(candidate: Candidate, entries: list[Entry]):
     return key, Standing(candidate.id, order, candidate.cap, frozen is not None)
 
 
-def _caps(db, groups, candidates, entries, caps, skip):
-    """The rewards the caps leave out in ``groups``, and the rows of those groups
-    that are neither ``candidates`` nor in ``skip`` (the rows being derived
-    again), whose standing may change too. ``skip`` is None in a rebuild: no
-    other row exists."""
+def _caps(db, groups, candidates, entries, skip, most):
+    """The rewards the caps leave out in ``groups``, and the reason voided (by
+    id) of the rewards of those groups that are neither ``candidates`` nor in
+    ``skip`` (the rows being derived again, by id): their standing may change
+    too. ``skip`` is None in a
+    rebuild: no other row exists.
+
+    A group is read only as far as a cap can reach: its approved and paid
+    rewards (they count first), then its queue (pending, and voided by the
+    cap) in order, up to the largest cap plus the rewards changing in it. A
+    reward further down was past the cap and stays past it. ``most`` is the
+    largest cap of any rule.
+    """
     standings: dict[tuple, list[Standing]] = defaultdict(list)
     others: dict[str, dict] = {}
     if not groups:
@@ -285,29 +342,48 @@ def _caps(db, groups, candidates, entries, caps, skip):
         found = _standing(candidate, entries.get(candidate.id, []))
         if found is not None and found[0] in groups:
             standings[found[0]].append(found[1])
+    leaving = Counter(_group(row) for row in (skip or {}).values())
     for key in groups if skip is not None else ():
-        rows = rows_of(
-            db,
-            "SELECT {columns} FROM rewards w WHERE w.referrer_id = ? "
-            "AND w.side = ? AND w.cap_month = ? AND w.live = 1",
-            key,
-        )
-        for reward, row in rows.items():
-            if reward in candidates or reward in skip or row["reason"] == "owner":
-                continue
-            others[reward] = row
-            standings[key].append(
-                Standing(
-                    reward,
-                    (row["known_at"], row["earned_at"], row["customer_id"]),
-                    caps.get((row["rule_seq"], row["side"])),
-                    row["state"] in ("approved", "paid"),
+        reach = most + len(standings[key]) + leaving[key] + 2
+        for state, order in _QUEUES:
+            params = [*key, state, reach] if order else [*key, state]
+            for reward, known, earned, customer, cap, reason in db.execute(
+                _GROUP + order, params
+            ):
+                if reward in candidates or reward in skip:
+                    continue
+                others[reward] = reason
+                standings[key].append(
+                    Standing(
+                        reward,
+                        (known, earned, customer),
+                        cap,
+                        state in ("approved", "paid"),
+                    )
                 )
-            )
     left_out = set()
     for group in standings.values():
         left_out |= capped(group)
     return left_out, others
+
+
+def _group(row: dict) -> tuple:
+    return (row["referrer_id"], row["side"], row["cap_month"])
+
+
+# One group's rewards in one state (index rewards_cap, in its order).
+_GROUP = (
+    "SELECT w.id, w.known_at, w.earned_at, w.customer_id, w.cap, w.reason "
+    "FROM rewards w WHERE w.referrer_id = ? AND w.side = ? AND w.cap_month = ? "
+    "AND w.live = 1 AND w.cap IS NOT NULL AND w.state = ? "
+)
+_ORDERED = "ORDER BY w.known_at, w.earned_at, w.customer_id LIMIT ?"
+_QUEUES = (
+    ("approved", ""),
+    ("paid", ""),
+    ("pending", _ORDERED),
+    ("voided", "AND w.reason = 'cap' " + _ORDERED),
+)
 
 
 def snapshot_of(row: dict) -> dict:
@@ -326,7 +402,7 @@ def snapshot_of(row: dict) -> dict:
         "known_at": row["known_at"],
         "due_at": row["due_at"],
         "month": row["cap_month"],
-        "cap": None,
+        "cap": row["cap"],
         "held": bool(row["held"]),
     }
 
