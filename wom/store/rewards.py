@@ -82,7 +82,7 @@ def derive_rewards(
     """Recompute the rewards of ``customers`` and, with ``dirty_credits``, of the
     customers the credits' step has just derived (its ``dirty_credits`` temp
     table), inside the caller's write transaction."""
-    if getattr(db, "rewards_paused", False):
+    if getattr(db, "rewards_paused", False) or not _ledger_made(db):
         return
     temp_table(db, "reward_customers", "id INTEGER PRIMARY KEY")
     if dirty_credits:
@@ -94,6 +94,18 @@ def derive_rewards(
         [orjson.dumps(list(customers))],
     )
     _derive(db, everything=False)
+
+
+def _ledger_made(db: Database) -> bool:
+    """Whether the ledger's migration has run (earlier migrations derive
+    credits too); remembered on the connection once it has."""
+    if getattr(db, "reward_ledger", False):
+        return True
+    made = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reward_log'"
+    ).fetchone()
+    db.reward_ledger = made is not None
+    return db.reward_ledger
 
 
 def rebuild_rewards(db: Database) -> None:
