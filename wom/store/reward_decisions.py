@@ -1,14 +1,19 @@
 """What happens to rewards: the job's approvals and the owner's payments and
 voids, each an entry of the reward log, after which the ledger's rows are folded
-again (``rewards.derive_rewards``)."""
+again (``rewards.derive_rewards``). An approval sends ``reward.approved`` and a
+payment ``reward.paid`` to the webhook outbox in the same transaction, in the
+API's shape of a reward, when an endpoint subscribes to them."""
 
 from __future__ import annotations
 
 import orjson
 from sqlite_utils import Database
 
+from ..contract.rewards import reward_body
 from ..contract.times import iso
 from .errors import Conflict, InvalidInput, NotFound
+from .outbox import emit, subscribed_types
+from .reward_queries import rewards_by_id
 from .rewards import derive_rewards, rows_by_id, rows_of, snapshot_of
 
 __all__ = [
@@ -24,6 +29,10 @@ DECISIONS = {"paid": "paid", "void": "voided"}
 NOTE_MAX = 500
 
 
+#: The webhook each entry sends, in the transaction that writes it.
+WEBHOOKS = {"approved": "reward.approved", "paid": "reward.paid"}
+
+
 def _append(db: Database, kind: str, rows: list[dict], at: int, note, by: str) -> None:
     db.conn.executemany(
         "INSERT INTO reward_log(kind, at, reward_id, body, note, by, recorded_at) "
@@ -34,6 +43,10 @@ def _append(db: Database, kind: str, rows: list[dict], at: int, note, by: str) -
         ],
     )
     derive_rewards(db, {row["customer_id"] for row in rows}, dirty_credits=False)
+    event = WEBHOOKS.get(kind)
+    if event is not None and rows and event in subscribed_types(db):
+        for found in rewards_by_id(db, [row["id"] for row in rows]):
+            emit(db, event, reward_body(found))
 
 
 def _refusal(row: dict, decision: str) -> str | None:

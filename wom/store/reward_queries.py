@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import orjson
 from sqlite_utils import Database
 
 from ..rewards import REASONS, STATES
@@ -15,6 +16,7 @@ __all__ = [
     "list_rewards",
     "payout_rows",
     "reward",
+    "rewards_by_id",
     "totals",
 ]
 
@@ -63,6 +65,18 @@ def reward(db: Database, reward_id: str) -> dict | None:
     """One reward with the external ids of its people (None if there is none)."""
     row = db.execute(_ROW + " WHERE w.id = ?", [reward_id]).fetchone()
     return None if row is None else _shaped(row)
+
+
+def rewards_by_id(db: Database, ids: list[str]) -> list[dict]:
+    """The rewards of ``ids`` that exist, in that order."""
+    found = {
+        row[0]: _shaped(row)
+        for row in db.execute(
+            _ROW + " WHERE w.id IN (SELECT value FROM json_each(?))",
+            [orjson.dumps(ids)],
+        )
+    }
+    return [found[reward_id] for reward_id in ids if reward_id in found]
 
 
 def list_rewards(

@@ -7,7 +7,7 @@ import re
 
 import msgspec
 from flask import Response, request
-from werkzeug.exceptions import Forbidden, UnsupportedMediaType
+from werkzeug.exceptions import UnsupportedMediaType
 
 from ... import actions
 from ...contract import now_micros, parse_time
@@ -24,7 +24,7 @@ from ...store.reward_rules import rules_view
 from ...store.settings import read_settings
 from .. import store
 from . import blueprint
-from .auth import current_token
+from .auth import current_token, needs
 from .cursors import cursor_of, encode_cursor
 from .idempotency import idempotent, keep
 from .wire import arguments, body, choice, contract_errors, integer, iso, reply
@@ -42,17 +42,6 @@ reward_cursor = cursor_of(
         and REWARD_ID.fullmatch(parts[1]) is not None
     )
 )
-
-
-def _admin_only() -> None:
-    """Reward decisions and rules are the admin's: 403 for other tokens."""
-    token = current_token()
-    if token["scope"] != "admin":
-        raise Forbidden(
-            f"This needs a token of scope admin; the token {token['name']!r} has "
-            f"scope {token['scope']}. Make one with `flask --app wom create-token "
-            "NAME --scope admin`."
-        )
 
 
 def _by(surface: str = "api") -> str:
@@ -95,10 +84,10 @@ def list_rewards_view():
 
 
 @blueprint.post("/rewards/<reward_id>")
+@needs("admin")
 @idempotent
 def decide_reward(reward_id: str):
     """Mark a reward paid (the owner paid it elsewhere) or void it."""
-    _admin_only()
     arguments({})
     decided = body(RewardDecision)
     answer = {}
@@ -132,9 +121,9 @@ def rule_set_body(version: dict) -> dict:
 
 
 @blueprint.get("/reward-rules")
+@needs("admin")
 def reward_rules():
     """The rules in force now, and any set to take effect later."""
-    _admin_only()
     arguments({})
     found = rules_view(store().reader(), now_micros())
     return reply(
@@ -146,10 +135,10 @@ def reward_rules():
 
 
 @blueprint.put("/reward-rules")
+@needs("admin")
 @idempotent
 def replace_reward_rules():
     """Set the whole set of rules from now (or a later time) on."""
-    _admin_only()
     arguments({})
     given = rules_body()
     answer = {}
