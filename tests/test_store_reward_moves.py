@@ -306,3 +306,24 @@ def test_erasing_a_person_blanks_the_notes_on_their_rewards(store, pending):
     assert db.execute(
         "SELECT note, state FROM rewards WHERE id = ?", [pending]
     ).fetchone() == (None, "voided")
+
+
+def test_a_flag_decision_moves_a_credit_and_the_new_credit_earns(store):
+    """Ann (in Dan's browser) told Dan first, Bob after: Ann's credit is held;
+    voiding it in review moves the credit to Bob."""
+    send(store, {"type": "signup", "customer": "ann", "at": day(0), "visitor": "v1"})
+    send(store, {"type": "signup", "customer": "bob", "at": day(0.5)})
+    set_reward_rules(store, RULE)
+    send(
+        store,
+        {"type": "mention", "from": "ann", "to": "dan", "at": day(1)},
+        {"type": "mention", "from": "bob", "to": "dan", "at": day(1.5)},
+        {"type": "signup", "customer": "dan", "at": day(2), "visitor": "v1"},
+    )
+    assert reward_of(store, "ann", "referrer", "dan")["held"] is True
+    decide_flag(store, held_flag(store, "dan"), "void", now=at(3))
+    found = ledger(store)
+    ann = found[("ann", "referrer", "dan")]
+    assert (ann["state"], ann["reason"]) == ("voided", "review")
+    assert found[("bob", "referrer", "dan")]["state"] == "pending"
+    assert found[("bob", "referrer", "dan")]["held"] is False

@@ -212,18 +212,21 @@ def _candidate_of_row(row: dict) -> Candidate:
 
 
 def _gone_reason(db: Database, row: dict) -> str:
-    """Why a reward's credit went: moved, voided in review, or otherwise."""
-    now = db.execute(
-        "SELECT referrer_id FROM credits WHERE customer_id = ?", [row["customer_id"]]
-    ).fetchone()
-    if now is not None:
-        return "purchase" if now[0] == row["referrer_id"] else "moved"
+    """Why a reward's credit went: voided in review (whether or not the credit
+    went on to another referrer), moved, or otherwise."""
     reviewed = db.execute(
         "SELECT 1 FROM reviews WHERE customer_id = ? AND referrer_id = ? "
         "AND decision = 'voided'",
         [row["customer_id"], row["referrer_id"]],
     ).fetchone()
-    return "review" if reviewed else "voided"
+    if reviewed:
+        return "review"
+    now = db.execute(
+        "SELECT referrer_id FROM credits WHERE customer_id = ?", [row["customer_id"]]
+    ).fetchone()
+    if now is not None:
+        return "purchase" if now[0] == row["referrer_id"] else "moved"
+    return "voided"
 
 
 def _derive(db: Database, *, everything: bool) -> None:
