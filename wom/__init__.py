@@ -74,6 +74,7 @@ def _build_components(app: Flask) -> None:
     The link cache and the analytics service subscribe to the store: it tells
     them what every committed write changed.
     """
+    from .actions.reward_job import RewardApprover
     from .service import AnalyticsService
     from .store import Store
     from .store.batcher import Batcher
@@ -114,6 +115,12 @@ def _build_components(app: Flask) -> None:
         from .actions.switching import continue_in_background
 
         continue_in_background(store)
+    # Rewards whose hold ended are approved by a thread of a serving process,
+    # from its first request (a test's app runs the job by hand).
+    approver = RewardApprover(store)
+    app.extensions["wom.reward_approver"] = approver
+    if not app.testing:
+        app.before_request(approver.start)
 
 
 def create_app(test_config: dict | None = None) -> Flask:

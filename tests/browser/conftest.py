@@ -101,6 +101,7 @@ class LiveServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
+        self.app.extensions["wom.reward_approver"].stop()
         self.store.close()
 
     def code_of(self, person: str) -> str:

@@ -23,6 +23,12 @@ from .owners import (
     make_setup_code,
     set_up_first_owner,
 )
+from .rewards import (
+    approve_due_rewards,
+    decide_rewards,
+    set_reward_rules,
+    set_side_rules,
+)
 from .settings import change_setting
 from .signups import SignUp, sign_up
 from .tokens import create_token, note_token_use, revoke_token
@@ -37,6 +43,10 @@ from .webhooks import (
 
 __all__ = [
     "LoggedIn",
+    "approve_due_rewards",
+    "decide_rewards",
+    "set_reward_rules",
+    "set_side_rules",
     "SavedCustomer",
     "SignUp",
     "add_webhook",

@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from . import figures, replies, webhooks
+from . import figures, replies, rewards, webhooks
 from .bodies import CustomerInput, FlagDecision, LinkInput
 from .events import EVENT_CLASSES, Event, EventBatch
 
@@ -30,7 +30,7 @@ REGISTRY: dict[str, Any] = {
     "WebhookInput": webhooks.WebhookInput,
     **{
         name: getattr(module, name)
-        for module in (replies, figures, webhooks)
+        for module in (replies, figures, webhooks, rewards)
         for name in module.__all__
         if isinstance(getattr(module, name), type)
         and issubclass(getattr(module, name), msgspec.Struct)
@@ -70,7 +70,7 @@ def components(registry: dict[str, Any] | None = None) -> dict[str, dict]:
 
 
 def _by_name(name: str) -> Any:
-    for module in (replies, figures, webhooks):
+    for module in (replies, figures, webhooks, rewards):
         if isinstance(getattr(module, name, None), type):
             return getattr(module, name)
     return None

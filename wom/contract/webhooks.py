@@ -21,6 +21,7 @@ from .replies import (
     Reply,
     Time,
 )
+from .rewards import Reward
 
 __all__ = [
     "EVENT_TYPES",
@@ -117,34 +118,6 @@ class VoidedReferral(Reply):
         "voided": CREDIT_EXAMPLE,
         "reason": "moved",
         "credited_referrer": CREDIT_EXAMPLE | {"id": "c-0042"},
-    }
-
-
-class Reward(Reply):
-    """A reward of the rewards ledger, as its events carry it."""
-
-    id: str
-    customer: Annotated[str, Meta(description="Who earns it.")]
-    side: Literal["referrer", "friend"]
-    credit: Annotated[str, Meta(description="The customer whose referral it is for.")]
-    amount: Annotated[
-        int | None, Meta(description="In minor units of the currency (cents).")
-    ]
-    currency: str | None
-    perk: str | None
-    state: Literal["pending", "approved", "paid", "voided"]
-    at: Time
-
-    example: ClassVar[dict] = {
-        "id": "rw_812_referrer",
-        "customer": "c-0007",
-        "side": "referrer",
-        "credit": "c-1002",
-        "amount": 500,
-        "currency": "EUR",
-        "perk": None,
-        "state": "approved",
-        "at": "2026-03-16T08:30:00Z",
     }
 
 

@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from ..attribution import KIND_OF_EVENT, Touch, credit_for
 from ..emails import normalise_email
 from .changes import TOUCH_TYPES, Changes, temp_table
+from .rewards import derive_rewards
 from .settings import read_settings
 
 __all__ = [
@@ -201,6 +202,7 @@ def derive_credits_of(db: Database, customers) -> Changes:
         )
     changes = Changes()
     derive_dirty_credits(db, changes)
+    derive_rewards(db)
     db.changes.merge(changes)
     return changes
 

@@ -15,6 +15,7 @@ from sqlite_utils import Database
 from .changes import TOUCH_TYPES, Changes, temp_table
 from .credits import derive_dirty_credits, mark_dirty_credits
 from .link_codes import new_link_codes
+from .rewards import derive_rewards, paused, rebuild_rewards
 
 __all__ = ["derive_batch", "rebuild"]
 
@@ -56,6 +57,7 @@ def derive_batch(
     mark_dirty_credits(db, changed | new_devices, identities)
     derive_dirty_credits(db, changes)
     _derive_purchases(db, lo, hi, changes)
+    derive_rewards(db, changes.purchasers)
     _derive_links(db, lo, hi, changes)
     if make_links:
         _ensure_links(db)
@@ -289,6 +291,10 @@ def rebuild(db: Database, *, quiet: bool = True) -> Changes:
         """
     )
     lo, hi = db.execute("SELECT min(seq), max(seq) FROM events").fetchone()
-    if lo is None:
-        return Changes()
-    return derive_batch(db, lo, hi, make_links=False)
+    changes = Changes()
+    if lo is not None:
+        # The ledger is derived whole at the end, from the rebuilt credits.
+        with paused(db):
+            changes = derive_batch(db, lo, hi, make_links=False)
+    rebuild_rewards(db)
+    return changes

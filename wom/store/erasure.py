@@ -20,6 +20,7 @@ from ..names import normalise_name
 from .connection import BUSY_TIMEOUT_MS, Store
 from .idempotency import redact_person
 from .people import person_id
+from .reward_decisions import forget_reward_notes
 from .webhook_privacy import redact_from_webhooks
 
 __all__ = ["CHECKPOINT_WAIT_MS", "SCRUB_RETRY_SECONDS", "erase", "scrub"]
@@ -64,6 +65,7 @@ def erase(
         db.execute("UPDATE answers SET text = '' WHERE resolved_id = ?", [pid])
         _blank_answers_naming(db, email_key, name_key)
         db.execute("DELETE FROM shares WHERE person_id = ?", [pid])
+        forget_reward_notes(db, pid)
         # Only the stored API responses that name the person, found by reference.
         redact_person(db, pid, external_id, pseudonym)
         db.execute("UPDATE people SET external_id = ? WHERE id = ?", [pseudonym, pid])

@@ -466,4 +466,4 @@ def _idempotency_people(db: Database) -> None:
 
 # Later migrations live beside this module, registered in the order they load
 # (the order of their names, not the alphabet's).
-from . import click_schema, webhook_schema, review_schema  # noqa: E402, F401, I001
+from . import click_schema, webhook_schema, review_schema, reward_schema  # noqa: E402, F401, I001

@@ -27,6 +27,7 @@ from flask import (
 
 from .. import actions
 from ..store import now_micros
+from ..store.reward_queries import earned_by
 from ..store.shares import (
     held_referrals,
     person_by_share_secret,
@@ -38,6 +39,7 @@ from .forms import SignupForm
 from .invitations import business_url, invitation_page
 from .limits import limited
 from .previews import public_address
+from .reward_words import earned_sentence
 from .sharing import brought, first_name, sharing_kit
 from .visits import (
     client_ip_hmac,
@@ -264,6 +266,7 @@ def share(secret: str):
         welcome=session.pop("welcome", None),
         brought=brought(analytics().person(person["id"])),
         held=held_referrals(db, person["id"]),
+        earned=earned_sentence(earned_by(db, person["id"])),
         **sharing_kit(link_url, settings["business_name"], settings["offer_text"]),
     )
     return _private(make_response(html))

@@ -26,6 +26,7 @@ from . import (  # noqa: E402, F401
     graph,
     openapi,
     people,
+    rewards,
     structure,
     webhooks,
 )

@@ -117,6 +117,7 @@ def build_document(registry: dict[str, Any] | None = None) -> dict:
             {"name": "Events"},
             {"name": "Figures"},
             {"name": "Review"},
+            {"name": "Rewards"},
             {"name": "Graph"},
             {"name": "Webhooks"},
             {"name": "Meta"},

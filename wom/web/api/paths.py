@@ -30,6 +30,7 @@ from .operations import (
     when,
     whole,
 )
+from .reward_paths import reward_paths
 from .webhook_paths import webhook_paths
 
 __all__ = ["paths"]
@@ -317,4 +318,6 @@ def _review_and_graph() -> dict:
 
 def paths() -> dict:
     """Every path of /api/v1, with its operations."""
-    return _people() | _figures() | _review_and_graph() | webhook_paths()
+    return (
+        _people() | _figures() | _review_and_graph() | webhook_paths() | reward_paths()
+    )

@@ -124,6 +124,7 @@ from . import (  # noqa: E402, F401
     overview,
     recompute,
     review,
+    rewards,
     settings,
     spread,
     tokens,
