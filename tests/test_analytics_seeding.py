@@ -12,12 +12,8 @@ from hypothesis import strategies as st
 
 from wom.analytics.arrays import GraphArrays
 from wom.analytics.conversation_reach import conversation_reach_from_arrays
-from wom.analytics.seeding import (
-    edge_probabilities,
-    expected_spread,
-    expected_spreads_from_arrays,
-    seed_set,
-)
+from wom.analytics.seed_arrays import expected_spreads_from_arrays
+from wom.analytics.seeding import edge_probabilities, expected_spread, seed_set
 
 SETTINGS = settings(max_examples=30, deadline=None)
 # Statistical checks run on a fixed set of examples, so they cannot flake.

@@ -75,7 +75,7 @@ def compute(db_path: str, *, seed_k: int = SEED_K) -> dict:
     as columns and runs each figure's array entry point, which equals the networkx
     one (tests/test_background_arrays.py).
     """
-    from ..analytics import fraud, seeding, structure
+    from ..analytics import fraud, seed_arrays, structure
     from ..analytics.betweenness import bridges_from_arrays
     from ..analytics.conversation_reach import conversation_reach_from_arrays
     from ..analytics.influence import influence_from_arrays
@@ -125,7 +125,7 @@ def compute(db_path: str, *, seed_k: int = SEED_K) -> dict:
         )
         results["bridges"] = _timed(timings, "bridges", bridges_from_arrays, ga, seed=0)
         seeds = _timed(
-            timings, "seed_set", seeding.seed_set_from_arrays, ga, k=seed_k, seed=0
+            timings, "seed_set", seed_arrays.seed_set_from_arrays, ga, k=seed_k, seed=0
         )
         results["seeds"] = seeds
         # Expected spread is exact for everyone whose reach is a tree, and
@@ -135,7 +135,7 @@ def compute(db_path: str, *, seed_k: int = SEED_K) -> dict:
             "scores": _timed(
                 timings,
                 "expected_spread",
-                seeding.expected_spreads_from_arrays,
+                seed_arrays.expected_spreads_from_arrays,
                 ga,
                 reach,
                 seeds.pop("candidate_spread", {}),

@@ -6,8 +6,6 @@ and window in SQL without parsing, and the web layer renders them as ISO 8601.
 
 from __future__ import annotations
 
-import json
-
 from sqlite_utils import Database, Migrations
 
 __all__ = ["migrations", "EVENT_TYPES", "DERIVED_TABLES"]
@@ -347,54 +345,8 @@ def _token_scopes_and_revocation(db: Database) -> None:
     db.execute("ALTER TABLE tokens ADD COLUMN revoked_at INTEGER")
 
 
-@migrations(name="0009_money_minor_units")
-def _money_minor_units(db: Database) -> None:
-    from ..contract import MAX_PURCHASE, currency_exponent
-
-    # Money was a REAL: 0.29 was a float near it, and 1e308 twice summed to
-    # Infinity. It is now whole minor units of the business's currency (cents for
-    # EUR, yen for JPY), INTEGER, so sums are exact. A stored value with more
-    # decimals than the currency has rounds half away from zero; one past the
-    # largest purchase the contract takes (MAX_PURCHASE) is cut down to it.
-    row = db.execute("SELECT value FROM settings WHERE key = 'currency'").fetchone()
-    scale = 10 ** currency_exponent(json.loads(row[0]) if row else "EUR")
-    minor = f"min(CAST(round(value * {scale}) AS INTEGER), {MAX_PURCHASE})"
-    for table in ("events", "purchases"):
-        definition, columns, extras = _definition(db, table)
-        db.execute(
-            definition.replace(f"CREATE TABLE {table} (", "CREATE TABLE money_new (", 1)
-            .replace("value REAL", "value INTEGER", 1)
-            .replace(f'CREATE TABLE "{table}" (', "CREATE TABLE money_new (", 1)
-        )
-        converted = ", ".join(
-            f"CASE WHEN value IS NULL THEN NULL ELSE {minor} END" if c == "value" else c
-            for c in columns
-        )
-        db.execute(
-            f"INSERT INTO money_new({', '.join(columns)}) "
-            f"SELECT {converted} FROM {table} ORDER BY seq"
-        )
-        db.execute(f"DROP TABLE {table}")
-        db.execute(f"ALTER TABLE money_new RENAME TO {table}")
-        for sql in extras:  # its indexes and triggers, as they were
-            db.execute(sql)
-
-
-def _definition(db: Database, table: str) -> tuple[str, list[str], list[str]]:
-    """A table's CREATE statement, its columns, and its indexes' and triggers'."""
-    definition = db.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
-    ).fetchone()[0]
-    columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
-    extras = [
-        sql
-        for (sql,) in db.execute(
-            "SELECT sql FROM sqlite_master WHERE tbl_name = ? "
-            "AND type IN ('index', 'trigger') AND sql IS NOT NULL",
-            [table],
-        )
-    ]
-    return definition, columns, extras
+# 0009 lives beside this module, registered here to keep the names' order.
+from . import money_schema  # noqa: E402, F401
 
 
 @migrations(name="0010_owner_sessions")
@@ -435,35 +387,7 @@ def _email_provider_aliases(db: Database) -> None:
     renormalise_emails(db)
 
 
-@migrations(name="0012_idempotency_people")
-def _idempotency_people(db: Database) -> None:
-    from .idempotency import link_stored_responses
-
-    # Which people each stored response names, by reference: erasing one redacts
-    # exactly those responses (never a search of every response for a string),
-    # and marks them, so that a retry of their request answers 410. Statement by
-    # statement, in the migration's transaction (executescript would commit).
-    db.execute(
-        "ALTER TABLE idempotency_keys ADD COLUMN erased INTEGER NOT NULL DEFAULT 0"
-    )
-    db.execute(
-        """
-        CREATE TABLE idempotency_people (
-            person_id INTEGER NOT NULL REFERENCES people(id),
-            token_id INTEGER NOT NULL,
-            key TEXT NOT NULL,
-            PRIMARY KEY (person_id, token_id, key),
-            FOREIGN KEY (token_id, key) REFERENCES idempotency_keys(token_id, key)
-                ON DELETE CASCADE
-        ) WITHOUT ROWID
-        """
-    )
-    db.execute(
-        "CREATE INDEX idempotency_people_key ON idempotency_people(token_id, key)"
-    )
-    link_stored_responses(db)
-
-
 # Later migrations live beside this module, registered in the order they load
 # (the order of their names, not the alphabet's).
-from . import click_schema, webhook_schema, review_schema, reward_schema  # noqa: E402, F401, I001
+from . import idempotency_schema, click_schema  # noqa: E402, F401, I001
+from . import webhook_schema, review_schema, reward_schema  # noqa: E402, F401, I001
