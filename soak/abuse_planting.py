@@ -4,16 +4,16 @@ payload in every field a stranger controls, through the roads strangers take.
 - the API, as a shop's CRM relays what people typed: a customer's name, the
   channel of their link and of their mentions and referrals;
 - the landing page's sign-up form: a name and a "who told you" answer;
-- a webhook receiver's answers, which the Webhooks page shows.
+- a webhook receiver's answers, which the Webhooks page shows (and, typed by
+  the owner rather than a stranger, endpoint URLs holding the payloads).
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from soak.abuse_receiver import Receiver
 from soak.abuse_site import Client, Site
 
 __all__ = ["Planted", "fits", "plant"]
@@ -43,40 +43,8 @@ class Planted:
     codes: list[str] = field(default_factory=list)
     shares: list[str] = field(default_factory=list)
     endpoint: str | None = None
-
-
-class _Answers(ThreadingHTTPServer):
-    """A webhook receiver that answers each delivery with the next payload,
-    every other one as a failure (the page shows both)."""
-
-    daemon_threads = True
-
-    def __init__(self, payloads: list[str]):
-        self.payloads = payloads
-        self.count = 0
-        self.lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with server.lock:
-                    body = server.payloads[server.count % len(server.payloads)]
-                    server.count += 1
-                    status = 500 if server.count % 2 else 200
-                data = body.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server_port}/hooks"
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+    # Endpoints whose URL holds a payload (those the URL check let in).
+    named_endpoints: list[str] = field(default_factory=list)
 
 
 def _person(admin: Client, i: int, payload: str, at: datetime) -> str:
@@ -130,14 +98,29 @@ def plant(site: Site, payloads: list[str]) -> Planted:
         planted.codes.append(code)
         planted.shares.append(joined.headers["Location"])
     planted.endpoint = _answered_endpoint(site, admin, payloads)
+    for payload in payloads:
+        # An admin's own typing, not a stranger's; shown on the same pages.
+        made = admin.post(
+            "/api/v1/webhooks",
+            json={
+                "url": f"http://127.0.0.1:9/hooks?p={payload}",
+                "events": ["flag.opened"],
+            },
+        )
+        if made.status_code == 201:
+            planted.named_endpoints.append(made.json()["id"])
     admin.close()
     return planted
 
 
 def _answered_endpoint(site: Site, admin: Client, payloads: list[str]) -> str:
-    """An endpoint whose receiver answered a test delivery with each payload."""
-    receiver = _Answers(payloads)
-    try:
+    """An endpoint whose receiver answered a test delivery with each payload,
+    every other one as a failure (the page shows both)."""
+
+    def answer(n: int, body: bytes) -> tuple[int, bytes]:
+        return (500 if n % 2 else 200), payloads[n % len(payloads)].encode()
+
+    with Receiver(answer) as receiver:
         made = admin.post(
             "/api/v1/webhooks",
             json={"url": receiver.url, "events": ["customer.created"]},
@@ -147,11 +130,8 @@ def _answered_endpoint(site: Site, admin: Client, payloads: list[str]) -> str:
         for _ in payloads:
             queued = admin.post(f"/api/v1/webhooks/{endpoint}/test")
             assert queued.status_code == 202, queued.text
-        # The site sends no webhooks by itself (WEBHOOK_WORKER off): a round now.
+        # The site sends no webhooks by itself (WEBHOOK_WORKER off): rounds now.
         deliverer = site.app.extensions["wom.webhooks"].deliverer
         while deliverer.run_once():
             pass
-    finally:
-        receiver.shutdown()
-        receiver.server_close()
     return endpoint

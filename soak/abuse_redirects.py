@@ -107,7 +107,7 @@ class Sweep:
             with self._lock:
                 self.redirects += 1
             if lands_off_site(location, self.base + path):
-                self.off_site.append((method, path, location))
+                self.off_site.append((f"{method} {path}", location))
                 return
             method, kwargs = "GET", {}
             if location.startswith(self.base):

@@ -4,12 +4,12 @@ force from one address."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from limits import parse_many
 
+from soak.abuse_hammer import Hammered, hammer
 from soak.abuse_site import OWNER_EMAIL, OWNER_PASSWORD, Client, Site, csrf_token
 
 __all__ = [
@@ -184,10 +184,10 @@ class BruteForce:
     """A password guessed from one address by many threads at once."""
 
     limit: int
+    window: int  # seconds
     tried: int
-    let_through: int = 0
-    refused: int = 0
-    without_retry_after: int = 0
+    threads: int
+    guessed: Hammered
     right_password_over_limit: int = 0  # its status
     right_password_elsewhere: int = 0
 
@@ -195,53 +195,27 @@ class BruteForce:
 def brute_force(site: Site, tries: int, threads: int) -> BruteForce:
     """``tries`` wrong passwords from one address (``threads`` at once), then
     the right one from it, then from another address."""
-    limit = min(
-        item.amount
-        for item in parse_many(
-            site.app.extensions["wom.link_cache"].settings()["login_rate_limit"]
-        )
-    )
-    found = BruteForce(limit, tries)
-    lock = threading.Lock()
+    settings = site.app.extensions["wom.link_cache"].settings()
+    tightest = min(parse_many(settings["login_rate_limit"]), key=lambda i: i.amount)
     address = "198.51.100.66"
-    guesses = iter(range(tries))
 
-    def guess() -> None:
+    def open_client() -> Client:
         client = site.client(address=address)
-        token = csrf_token(client.get("/login").text)
-        while True:
-            with lock:
-                n = next(guesses, None)
-            if n is None:
-                break
-            answer = client.post(
-                "/login",
-                data={
-                    "csrf_token": token,
-                    "email": OWNER_EMAIL,
-                    "password": f"guess {n}",
-                },
-            )
-            with lock:
-                if answer.status_code == 429:
-                    found.refused += 1
-                    if not answer.headers.get("Retry-After", "").isdigit():
-                        found.without_retry_after += 1
-                else:
-                    found.let_through += 1
-        client.close()
+        client.token = csrf_token(client.get("/login").text)
+        return client
 
-    workers = [threading.Thread(target=guess) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    def guess(client: Client, n: int):
+        form = {"csrf_token": client.token, "email": OWNER_EMAIL, "password": f"{n}"}
+        return client.post("/login", data=form)
+
+    guessed = hammer(open_client, guess, tries, threads)
+    found = BruteForce(tightest.amount, tightest.get_expiry(), tries, threads, guessed)
     for where in (address, "198.51.100.67"):
         client = site.client(address=where)
-        answer = client.log_in()
-        if where == address:
-            found.right_password_over_limit = answer.status_code
-        else:
-            found.right_password_elsewhere = answer.status_code
+        status = client.log_in().status_code
         client.close()
+        if where == address:
+            found.right_password_over_limit = status
+        else:
+            found.right_password_elsewhere = status
     return found

@@ -15,7 +15,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -68,8 +68,18 @@ class Client:
     """One browser's worth of HTTP (its own cookies) against the site; redirects
     are never followed, so that every Location can be read."""
 
-    def __init__(self, base: str, *, address: str | None = None, token=None):
+    def __init__(
+        self,
+        base: str,
+        *,
+        address: str | None = None,
+        token=None,
+        opened: list | None = None,
+    ):
         self.base = base
+        # Where the clients of one site are kept, for the site to close them.
+        self.opened = opened if opened is not None else []
+        self.opened.append(self)
         self.http = requests.Session()
         self.http.headers["User-Agent"] = BROWSER_AGENT
         if address is not None:
@@ -114,7 +124,7 @@ class Client:
 
     def tab(self) -> Client:
         """Another client with this one's cookies and headers: a second tab."""
-        other = Client(self.base)
+        other = Client(self.base, opened=self.opened)
         other.http.headers.update(self.http.headers)
         other.http.cookies.update(self.http.cookies)
         return other
@@ -129,6 +139,7 @@ class Site:
 
     server: LiveServer
     folder: Path
+    opened: list = field(default_factory=list)  # every client, closed at the end
 
     @property
     def url(self) -> str:
@@ -148,7 +159,7 @@ class Site:
 
     def client(self, *, address: str | None = None, token=None) -> Client:
         """A new browser (or API client, with ``token``)."""
-        return Client(self.url, address=address, token=token)
+        return Client(self.url, address=address, token=token, opened=self.opened)
 
     def token(self, scope: str = "write", name: str | None = None) -> str:
         """A new API token of ``scope``."""
@@ -221,6 +232,11 @@ def serve(
         requests_log.setLevel(logging.WARNING)
         try:
             with LiveServer(app) as server:
-                yield Site(server, Path(folder))
+                site = Site(server, Path(folder))
+                try:
+                    yield site
+                finally:
+                    for client in site.opened:
+                        client.close()
         finally:
             requests_log.setLevel(level)

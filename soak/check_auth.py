@@ -148,10 +148,10 @@ def measure(site: Site, budget: dict) -> list[Figure]:
         Figure(
             CHECK,
             "login tries let through",
-            force.let_through,
-            holds=force.let_through <= force.limit and force.refused > 0,
+            force.guessed.passed,
+            holds=force.guessed.passed <= force.limit and force.guessed.refused > 0,
             note=f"limit {force.limit}; {force.tried} wrong passwords from one "
-            f"address, {budget['threads']} threads",
+            f"address, {force.threads} threads",
         ),
         Figure(
             CHECK,
@@ -161,12 +161,17 @@ def measure(site: Site, budget: dict) -> list[Figure]:
             note=f"answered {force.right_password_over_limit}; from another "
             f"address {force.right_password_elsewhere}",
         ),
-        _none("429 without Retry-After", [1] * force.without_retry_after),
+        Figure(
+            CHECK,
+            "429 without a Retry-After within the window",
+            force.guessed.bad_retry_after(force.window),
+            holds=force.guessed.bad_retry_after(force.window) == 0,
+        ),
         Figure(
             CHECK,
             "cookie-authenticated forms",
             len(forms),
-            note=", ".join(path for _, path in forms)[:160],
+            note="every POST route outside /api",
         ),
         _none("form posts taken without a valid CSRF token", taken),
         Figure(

@@ -90,6 +90,7 @@ def pages(site: Site, planted: Planted, panels: int) -> list[tuple[str, str | No
         ]
         if i < panels:
             found.append((f"/dashboard/graph?focus={referrer}", GRAPH_READY))
+    found += [(f"/dashboard/webhooks/{e}", None) for e in planted.named_endpoints]
     return found
 
 
@@ -165,7 +166,13 @@ def measure(
         watched.close()
     sweep = sweep_site(site, planted, targets, logins=budget["logins"])
     return [
-        Figure(CHECK, "payloads", len(payloads), note=f"of {len(XSS_SOAK_CORPUS)}"),
+        Figure(
+            CHECK,
+            "payloads",
+            len(payloads),
+            note=f"of {len(XSS_SOAK_CORPUS)}; in webhook URLs too: "
+            f"{len(planted.named_endpoints)}",
+        ),
         Figure(CHECK, "page loads in Chromium", watched.loads),
         _must_be_none("dialogs", watched.dialogs),
         _must_be_none("CSP violations", watched.csp_violations),

@@ -13,18 +13,19 @@ Retry-After no longer than the window. Rounds are a window apart.
 from __future__ import annotations
 
 import tempfile
-import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.serving import Gunicorn
 from soak import Figure
+from soak.abuse_hammer import Hammered, at_once, hammer
 from soak.abuse_site import KEYS, OWNER_EMAIL, Client, csrf_token, owner_hash
 from wom.store import Store, accounts, now_micros
 from wom.store.settings import write_setting
 
-__all__ = ["BUDGETS", "LIMITS", "Road", "measure", "prepare", "run"]
+__all__ = ["BUDGETS", "LIMITS", "WINDOW", "measure", "prepare", "run"]
 
 CHECK = "rate_limits"
 WINDOW = 15  # seconds
@@ -35,14 +36,13 @@ LIMITS = {
     "signup_rate_limit": 8,
     "login_rate_limit": 4,  # each try that passes costs a password check
 }
-# Per level: rounds (a window apart), threads at once, requests a round (per road,
-# as a multiple of its limit).
+# Per level: rounds (a window apart), threads at once, and requests a round on
+# each road as a multiple of its limit.
 BUDGETS = {
     "short": {"rounds": 1, "threads": 16, "times_limit": 3},
     "default": {"rounds": 2, "threads": 32, "times_limit": 4},
     "long": {"rounds": 5, "threads": 64, "times_limit": 8},
 }
-ADDRESS = "198.51.100.{}"  # each road its own client address
 
 
 def prepare(store: Store) -> dict:
@@ -58,186 +58,128 @@ def prepare(store: Store) -> dict:
 
 @dataclass
 class Road:
-    """A limited road: how one thread sends one request down it."""
+    """A limited road, from its own client address: what a thread opens first
+    (a form's page), how it sends a request, and what passing looks like."""
 
     name: str
     setting: str
-    address: str
-    passes: int  # the status of a request the limit lets through
-    send: object  # (client, n) -> response
-    opened: object = None  # client -> None: what a thread does first
+    passes: int
+    send: Callable
+    page: str | None = None
 
 
-@dataclass
-class Tally:
-    """One road's counts over every round."""
+def _form(path: str, **fields) -> Callable:
+    def send(client: Client, n: int):
+        unique = f"{time.time_ns()}.{n}"
+        data = {key: value.format(unique) for key, value in fields.items()}
+        return client.post(path, data={"csrf_token": client.token, **data})
 
-    passed: list[int] = field(default_factory=list)  # per round
-    refused: int = 0
-    bad_retry_after: int = 0
-    other: list = field(default_factory=list)  # neither the road's answer nor 429
+    return send
+
+
+def _api(token: Callable[[int], str]) -> Callable:
+    def send(client: Client, n: int):
+        headers = {"Authorization": f"Bearer {token(n)}"}
+        return client.get("/api/v1/customers?limit=1", headers=headers)
+
+    return send
 
 
 def _roads(secrets: dict) -> list[Road]:
-    def login_page(client):
-        client.token = csrf_token(client.get("/login").text)
-
-    def join_page(client):
-        client.token = csrf_token(client.get("/join").text)
-
     return [
-        Road(
-            "API, one token",
-            "api_rate_limit",
-            ADDRESS.format(1),
-            200,
-            lambda c, n: c.get(
-                "/api/v1/customers?limit=1",
-                headers={"Authorization": f"Bearer {secrets['token']}"},
-            ),
-        ),
+        Road("API, one token", "api_rate_limit", 200, _api(lambda n: secrets["token"])),
         Road(
             "API, a made-up token each time",
             "api_rate_limit",
-            ADDRESS.format(2),
             401,
-            lambda c, n: c.get(
-                "/api/v1/customers?limit=1",
-                headers={"Authorization": f"Bearer wom_made-up-{n}-{time.time_ns()}"},
-            ),
+            _api(lambda n: f"wom_made-up-{n}-{time.time_ns()}"),
         ),
         Road(
             "sign-up form",
             "signup_rate_limit",
-            ADDRESS.format(3),
             303,
-            lambda c, n: c.post(
-                "/join",
-                data={
-                    "csrf_token": c.token,
-                    "name": "Limited",
-                    "email": f"limited.{time.time_ns()}.{n}@example.org",
-                },
-            ),
-            join_page,
+            _form("/join", name="Limited", email="limited.{}@example.org"),
+            "/join",
         ),
         Road(
             "login form",
             "login_rate_limit",
-            ADDRESS.format(4),
             401,
-            lambda c, n: c.post(
-                "/login",
-                data={
-                    "csrf_token": c.token,
-                    "email": OWNER_EMAIL,
-                    "password": f"no {n}",
-                },
-            ),
-            login_page,
+            _form("/login", email=OWNER_EMAIL, password="not it {}"),
+            "/login",
         ),
     ]
 
 
-def _round(base: str, road: Road, threads: int, total: int, tally: Tally) -> None:
-    """``total`` requests down ``road`` from ``threads`` threads started at once."""
-    lock = threading.Lock()
-    numbers = iter(range(total))
-    start = threading.Barrier(threads)
-    passed = 0
+def _round(base: str, roads: list[Road], budget: dict) -> dict[str, Hammered]:
+    """Every road at once, each from its own address by ``threads`` threads."""
+    found: dict[str, Hammered] = {}
 
-    def work() -> None:
-        nonlocal passed
-        client = Client(base, address=road.address)
-        if road.opened is not None:
-            road.opened(client)
-        start.wait()
-        while True:
-            with lock:
-                n = next(numbers, None)
-            if n is None:
-                break
-            answer = road.send(client, n)
-            with lock:
-                if answer.status_code == 429:
-                    tally.refused += 1
-                    wait = answer.headers.get("Retry-After", "")
-                    if not (wait.isdigit() and 1 <= int(wait) <= WINDOW + 1):
-                        tally.bad_retry_after += 1
-                else:
-                    passed += 1
-                    if answer.status_code != road.passes:
-                        tally.other.append(answer.status_code)
-        client.close()
+    def down(road: Road, address: str) -> None:
+        def open_client() -> Client:
+            client = Client(base, address=address)
+            if road.page is not None:
+                client.token = csrf_token(client.get(road.page).text)
+            return client
 
-    workers = [threading.Thread(target=work) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    tally.passed.append(passed)
+        total = LIMITS[road.setting] * budget["times_limit"]
+        found[road.name] = hammer(open_client, road.send, total, budget["threads"])
+
+    at_once(
+        [
+            lambda road=road, n=n: down(road, f"198.51.100.{n + 1}")
+            for n, road in enumerate(roads)
+        ]
+    )
+    return found
 
 
 def measure(base: str, secrets: dict, budget: dict) -> list[Figure]:
     """Hit every road of the site at ``base`` in rounds; the figures."""
     roads = _roads(secrets)
-    tallies = {road.name: Tally() for road in roads}
+    rounds: list[dict[str, Hammered]] = []
     longest = 0.0
     for n in range(budget["rounds"]):
         if n:
             time.sleep(WINDOW + 1)  # a fresh window
         began = time.monotonic()
-        rounds = [
-            threading.Thread(
-                target=_round,
-                args=(
-                    base,
-                    road,
-                    budget["threads"],
-                    LIMITS[road.setting] * budget["times_limit"],
-                    tallies[road.name],
-                ),
-            )
-            for road in roads
-        ]
-        for thread in rounds:
-            thread.start()
-        for thread in rounds:
-            thread.join()
+        rounds.append(_round(base, roads, budget))
         longest = max(longest, time.monotonic() - began)
     figures = []
+    other: set[int] = set()
     for road in roads:
-        tally, limit = tallies[road.name], LIMITS[road.setting]
+        limit, seen = LIMITS[road.setting], [r[road.name] for r in rounds]
+        passed = [hammered.passed for hammered in seen]
         figures.append(
             Figure(
                 CHECK,
                 f"{road.name}: most passed in a window",
-                max(tally.passed),
-                holds=max(tally.passed) <= limit and tally.refused > 0,
-                note=f"limit {limit} per {WINDOW} s; {limit * budget['times_limit']} "
-                f"sent by {budget['threads']} threads, {budget['rounds']} rounds; "
-                f"passed {tally.passed}",
+                max(passed),
+                holds=max(passed) <= limit and all(h.refused for h in seen),
+                note=f"limit {limit} per {WINDOW} s; "
+                f"{limit * budget['times_limit']} sent by {budget['threads']} "
+                f"threads a round; passed {passed}",
             )
         )
-    refused = sum(t.refused for t in tallies.values())
-    bad = sum(t.bad_retry_after for t in tallies.values())
-    other = [status for t in tallies.values() for status in t.other]
-    figures += [
+        for hammered in seen:
+            other |= set(hammered.statuses) - {road.passes, 429}
+    everything = [hammered for found in rounds for hammered in found.values()]
+    bad = sum(hammered.bad_retry_after(WINDOW + 1) for hammered in everything)
+    return figures + [
         # Counted per round, a round must fit in a window.
         Figure(CHECK, "longest round", round(longest, 1), "s", holds=longest < WINDOW),
-        Figure(CHECK, "429 answers", refused),
+        Figure(CHECK, "429 answers", sum(h.refused for h in everything)),
         Figure(
             CHECK,
             "answers neither the road's own nor 429",
             len(other),
             holds=not other,
-            note=f"statuses: {sorted(set(other))}" if other else "",
+            note=f"statuses: {sorted(other)}" if other else "",
         ),
         Figure(
-            CHECK, "429 without a Retry-After within the window", bad, holds=bad == 0
+            CHECK, "429 without a Retry-After within the window", bad, holds=not bad
         ),
     ]
-    return figures
 
 
 def run(level: str) -> list[Figure]:
