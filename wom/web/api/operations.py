@@ -125,13 +125,18 @@ def operation(
     parameters=(),
     body=None,
     write=False,
+    scope: str | None = None,
 ) -> dict:
+    """One operation. ``scope`` is the token scope it needs (``read`` unless it
+    writes, then ``write``), declared as the bearer scheme's role (OpenAPI 3.1
+    allows roles for any scheme), so that a client knows it beforehand."""
     found = {
         "summary": summary,
         "description": description,
         "tags": [tag],
         "parameters": list(parameters) + ([KEY_PARAM] if write else []),
         "responses": responses,
+        "security": [{"bearer": [scope or ("write" if write else "read")]}],
     }
     if body is not None:
         found["requestBody"] = body

@@ -41,6 +41,7 @@ def webhook_paths() -> dict:
                 "is failing or disabled." + ADMIN,
                 json_reply("WebhookList", "The endpoints.") | errors(*READ_ERRORS, 403),
                 tag="Webhooks",
+                scope="admin",
             ),
             "post": operation(
                 "Add a webhook endpoint",
@@ -50,6 +51,7 @@ def webhook_paths() -> dict:
                 json_reply("WebhookCreated", "Added.", status=201)
                 | errors(*WRITE_ERRORS),
                 tag="Webhooks",
+                scope="admin",
                 body=body("WebhookInput"),
             ),
         },
@@ -59,6 +61,7 @@ def webhook_paths() -> dict:
                 "With its pending deliveries and their records." + ADMIN,
                 {"204": {"description": "Removed."}} | errors(*ADMIN_WRITE),
                 tag="Webhooks",
+                scope="admin",
                 parameters=[ENDPOINT_PARAM],
             ),
         },
@@ -69,6 +72,7 @@ def webhook_paths() -> dict:
                 "signatures, space-separated) for 24 hours." + ADMIN,
                 json_reply("WebhookRotated", "Rotated.") | errors(*ADMIN_WRITE),
                 tag="Webhooks",
+                scope="admin",
                 parameters=[ENDPOINT_PARAM],
             ),
         },
@@ -79,6 +83,7 @@ def webhook_paths() -> dict:
                 "latency and at most 1 KB of the answer." + ADMIN,
                 json_reply("DeliveryPage", "The tries.") | errors(*ADMIN_READ),
                 tag="Webhooks",
+                scope="admin",
                 parameters=[
                     ENDPOINT_PARAM,
                     limit(50),
@@ -96,6 +101,7 @@ def webhook_paths() -> dict:
                 "Queues a webhook.test message for this endpoint alone." + ADMIN,
                 json_reply("QueuedTest", "Queued.", status=202) | errors(*ADMIN_WRITE),
                 tag="Webhooks",
+                scope="admin",
                 parameters=[ENDPOINT_PARAM],
             ),
         },
