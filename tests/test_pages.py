@@ -17,7 +17,12 @@ def filled(app):
     ingest(
         store,
         [
-            {"type": "signup", "customer": "alice", "at": "2026-01-01T00:00:00Z"},
+            {
+                "type": "signup",
+                "customer": "alice",
+                "name": "Alice <b>Ames</b>",
+                "at": "2026-01-01T00:00:00Z",
+            },
             {
                 "type": "mention",
                 "from": "alice",
@@ -58,7 +63,25 @@ def test_home_page_shows_top_starters_and_cascades_from_the_service(client, fill
     with client.get("/") as response:
         html = response.get_data(as_text=True)
     assert '<table id="top-starters">' in html
-    assert '<td>alice</td><td class="num">1</td>' in html
+    assert (
+        '<td><a href="/dashboard/customers/alice">Alice &lt;b&gt;Ames&lt;/b&gt;</a> '
+        '<span class="id">alice</span></td><td class="num">1</td>'
+    ) in html
+    assert '<a href="/dashboard/customers/bob">bob</a></td>' in html
+
+
+def test_home_page_names_people_as_its_twin_does(client, filled):
+    with client.get("/index.json") as response:
+        body = response.get_json()
+    assert [r["name"] for r in body["top_starters"]] == ["Alice <b>Ames</b>", None]
+    assert [c["name"] for c in body["largest_cascades"]] == ["Alice <b>Ames</b>"]
+
+
+def test_the_home_page_links_to_the_owners_dashboard(client):
+    with client.get("/") as response:
+        html = response.get_data(as_text=True)
+    assert '<a class="owner" href="/dashboard">Dashboard</a>' in html
+    assert '<a href="/dashboard">The owner\'s dashboard</a>' in html
 
 
 def test_home_page_json_twin_has_the_same_figures(client, filled):

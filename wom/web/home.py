@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, render_template
 
 from ..contract import currency_exponent, major
-from ..store import queries
+from ..store import people, queries
 from ..store.settings import read_settings
 from . import analytics, store
 from .owners import current_owner
@@ -25,6 +25,11 @@ def home_figures() -> dict:
     exponent = currency_exponent(currency)
     overview = queries.overview(db)
     overview["purchase_value"] = major(overview["purchase_value"], exponent)
+    cascades = [row for row in service.cascades("size", limit=5) if row["size"] > 1]
+    # Names come from strangers: the template sets them as text.
+    names = people.names_of(
+        db, [row["external_id"] for row in starters + cascades]
+    )
     return {
         "overview": overview,
         "currency": currency,
@@ -41,7 +46,10 @@ def home_figures() -> dict:
                     "conversations_started",
                 )
             }
-            | {"referred_value": major(row["referred_value"], exponent)}
+            | {
+                "name": names.get(row["external_id"]),
+                "referred_value": major(row["referred_value"], exponent),
+            }
             for row in starters
             if row["reach"] or row["conversations_started"]
         ],
@@ -58,8 +66,8 @@ def home_figures() -> dict:
                     "root_acquired_at",
                 )
             }
-            for row in service.cascades("size", limit=5)
-            if row["size"] > 1
+            | {"name": names.get(row["external_id"])}
+            for row in cascades
         ],
     }
 
