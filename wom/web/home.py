@@ -27,9 +27,7 @@ def home_figures() -> dict:
     overview["purchase_value"] = major(overview["purchase_value"], exponent)
     cascades = [row for row in service.cascades("size", limit=5) if row["size"] > 1]
     # Names come from strangers: the template sets them as text.
-    names = people.names_of(
-        db, [row["external_id"] for row in starters + cascades]
-    )
+    names = people.names_of(db, [row["external_id"] for row in starters + cascades])
     return {
         "overview": overview,
         "currency": currency,
