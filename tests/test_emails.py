@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wom.emails import PROVIDER_RULES, looks_like_email, normalise_email
 
@@ -76,3 +79,57 @@ def test_a_tag_alone_is_not_a_mailbox_name():
 
 def test_every_provider_rule_is_known():
     assert set(PROVIDER_RULES.values()) == {"gmail", "plus", "hyphen"}
+
+
+# Addresses near every edge email-validator draws: its characters and their
+# neighbours before the @, special-use and numeric top-level domains, IDNA
+# labels, and lengths around 64 before the @, 63 a label and 254 in all.
+_ATEXT = st.sampled_from(list("azAZ09!#$%&'*+-/=?^_`{|}~"))
+_LOCALS = st.one_of(
+    st.lists(st.text(_ATEXT, min_size=1, max_size=6), min_size=1, max_size=4).map(
+        ".".join
+    ),
+    st.sampled_from(["zoe", "Zoe.Dupont+promo", "info", "x" * 64, "x" * 65, "é"]),
+    st.text(st.sampled_from(list('a.."(),:;<>@[\\] é\x00\x7f')), max_size=8),
+)
+_NAMES = st.one_of(
+    st.sampled_from(["example", "EXAMPLE", "gmail", "b-c", "xn--bcher-kva", "9a"]),
+    # Longer in UTF-8 than in IDNA: 中 repeated (xn--fiqaaa... is 中中中...).
+    st.integers(7, 56).map(lambda n: "xn--fiq" + "a" * n),
+)
+_TLDS = st.sampled_from(["org", "com", "de", "co.uk", "xn--p1ai", "museum"])
+_LABELS = st.one_of(
+    _NAMES,
+    st.sampled_from(["local", "localhost", "test", "invalid", "onion", "arpa"]),
+    st.sampled_from(["123", "1a", "-a", "a-", "a_b", "", "é", "\u0338", "xn--zz"]),
+    st.sampled_from(["xn--a", "bücher", "ＡＢ", "a\u3002b", "a b", "a@b", "[1.2.3.4]"]),
+    st.text(st.sampled_from("ab9-_."), max_size=8),
+    st.integers(60, 64).map(lambda n: "a" * n),
+)
+_DOMAINS = st.one_of(
+    st.tuples(st.lists(_NAMES, min_size=1, max_size=2), _TLDS).map(
+        lambda parts: ".".join([*parts[0], parts[1]])
+    ),
+    st.lists(_LABELS, min_size=1, max_size=4).map(".".join),
+)
+
+
+@st.composite
+def _addresses(draw) -> str:
+    local = draw(_LOCALS)
+    padding = draw(st.sampled_from(["", "", "", "a" * 63 + ".", ("a" * 62 + ".") * 3]))
+    at = draw(st.sampled_from(["@", "@", "@", "@", "@@", "＠", "<"]))
+    return local + at + padding + draw(_DOMAINS)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(_addresses(), _addresses(), _addresses(), st.text(max_size=80)))
+def test_the_answer_is_exactly_email_validators(text):
+    try:
+        validate_email(text, check_deliverability=False, strict=True)
+    except EmailNotValidError:
+        expected = False
+    else:
+        expected = True
+    assert looks_like_email(text) is expected
+    assert looks_like_email(text) is expected  # and again, its domain known
