@@ -91,6 +91,34 @@ def test_a_sign_up_updates_the_ancestor_path(service, record):
     assert (a["reach"], a["generations"], a["referred_value"]) == (2, 2, 400.0)
 
 
+def test_a_repeat_purchase_moves_only_the_totals_up_the_path(
+    service, store, record, monkeypatch
+):
+    record(
+        {"type": "signup", "customer": "a", "at": "2026-01-01T00:00:00Z"},
+        {"type": "referral", "from": "a", "to": "b", "at": "2026-01-02T00:00:00Z"},
+        {"type": "purchase", "customer": "b", "value": 8, "at": "2026-01-03T00:00:00Z"},
+    )
+    read_people = graph_rows.people_of
+    reread = []
+
+    def people_of(db, ids):
+        reread.extend(ids)
+        return read_people(db, ids)
+
+    monkeypatch.setattr(graph_rows, "people_of", people_of)
+    record(
+        {"type": "purchase", "customer": "b", "value": 4, "at": "2026-01-04T00:00:00Z"}
+    )
+    # b was followed already: their whole row is not read again.
+    assert reread == []
+    # 8 + 4 EUR is 1200 cents, all of it a's direct referee's.
+    assert service.person(1)["referred_value"] == 1200.0
+    fresh = AnalyticsService(store, background=False)
+    fresh.ensure_loaded()
+    assert snapshot(service) == snapshot(fresh)
+
+
 def test_a_batch_committed_while_the_service_loads_is_followed(
     store, record, monkeypatch
 ):

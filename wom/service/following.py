@@ -37,20 +37,18 @@ def follow_batch(
     nodes = nodes_dict(G)
     people = (
         changes.people
-        | changes.purchasers
         | {node for node in changes.credits if node not in state}
         | {node for pair in changes.pairs for node in pair if node not in nodes}
     )
+    # A purchase by someone already followed (not among changes.people) moves
+    # their purchase total alone: only that is read again.
+    people |= {node for node in changes.purchasers if node not in nodes}
+    totals = changes.purchasers - people
     # Whose cascade figures can change: conversions, credits, new customers.
     moved = changes.people | changes.credits
-    for (
-        node,
-        external_id,
-        status,
-        acquired_at,
-        via,
-        value,
-    ) in graph_rows.people_of(db, people):
+    for node, external_id, status, acquired_at, via, value in graph_rows.people_of(
+        db, people
+    ):
         attrs = put_node(
             G, node, person_attrs(external_id, status, acquired_at, via, value)
         )
@@ -60,6 +58,10 @@ def follow_batch(
             if node not in state:
                 state.add(node)
                 moved.add(node)
+            state.set_value(node, value)
+    for node, value in graph_rows.values_of(db, totals):
+        nodes[node]["value"] = value  # F shares the dict
+        if node in state:
             state.set_value(node, value)
     put_touches(G, graph_rows.touches_of(db, changes.pairs))
     forget_views(G, F)

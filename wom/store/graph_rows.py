@@ -22,6 +22,7 @@ __all__ = [
     "credit_table",
     "click_seconds",
     "people_of",
+    "values_of",
     "touches_of",
     "credits_of",
 ]
@@ -85,6 +86,15 @@ def people_of(db: Database, ids) -> Iterator[tuple]:
         "SELECT p.id, p.external_id, p.status, p.acquired_at / 1e6, p.acquired_via, "
         "coalesce((SELECT sum(value) FROM purchases u WHERE u.person_id = p.id), 0.0) "
         "FROM json_each(?) j CROSS JOIN people p ON p.id = j.value",
+        [orjson.dumps(list(ids))],
+    )
+
+
+def values_of(db: Database, ids) -> Iterator[tuple]:
+    """The purchase total of each of ``ids``, as ``(id, value)`` tuples."""
+    return db.execute(
+        "SELECT j.value, coalesce((SELECT sum(value) FROM purchases u "
+        "WHERE u.person_id = j.value), 0.0) FROM json_each(?) j",
         [orjson.dumps(list(ids))],
     )
 
