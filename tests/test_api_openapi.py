@@ -92,6 +92,39 @@ def test_every_operation_documents_its_errors():
                 ), (method, path)
 
 
+def keyed_operations():
+    for path, methods in DOC["paths"].items():
+        for method, operation in methods.items():
+            names = {p["name"] for p in operation.get("parameters", ())}
+            if "Idempotency-Key" in names:
+                yield pytest.param(operation, id=f"{method.upper()} {path}")
+
+
+@pytest.mark.parametrize("operation", list(keyed_operations()))
+def test_every_operation_that_takes_a_key_documents_the_410_of_an_erased_person(
+    operation,
+):
+    # Found by the soak's Schemathesis run: a replay after an erasure is 410.
+    assert operation["responses"]["410"] == {"$ref": "#/components/responses/E410"}
+
+
+def test_the_documented_cursor_is_as_long_as_the_api_takes(api):
+    # The soak's Schemathesis run sent a documented 513-character cursor: 400.
+    bounded = {
+        path: parameter["schema"]["maxLength"]
+        for path, methods in DOC["paths"].items()
+        for operation in methods.values()
+        for parameter in operation.get("parameters", ())
+        if parameter["name"] == "cursor" and "maxLength" in parameter["schema"]
+    }
+    assert bounded
+    for path, longest in bounded.items():
+        at_most = api.get(f"{path}?cursor={'A' * longest}")
+        over = api.get(f"{path}?cursor={'A' * (longest + 1)}")
+        assert "at most" not in at_most.json["detail"], path
+        assert "at most" in over.json["detail"], path
+
+
 def test_error_responses_are_problem_json_with_their_headers():
     responses = DOC["components"]["responses"]
     for response in responses.values():

@@ -66,6 +66,11 @@ ERRORS = {
     ),
     404: ("Not Found", "No such customer, cascade or flag."),
     409: ("Conflict", "The same Idempotency-Key is still running, or a code is taken."),
+    410: (
+        "Gone",
+        "The same Idempotency-Key and body after the person its response named was "
+        "erased: nothing was written again.",
+    ),
     413: (
         "Request Entity Too Large",
         f"The body is over the size limit, or holds more than {MAX_EVENTS:,} events; "

@@ -8,6 +8,7 @@ import msgspec
 from ...contract import MAX_EVENTS
 from ...contract.document import REGISTRY, ecma, example_of
 from ...contract.fields import ExternalId
+from .cursors import MAX_CURSOR_LENGTH
 from .events import NDJSON
 from .idempotency import HEADER
 
@@ -83,7 +84,7 @@ def when(name: str, description: str) -> dict:
 def cursor() -> dict:
     return query(
         "cursor",
-        {"type": "string", "maxLength": 2000},
+        {"type": "string", "maxLength": MAX_CURSOR_LENGTH},
         "The previous page's next_cursor.",
     )
 
@@ -107,7 +108,8 @@ KEY_PARAM = {
     },
     "description": "Makes a retry safe: the same key and body replays the stored "
     "response (with `Idempotent-Replayed: true`); the same key with another body is "
-    "422; the same key while its first request runs is 409. Kept 24 hours per token.",
+    "422; the same key while its first request runs is 409; the same key and body "
+    "after the person its response names was erased is 410. Kept 24 hours per token.",
 }
 REPLAYED = {
     "description": "`true` when this is the stored response to an earlier request "
@@ -144,6 +146,8 @@ def operation(
         for status, response in responses.items():
             if status.startswith("2"):
                 response["headers"] = {"Idempotent-Replayed": REPLAYED}
+        # A key's stored response that named a person since erased.
+        responses |= errors(410)
     return found
 
 
