@@ -116,6 +116,8 @@ class Server:
             "PYTHONPATH": str(REPO),
         }
         self.process: subprocess.Popen | None = None
+        # Where gunicorn's output goes (a file open for writing); None: inherited.
+        self.output = None
 
     def flask(self, *args: str) -> str:
         """Run a ``flask --app wom`` command against the database; its stdout."""
@@ -148,6 +150,8 @@ class Server:
             ],
             env=self.env,
             cwd=REPO,
+            stdout=self.output,
+            stderr=None if self.output is None else subprocess.STDOUT,
             # Its own process group, so that kill() takes every process it made.
             start_new_session=True,
         )

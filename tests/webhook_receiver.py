@@ -5,6 +5,7 @@ that verifies every request's signature with the ``standardwebhooks`` library
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -52,7 +53,8 @@ class Receiver:
     """``with Receiver() as receiver:`` serves ``receiver.url`` until the block ends.
 
     ``secrets`` are the endpoint secrets a request may verify under (any one);
-    ``statuses`` are answered in turn, then 200 for good.
+    ``statuses`` are answered in turn, then 200 for good; each answer waits
+    ``delay`` seconds first (a slow receiver keeps tries in flight).
     """
 
     secrets: list[str] = field(default_factory=list)
@@ -61,6 +63,7 @@ class Receiver:
     receipts: list[Receipt] = field(default_factory=list)
     # While set and closed, every request waits at it before being answered.
     gate: threading.Event | None = None
+    delay: float = 0.0
 
     def __post_init__(self):
         self._lock = threading.Lock()
@@ -75,7 +78,12 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            # The default backlog of 5 drops connections from wom's 8 senders,
+            # and each drop costs a second's SYN retry.
+            request_queue_size = 128
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_port}{self.path}"
         self._thread = threading.Thread(
@@ -95,6 +103,8 @@ class Receiver:
         self.arrived.set()
         if self.gate is not None:
             self.gate.wait(60)
+        if self.delay:
+            time.sleep(self.delay)
         with self._lock:
             status = self.statuses.pop(0) if self.statuses else 200
             self.receipts.append(

@@ -1,0 +1,237 @@
+"""What the soak's checks run against: wom under gunicorn, the README's way, on a
+real SQLite file of its own, and plain HTTP clients on loopback.
+
+``Wom`` is ``bench.api_setup.Server`` (gunicorn gthread, one worker, eight
+threads, its own process group so that a SIGKILL takes every process it made)
+with what a check needs besides: the store prepared in this process before the
+start (tokens, an owner, rate limits raised for one loopback address, which the
+table then says), loopback webhooks allowed, the server's output kept in a file
+to read, the time each start took to ``/readyz``, and the worker's peak RSS.
+"""
+
+from __future__ import annotations
+
+import http.client
+import math
+import re
+import sqlite3
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import orjson
+
+from bench.api_setup import Server
+from wom.store import Store, accounts, now_micros
+from wom.store.settings import write_setting
+
+__all__ = [
+    "LIMITS_NOTE",
+    "OWNER_EMAIL",
+    "OWNER_PASSWORD",
+    "Client",
+    "Wom",
+    "csrf_token",
+    "percentile",
+    "read_only",
+]
+
+OWNER_EMAIL = "owner@soak.example"
+OWNER_PASSWORD = "soak owner passphrase"
+# Every client of the soak comes from 127.0.0.1: the per-IP and per-token limits
+# are raised, or the checks would measure the limiter.
+RAISED = "1000000 per minute"
+LIMITS_NOTE = "rate limits raised for loopback"
+_CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(html: bytes) -> str:
+    """The CSRF token of the first form on a page."""
+    found = _CSRF.search(html.decode("utf-8", "replace"))
+    if found is None:
+        raise RuntimeError("the page has no form with a CSRF token")
+    return found[1]
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (``share`` from 0 to 1) of ``values``.
+
+    >>> percentile([5, 1, 4, 2, 3], 0.5), percentile([5, 1, 4, 2, 3], 0.99)
+    (3, 5)
+    """
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection to a database a server may be writing."""
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+
+
+class Wom(Server):
+    """wom under gunicorn on a fresh database in ``folder``."""
+
+    def __init__(self, folder: Path, threads: int = 8):
+        super().__init__(folder, threads)
+        self.env["WOM_WEBHOOK_ALLOW_LOOPBACK"] = "1"
+        self.path = folder / "wom.db"
+        self.log_path = folder / "gunicorn.log"
+        self.tokens: dict[str, str] = {}
+        self.starts: list[float] = []
+
+    def prepare(self, *, owner: bool = False, raise_limits: bool = True) -> None:
+        """Migrate the store and make a ``write`` and an ``admin`` token (and the
+        owner), in this process, before the server holds the file's lock."""
+        store = Store(self.path)
+        try:
+            store.migrate()
+            with store.write() as db:
+                now = now_micros()
+                for scope in ("write", "admin"):
+                    self.tokens[scope] = accounts.create_token(
+                        db, f"soak-{scope}", scope=scope, now=now
+                    )
+                if raise_limits:
+                    for key in ("signup_rate_limit", "api_rate_limit"):
+                        write_setting(db, key, RAISED)
+                if owner:
+                    hashed = accounts.password_hash(OWNER_PASSWORD)
+                    accounts.create_owner(db, OWNER_EMAIL, hashed, now)
+        finally:
+            store.close()
+
+    def start(self) -> None:
+        """Start gunicorn, its output appended to ``log_path``, and wait until
+        /readyz says ready; the seconds that took are kept in ``starts``."""
+        started = time.perf_counter()
+        with open(self.log_path, "ab") as output:
+            self.output = output
+            super().start()
+        self.starts.append(time.perf_counter() - started)
+
+    def log_text(self) -> str:
+        """Everything the server printed so far."""
+        if not self.log_path.exists():
+            return ""
+        return self.log_path.read_text("utf-8", "replace")
+
+    def worker_pid(self) -> int:
+        """The gunicorn worker's process id."""
+        master = self.process.pid
+        children = Path(f"/proc/{master}/task/{master}/children").read_text()
+        return int(children.split()[0])
+
+    def peak_rss_mib(self) -> float:
+        """The worker's peak resident set so far (VmHWM), in MiB."""
+        status = Path(f"/proc/{self.worker_pid()}/status").read_text()
+        kib = int(re.search(r"VmHWM:\s+(\d+) kB", status)[1])
+        return round(kib / 1024, 1)
+
+    def size(self) -> str:
+        """The database's size, as the table states it: events, people, MB."""
+        with read_only(self.path) as db:
+            events = db.execute("SELECT count(*) FROM events").fetchone()[0]
+            people = db.execute("SELECT count(*) FROM people").fetchone()[0]
+        megabytes = (
+            sum(
+                p.stat().st_size
+                for p in self.path.parent.glob("wom.db*")
+                if p.is_file()
+            )
+            / 1e6
+        )
+        return f"{events:,} events, {people:,} people, {megabytes:.1f} MB"
+
+    def auth(self, scope: str = "write") -> dict:
+        """The header that carries the token of ``scope``."""
+        return {"Authorization": f"Bearer {self.tokens[scope]}"}
+
+    def api(self, method: str, path: str, body=None, scope: str = "admin"):
+        """One call of /api/v1 with the token of ``scope``, ``body`` sent as
+        JSON; its answer decoded. A failure is the harness's: RuntimeError."""
+        headers = self.auth(scope) | {"Content-Type": "application/json"}
+        sent = None if body is None else orjson.dumps(body)
+        status, answer = self.request(method, "/api/v1" + path, sent, headers)
+        if status >= 300:
+            raise RuntimeError(f"{method} {path}: {status} {answer[:300]!r}")
+        return orjson.loads(answer) if answer else None
+
+    def client(self) -> Client:
+        """A new keep-alive client of this server."""
+        return Client(self.port)
+
+
+class Client:
+    """One keep-alive HTTP connection with a cookie jar, as one browser or one
+    API client uses it; a connection that breaks is opened again next time."""
+
+    def __init__(self, port: int, timeout: float = 60):
+        self.port = port
+        self.timeout = timeout
+        self.cookies: dict[str, str] = {}
+        self._connection: http.client.HTTPConnection | None = None
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict | None = None,
+    ) -> tuple[int, http.client.HTTPMessage, bytes]:
+        """One request: (status, headers, body). Raises OSError (and
+        http.client's errors) when the connection fails."""
+        sent = dict(headers or {})
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if self._connection is None:
+            self._connection = http.client.HTTPConnection(
+                "127.0.0.1", self.port, timeout=self.timeout
+            )
+        try:
+            self._connection.request(method, path, body=body, headers=sent)
+            response = self._connection.getresponse()
+            answer = response.read()
+        except (OSError, http.client.HTTPException):
+            self.close()
+            raise
+        for cookie in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = cookie.partition("=")
+            value = rest.split(";", 1)[0]
+            if value and "max-age=0" not in cookie.lower():
+                self.cookies[name] = value
+            else:
+                self.cookies.pop(name, None)
+        if response.will_close:
+            self.close()
+        return response.status, response.headers, answer
+
+    def form(self, path: str, fields: dict) -> tuple:
+        """POST ``fields`` as a form: (status, headers, body)."""
+        body = urlencode(fields).encode()
+        return self.call(
+            "POST",
+            path,
+            body,
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
+
+    def log_in(self) -> None:
+        """Log in as the soak's owner (the login form, with its CSRF token)."""
+        _, _, page = self.call("GET", "/login")
+        status, _, answer = self.form(
+            "/login",
+            {
+                "csrf_token": csrf_token(page),
+                "email": OWNER_EMAIL,
+                "password": OWNER_PASSWORD,
+            },
+        )
+        if status != 303:
+            raise RuntimeError(f"the owner could not log in: {status} {answer[:200]}")
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
