@@ -45,6 +45,25 @@ def test_each_error_is_problem_json(api, method, path, kwargs, status):
     assert_problem(api.call(method, path, **kwargs), status)
 
 
+# Found answered 500 by the soak's bad-input corpus (tests/data/bad_inputs).
+NOT_UTF8 = {
+    "/events": b'{"type": "signup", "customer": "c-\xff\xfe", '
+    b'"at": "2026-01-01T00:00:00Z"}',
+    "/customers": b'{"id": "c-\xff\xfe"}',
+}
+DEEP = b'{"events": [' + b'{"a":' * 100_000
+
+
+@pytest.mark.parametrize("path", ["/events", "/customers"])
+@pytest.mark.parametrize("kind", ["not-utf8", "deep"])
+def test_a_body_that_is_no_json_text_is_a_400_and_stores_nothing(api, db, path, kind):
+    body = NOT_UTF8[path] if kind == "not-utf8" else DEEP
+    reply = api.post(path, data=body, content_type="application/json")
+    says = "UTF-8" if kind == "not-utf8" else "nests"
+    assert says in assert_problem(reply, 400)["detail"]
+    assert db.execute("SELECT count(*) FROM people").fetchone() == (0,)
+
+
 def test_405_names_the_allowed_methods(api):
     reply = api.call("PUT", "/events")
     assert_problem(reply, 405)

@@ -10,6 +10,8 @@ second look, event by event and field by field, that names every one of them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -95,6 +97,22 @@ def _decoded(data: bytes, form: str) -> list | None:
         return None
 
 
+@contextmanager
+def _readable() -> Iterator[None]:
+    """What msgspec raises beside DecodeError, for a body that is no JSON text
+    at all, as Unreadable (400): bytes that are not UTF-8 in a string, and
+    nesting deeper than the interpreter's stack (the soak's bad-input corpus
+    found both answered 500)."""
+    try:
+        yield
+    except UnicodeDecodeError:
+        raise Unreadable("The body is not UTF-8; send JSON encoded as UTF-8.") from None
+    except RecursionError:
+        raise Unreadable(
+            "The body nests deeper than any event does; check its syntax."
+        ) from None
+
+
 def decode_events(
     data: bytes, rules: EventRules, *, form: str = "json"
 ) -> list[CheckedEvent]:
@@ -105,6 +123,11 @@ def decode_events(
     MAX_EVENTS), ``ndjson`` (one event a line, at most MAX_EVENTS) or ``list``
     (a JSON array of any length: what the server itself checks).
     """
+    with _readable():
+        return _decode_events(data, rules, form)
+
+
+def _decode_events(data: bytes, rules: EventRules, form: str) -> list[CheckedEvent]:
     decoded = _decoded(data, form)
     if decoded is not None:
         try:
@@ -315,6 +338,11 @@ def decode_body(data: bytes, kind: type, rules: EventRules | None = None):
 
     With ``rules``, fields they govern (``acquired_at``...) are checked too.
     """
+    with _readable():
+        return _decode_body(data, kind, rules)
+
+
+def _decode_body(data: bytes, kind: type, rules: EventRules | None):
     try:
         found = msgspec.json.decode(data, type=kind)
     except msgspec.ValidationError:
