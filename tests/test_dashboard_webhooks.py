@@ -111,6 +111,25 @@ def test_the_deliveries_page_lists_tries_and_resends(app, owner_client, receiver
     assert [r.message_id for r in receiver.receipts] == [tried["message_id"]] * 2
 
 
+@pytest.mark.parametrize("before", ["abc", "0", "-1", "1e3"])
+def test_a_made_up_page_of_tries_is_a_400(owner_client, receiver, before):
+    add(owner_client, receiver.url)
+    (endpoint,) = twin(owner_client)["endpoints"]
+    path = f"/dashboard/webhooks/{endpoint['id']}.json?before={before}"
+    with owner_client.get(path) as reply:
+        assert reply.status_code == 400
+        assert reply.json["errors"][0]["field"] == "before"
+
+
+def test_a_made_up_page_of_tries_on_the_page_is_a_400_page(owner_client, receiver):
+    add(owner_client, receiver.url)
+    (endpoint,) = twin(owner_client)["endpoints"]
+    with owner_client.get(f"/dashboard/webhooks/{endpoint['id']}?before=abc") as reply:
+        assert reply.status_code == 400
+        assert reply.mimetype == "text/html"
+        assert "before" in reply.get_data(as_text=True)
+
+
 def test_rotating_shows_the_new_secret(owner_client, receiver):
     add(owner_client, receiver.url)
     (endpoint,) = twin(owner_client)["endpoints"]

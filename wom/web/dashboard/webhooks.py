@@ -16,7 +16,7 @@ from ...store import InvalidInput, NotFound, now_micros
 from ...store import webhooks as endpoints
 from .. import store, webhooks
 from ..api.webhooks import endpoint_reply
-from ..api.wire import iso
+from ..api.wire import arguments, choice, integer, iso
 from . import blueprint, page, show
 
 __all__ = [
@@ -101,7 +101,17 @@ def _endpoint_or_404(endpoint_id: str) -> dict:
 def webhook(endpoint_id: str):
     """One endpoint and its tries, newest first, a page at a time."""
     found = _endpoint_or_404(endpoint_id)
-    before = request.args.get("before", type=int)
+    # Checked like the API's cursor: a made-up page is a 400, never the first
+    # page (the soak's bad-input corpus found "?before=abc" answered 200).
+    asked = arguments(
+        {
+            "before": integer(1, 10**12),
+            "tested": choice("1"),
+            "enabled": choice("1"),
+            "resent": integer(1, 10**12),
+        }
+    )
+    before = asked.get("before")
     tries = endpoints.deliveries_of(
         store().reader(), endpoint_id, limit=PAGE_SIZE + 1, before=before
     )
