@@ -78,6 +78,15 @@ class _Run:
         self.flags: list[str] = []
         self.endpoint = ""
         self.counter = itertools.count()
+        self.clients: list[Client] = []
+
+    def client(self) -> Client:
+        """A new client of the server, closed at the end of the run if its part
+        has not closed it (a part that breaks leaves its connection open)."""
+        client = self.server.client()
+        with self.lock:
+            self.clients.append(client)
+        return client
 
     # -- judging an answer ---------------------------------------------------
 
@@ -116,7 +125,7 @@ class _Run:
     def clicker(self, me: int) -> None:
         rng = random.Random(self.seed * 100 + me)
         while not self.stop.is_set():
-            client = self.server.client()
+            client = self.client()
             agent = {"User-Agent": f"{BROWSER}/{me}-{next(self.counter)}"}
             if self.call(
                 client,
@@ -132,7 +141,7 @@ class _Run:
     def signup(self, me: int) -> None:
         rng = random.Random(self.seed * 100 + me)
         while not self.stop.is_set():
-            client = self.server.client()
+            client = self.client()
             code = rng.choice(self.codes)
             agent = {"User-Agent": f"{BROWSER}/{me}-{next(self.counter)}"}
             page = self.call(client, "click", 200, "GET", f"/r/{code}", headers=agent)
@@ -152,7 +161,7 @@ class _Run:
             client.close()
 
     def api(self, me: int) -> None:
-        client = self.server.client()
+        client = self.client()
         headers = self.server.auth() | JSON
         while not self.stop.is_set():
             number = next(self.counter)
@@ -202,7 +211,7 @@ class _Run:
             )
 
     def owner(self, me: int) -> None:
-        client = self.server.client()
+        client = self.client()
         client.log_in()
         pages = [
             "/dashboard",
@@ -242,7 +251,7 @@ class _Run:
                     self.acknowledge("test webhook")
 
     def reviewer(self, me: int) -> None:
-        client = self.server.client()
+        client = self.client()
         headers = self.server.auth() | JSON
         mine = self.flags[me :: ROLES["review"]]
         # A self-referral is void for good: voiding is the decision it takes.
@@ -328,6 +337,8 @@ class _Run:
                 self.tally.size = server.size()
                 self._decided()
             finally:
+                for client in self.clients:
+                    client.close()
                 server.stop()
         self._count()
         return self.tally
