@@ -64,15 +64,7 @@ POSITIVE_REFUSALS = [
 
 def _seed(server: Wom, receiver: Receiver) -> dict[str, str]:
     """The examples' data, a flag and an endpoint; the ids the run may draw."""
-    server.api("POST", "/events", {"events": SEED})
-    server.api("POST", "/customers/c-1001/links", {"code": "k7m2xq9a"})
-    # c-1001's own address again, through their link: a self-referral flag.
-    again = {"type": "signup", "customer": "c-1003", "at": AT, "link": "k7m2xq9a",
-             "email": "c1001+again@gmail.com"}  # fmt: skip
-    server.api("POST", "/events", again)
-    flag = server.api("GET", "/flags")["items"][0]["id"]
-    subscribe = {"url": receiver.url, "events": ["customer.created"]}
-    endpoint = server.api("POST", "/webhooks", subscribe)
+    flag, endpoint = server.seed(SEED, receiver.url)
     receiver.secrets.append(endpoint["secret"])
     return {"endpoint_id": endpoint["id"], "flag_id": flag}
 

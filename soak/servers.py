@@ -29,6 +29,7 @@ __all__ = [
     "LIMITS_NOTE",
     "OWNER_EMAIL",
     "OWNER_PASSWORD",
+    "SEED_LINK",
     "Client",
     "Wom",
     "csrf_token",
@@ -42,6 +43,7 @@ OWNER_PASSWORD = "soak owner passphrase"
 # are raised, or the checks would measure the limiter.
 RAISED = "1000000 per minute"
 LIMITS_NOTE = "rate limits raised for loopback"
+SEED_LINK = "k7m2xq9a"
 _CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -82,14 +84,15 @@ class Wom(Server):
         self.starts: list[float] = []
 
     def prepare(self, *, owner: bool = False, raise_limits: bool = True) -> None:
-        """Migrate the store and make a ``write`` and an ``admin`` token (and the
-        owner), in this process, before the server holds the file's lock."""
+        """Migrate the store and make a token of each scope (``read``, ``write``,
+        ``admin``) and the owner, in this process, before the server holds the
+        file's lock."""
         store = Store(self.path)
         try:
             store.migrate()
             with store.write() as db:
                 now = now_micros()
-                for scope in ("write", "admin"):
+                for scope in accounts.SCOPES:
                     self.tokens[scope] = accounts.create_token(
                         db, f"soak-{scope}", scope=scope, now=now
                     )
@@ -116,6 +119,19 @@ class Wom(Server):
         if not self.log_path.exists():
             return ""
         return self.log_path.read_text("utf-8", "replace")
+
+    def tracebacks(self) -> list[str]:
+        """Each traceback the server printed, by its last line (the exception)."""
+        found = []
+        lines = self.log_text().splitlines()
+        for number, line in enumerate(lines):
+            if line.startswith("Traceback (most recent call last)"):
+                rest = lines[number + 1 :]
+                last = next(
+                    (x for x in rest if x and not x.startswith((" ", "\t"))), "?"
+                )
+                found.append(last.strip()[:200])
+        return found
 
     def worker_pid(self) -> int:
         """The gunicorn worker's process id."""
@@ -157,6 +173,21 @@ class Wom(Server):
         if status >= 300:
             raise RuntimeError(f"{method} {path}: {status} {answer[:300]!r}")
         return orjson.loads(answer) if answer else None
+
+    def seed(self, events: list[dict], receiver_url: str) -> tuple[str, dict]:
+        """Post ``events`` (c-1001 signed up with c1001@gmail.com among them),
+        give c-1001 the link ``SEED_LINK`` and sign c-1003 up through it with
+        c-1001's own address again (a self-referral flag), and subscribe an
+        endpoint at ``receiver_url`` to new customers: the flag's id and the
+        endpoint as made (its secret with it)."""
+        self.api("POST", "/events", {"events": events})
+        self.api("POST", "/customers/c-1001/links", {"code": SEED_LINK})
+        again = {"type": "signup", "customer": "c-1003", "link": SEED_LINK,
+                 "at": events[0]["at"], "email": "c1001+again@gmail.com"}  # fmt: skip
+        self.api("POST", "/events", again)
+        flag = self.api("GET", "/flags")["items"][0]["id"]
+        subscribe = {"url": receiver_url, "events": ["customer.created"]}
+        return flag, self.api("POST", "/webhooks", subscribe)
 
     def client(self) -> Client:
         """A new keep-alive client of this server."""
