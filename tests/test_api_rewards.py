@@ -104,6 +104,14 @@ def test_an_unknown_customer_is_a_404(admin, earned):
     assert admin.get("/rewards?customer=nobody").status == 404
 
 
+# Found answered 404 by the soak's bad-input corpus (tests/data/bad_inputs).
+@pytest.mark.parametrize("customer", ["", "c" * 129, "a/b"])
+def test_a_customer_id_no_customer_could_have_is_a_400(admin, earned, customer):
+    reply = admin.get(f"/rewards?customer={customer}")
+    assert reply.status == 400
+    assert reply.json["errors"][0]["field"] == "customer"
+
+
 def test_a_made_up_cursor_is_a_400(admin, earned):
     assert admin.get("/rewards?cursor=WzEsImEiXQ").status == 400
 

@@ -11,6 +11,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from ... import actions
 from ...contract import now_micros, parse_time
+from ...contract.fields import ExternalId, problem_of
 from ...contract.rewards import (
     RewardDecision,
     RewardRulesInput,
@@ -44,6 +45,15 @@ reward_cursor = cursor_of(
 )
 
 
+def _customer(value: str) -> str:
+    """A customer id as the contract has it (the document says so too); a 400
+    otherwise, not a 404 for an id no customer could have."""
+    try:
+        return msgspec.convert(value, ExternalId)
+    except msgspec.ValidationError:
+        raise ValueError(problem_of(ExternalId)) from None
+
+
 def _by(surface: str = "api") -> str:
     return f"{surface}:{current_token()['name']}"
 
@@ -54,7 +64,7 @@ def list_rewards_view():
     asked = arguments(
         {
             "state": choice(*FILTERS),
-            "customer": lambda value: value,
+            "customer": _customer,
             "limit": integer(1, 1000),
             "cursor": reward_cursor,
         }
