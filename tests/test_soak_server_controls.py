@@ -1,4 +1,5 @@
-"""Negative controls of the bad-input check: it fails when wom does wrong.
+"""Negative controls of the bad-input check: it fails when wom does wrong; and
+what its corpus reaches.
 
 A server whose route answers 500, a corpus case that stores what it sends, an
 error page that is not problem+json, an answer that leaks a secret: each must
@@ -8,14 +9,16 @@ turn a figure that has to hold into a failure.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import pytest
 
-from soak.bad_input import Case, fingerprint, judge
+from soak.bad_input import CORPUS, Case, cases, fingerprint, judge
 from soak.check_bad_input import measure
 from soak.servers import read_only
 from wom.store import Store
+from wom.web.api.openapi import document
 
 GOOD_EVENT = {
     "type": "signup",
@@ -108,3 +111,18 @@ def test_an_answer_that_echoes_a_secret_is_named():
 def test_a_status_outside_the_case_is_named():
     verdict = judge(_case("/r/x"), 500, "text/html", b"", [])
     assert verdict.problems == ["status 500, not 404"]
+
+
+def test_every_trick_reaches_every_path_parameter_of_the_api_and_the_pages():
+    tricks = json.loads((CORPUS / "paths.json").read_text())["tricks"]
+    every = [c for c in cases(document(), {}) if c.name.startswith("paths:")]
+    reached = {c.name.split(" as ", 1)[1] for c in every}
+    api = {
+        f"{parameter} in {method.upper()} /api/v1{path}"
+        for path, methods in document()["paths"].items()
+        for method in methods
+        for parameter in re.findall(r"\{(\w+)\}", path)
+    }
+    assert api <= reached
+    assert {"filename in GET /static/{filename}", "code in GET /r/{code}"} <= reached
+    assert len(every) == len(reached) * len(tricks)
