@@ -184,3 +184,17 @@ def test_the_openapi_document_describes_the_ledger(admin):
         document["paths"]
     )
     assert "RewardPage" in document["components"]["schemas"]
+
+
+# Found by the soak's auth check: the document said a write token would do.
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/rewards/{reward_id}"),
+        ("get", "/reward-rules"),
+        ("put", "/reward-rules"),
+    ],
+)
+def test_the_document_says_decisions_and_rules_need_an_admin_token(admin, method, path):
+    operation = admin.get("/openapi.json").json["paths"][path][method]
+    assert operation["security"] == [{"bearer": ["admin"]}]

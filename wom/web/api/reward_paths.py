@@ -69,6 +69,7 @@ def reward_paths() -> dict:
                 parameters=[REWARD_PARAM],
                 body=body("RewardDecision"),
                 write=True,
+                scope="admin",
             ),
         },
         "/reward-rules": {
@@ -77,6 +78,7 @@ def reward_paths() -> dict:
                 "The rules in force now, and any set to take effect later." + ADMIN,
                 json_reply("RewardRules", "The rules.") | errors(*READ_ERRORS, 403),
                 tag="Rewards",
+                scope="admin",
             ),
             "put": operation(
                 "Set the reward rules",
@@ -87,6 +89,7 @@ def reward_paths() -> dict:
                 tag="Rewards",
                 body=body("RewardRulesInput"),
                 write=True,
+                scope="admin",
             ),
         },
     }
