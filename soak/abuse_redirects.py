@@ -149,6 +149,7 @@ def _known_values(planted) -> dict:
         "flag_id": "self_referral:1:2:",
         "endpoint_id": planted.endpoint,
         "delivery": "1",
+        "kind": "gexf",
     }
 
 
