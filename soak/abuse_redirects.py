@@ -170,7 +170,10 @@ def _addresses(app, planted, targets: list[str], *, owner: bool):
             for argument in rule.arguments - {"delivery"}:
                 if api and owner:
                     continue
-                path = rule.build(values | {argument: target})[1]
+                try:
+                    path = rule.build(values | {argument: target})[1]
+                except ValueError:
+                    continue  # a converter that allows only its own words
                 yield "GET", path, {}
 
 

@@ -126,7 +126,8 @@ def _log_in(watched: Watched) -> None:
 def _first(found: list) -> str:
     if not found:
         return ""
-    return f"first: {found[0][-1]!r} at {found[0][0]}"[:160]
+    # Where first: a long message (a CSP report) would cut the page off.
+    return f"first at {found[0][0]}: {found[0][-1]!r}"[:160]
 
 
 def _must_be_none(name: str, found: list) -> Figure:
