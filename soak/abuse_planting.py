@@ -23,7 +23,7 @@ def fits(payload: str, limit: int) -> str:
     """As much of ``payload`` as a field of ``limit`` characters takes.
 
     >>> fits("  <b>  ", 3), fits("   ", 3)
-    ('<b', 'x')
+    ('<', 'x')
     """
     return payload[:limit].strip() or "x"
 
