@@ -43,7 +43,8 @@ def _surface(surface: Surface) -> list[Figure]:
             f"{name}: throughput",
             round(surface.rate, 1),
             UNIT.get(name, "req/s"),
-            note=f"{surface.clients} clients, {len(times):,} in "
+            note=f"{surface.clients} client{'s' * (surface.clients != 1)}, "
+            f"{len(times):,} in "
             f"{surface.seconds:.1f} s; {WHAT[name]}",
         ),
         Figure(
