@@ -130,6 +130,9 @@ class Wom(Server):
                 last = next(
                     (x for x in rest if x and not x.startswith((" ", "\t"))), "?"
                 )
+                before = lines[number - 1] if number else ""
+                if _socket_gone(before, last):
+                    continue
                 found.append(last.strip()[:200])
         return found
 
@@ -266,3 +269,24 @@ class Client:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+# gunicorn's gthread worker logs a traceback when a keep-alive socket is gone
+# under it (benoitc/gunicorn#3013): a client that hung up, not an error of
+# wom's; what the client saw is counted by the checks' own error figures.
+_SOCKET_GONE = ("Bad file descriptor", "Broken pipe", "Connection reset by peer")
+
+
+def _socket_gone(before: str, exception: str) -> bool:
+    """Whether a traceback is gunicorn's own about a client's vanished socket.
+
+    >>> _socket_gone("[ERROR] Socket error processing request.",
+    ...              "OSError: [Errno 9] Bad file descriptor")
+    True
+    >>> _socket_gone("[ERROR] Error handling request /r/x",
+    ...              "OSError: [Errno 9] Bad file descriptor")
+    False
+    """
+    return "Socket error processing request" in before and any(
+        words in exception for words in _SOCKET_GONE
+    )
