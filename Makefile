@@ -73,9 +73,6 @@ bench: deps $(VENV)/.bench-installed
 # The soak: every crash, concurrency, fuzzing, load and abuse check, one table of
 # figures; within ten minutes on two cores, or the full counts with LONG=1.
 soak: deps
-	@command -v wrk >/dev/null 2>&1 || { apt-get update -q && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; } || \
-		echo "could not install wrk: the load check will say so and fail"
 	$(BIN)/python -m soak --level $(if $(LONG),long,default) $(SOAK)
 
 clean-db:
