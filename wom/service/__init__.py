@@ -28,6 +28,7 @@ from ..store import Changes, Store, graph_rows, now_micros
 from ..store.findings import record_findings
 from ..store.settings import read_settings
 from . import rankings
+from .derived import INLINE_BELOW, Derivations
 from .following import follow_batch
 from .forest_state import ForestState
 from .loading import load_figures
@@ -57,7 +58,12 @@ class AnalyticsService:
     """Every word-of-mouth figure of one store, kept current as events arrive."""
 
     def __init__(
-        self, store: Store, *, background: bool = True, interval: float = 900.0
+        self,
+        store: Store,
+        *,
+        background: bool = True,
+        interval: float = 900.0,
+        inline_below: int = INLINE_BELOW,
     ):
         self.store = store
         self._lock = threading.RLock()
@@ -67,6 +73,8 @@ class AnalyticsService:
         self._dirty_roots: set = set()
         self._cascades: dict = {}
         self._arrays: tuple = (-1, None)
+        # The spread figures' version of the graphs, rebuilt in the background.
+        self.derivations = Derivations(self, inline_below=inline_below)
         self.background = None
         if background:
             from .schedule import BackgroundFigures
@@ -106,6 +114,7 @@ class AnalyticsService:
             self.series = SpreadSeries(loaded.clicks)
             self.settings = loaded.settings
             self._cascades = loaded.cascades
+            self.derivations.published = None
             self._dirty_roots = set()
             self._cache = {}
             self.version += 1
@@ -227,6 +236,7 @@ class AnalyticsService:
                     self.F, decay=settings["value_decay"], arrays=self._forest_arrays()
                 )
             self.settings = settings
+            self.series.forget_series()
             self._changed()
 
     def _follow_clicks(self, changes: Changes) -> None:
@@ -336,18 +346,12 @@ class AnalyticsService:
         now = time.time() if now is None else now
         with self._lock:
             return self.series.spread(
-                self._forest_arrays(),
-                self.G,
+                self.derivations.current(),
                 bucket=bucket,
                 start=start,
                 end=end,
                 now=now,
                 time_zone=self.settings["time_zone"],
-                # The service's own ranking equals top_starters' (a property test
-                # holds them together), and costs milliseconds, not a pass.
-                starters=lambda: [
-                    row["node"] for row in self.starters("reach", 10)["items"]
-                ],
             )
 
     def background_result(self, name: str) -> dict | None:
@@ -406,10 +410,11 @@ class AnalyticsService:
     # -- helpers ---------------------------------------------------------------
 
     def _changed(self) -> None:
-        """The graphs or settings moved: every cached figure goes."""
+        """The graphs or settings moved: every cached figure goes, and the
+        spread figures' version is rebuilt."""
         self.version += 1
         self._cache = {}
-        self.series.forget()
+        self.derivations.changed()
 
     def _forest_arrays(self):
         """Arrays of F for the whole-forest passes, rebuilt once per version."""
