@@ -13,7 +13,6 @@ No Flask and no SQL here: rows come from ``wom.store.graph_rows``.
 
 from __future__ import annotations
 
-import heapq
 import logging
 import threading
 import time
@@ -28,7 +27,8 @@ from ..store import Changes, Store, graph_rows, now_micros
 from ..store.findings import record_findings
 from ..store.settings import read_settings
 from . import rankings
-from .derived import INLINE_BELOW, Derivations
+from .cascade_ranking import RankedCascades
+from .derived import Derivations
 from .following import follow_batch
 from .forest_state import ForestState
 from .loading import load_figures
@@ -58,12 +58,7 @@ class AnalyticsService:
     """Every word-of-mouth figure of one store, kept current as events arrive."""
 
     def __init__(
-        self,
-        store: Store,
-        *,
-        background: bool = True,
-        interval: float = 900.0,
-        inline_below: int = INLINE_BELOW,
+        self, store: Store, *, background: bool = True, interval: float = 900.0
     ):
         self.store = store
         self._lock = threading.RLock()
@@ -72,9 +67,10 @@ class AnalyticsService:
         self._cache: dict = {}
         self._dirty_roots: set = set()
         self._cascades: dict = {}
+        self._ranked: dict = {}  # sort -> RankedCascades
         self._arrays: tuple = (-1, None)
         # The spread figures' version of the graphs, rebuilt in the background.
-        self.derivations = Derivations(self, inline_below=inline_below)
+        self.derivations = Derivations(self)
         self.background = None
         if background:
             from .schedule import BackgroundFigures
@@ -113,8 +109,8 @@ class AnalyticsService:
             self._arrays = (self.version + 1, loaded.arrays)
             self.series = SpreadSeries(loaded.clicks)
             self.settings = loaded.settings
-            self._cascades = loaded.cascades
-            self.derivations.published = None
+            self._cascades, self._ranked = loaded.cascades, {}
+            self.derivations.reset()
             self._dirty_roots = set()
             self._cache = {}
             self.version += 1
@@ -300,19 +296,11 @@ class AnalyticsService:
         self.ensure_loaded()
         with self._lock:
             self._refresh_cascades()
-            field = cascade_figures.CASCADE_SORTS[by]
-
-            def order(row):
-                figure = row[field]
-                return (
-                    -(figure if figure is not None else -1),
-                    -row["size"],
-                    row["external_id"],
-                )
-
             key = ("cascades", by, limit)
             if key not in self._cache:
-                rows = heapq.nsmallest(limit, self._cascades.values(), key=order)
+                if by not in self._ranked:
+                    self._ranked[by] = RankedCascades(cascade_figures.CASCADE_SORTS[by])
+                rows = self._ranked[by].top(limit, self._cascades)
                 self._cache[key] = [self._dated(row) for row in rows]
             return [dict(row) for row in self._cache[key]]
 
@@ -432,6 +420,8 @@ class AnalyticsService:
             self._cascades.pop(root, None)
             if root in self.state and self.state.referrer(root) is None:
                 self._cascades[root] = cascade_figures.cascade(self.F, root)
+        for ranked in self._ranked.values():
+            ranked.changed(self._dirty_roots, self._cascades)
         self._dirty_roots = set()
 
     def _dated(self, row: dict) -> dict:
