@@ -66,6 +66,8 @@ class Derivations:
         #: How many versions were built (in a request or in the background).
         self.builds = 0
         self._wanted = False
+        # A new load starts a new epoch: a build of the graphs before is dropped.
+        self._epoch = 0
         self._thread: threading.Thread | None = None
         self._idle = threading.Condition()
 
@@ -87,6 +89,11 @@ class Derivations:
             return self.published
         self.request()
         return published
+
+    def reset(self) -> None:
+        """The graphs were loaded anew: nothing built before them holds."""
+        self.published = None
+        self._epoch += 1
 
     def fresh(self) -> bool:
         """Whether the published version is the graphs' own."""
@@ -133,17 +140,19 @@ class Derivations:
     def _build(self) -> None:
         service = self.service
         with service._lock:
-            version = service.version
+            version, epoch = service.version, self._epoch
             published = self.published
             if published is not None and published.version >= version:
                 return
-            # The one part that must hold the graphs still: where each customer
-            # sits in the forest (the service keeps them for its other readers).
-            arrays = service._forest_arrays()
-            G, starters = service.G, self._starters()
+            # All that must be read with the graphs held still: where each
+            # customer sits in the forest, kept by the forest's state (copies).
+            state = service.state
+            parent, nodes = state.parent[: len(state)].copy(), list(state.nodes)
+            F, G, starters = service.F, service.G, self._starters()
             asked = service.series.asked()
             clicks, clicks_seen = service.series.counted_copy()
             time_zone = service.settings["time_zone"]
+        arrays = ForestArrays(parent, nodes=nodes, graph=F)
         try:
             # Whole passes over the graphs, without holding the writes up: a
             # write meanwhile makes another build, which reads it.
@@ -160,7 +169,8 @@ class Derivations:
             derived, asked, clicks=clicks, time_zone=time_zone
         )
         with service._lock:
-            if self.published is None or self.published.version < version:
+            newer = self.published is None or self.published.version < version
+            if newer and epoch == self._epoch:
                 self._publish(
                     derived,
                     keep_series=service.version == version
