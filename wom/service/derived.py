@@ -80,12 +80,11 @@ class Derivations:
         if published is not None and published.version == service.version:
             return published
         if published is None or len(service.F) < self.inline_below:
-            arrays = service._forest_arrays()
+            starters = self._starters()  # first: it follows any waiting batch
+            version, arrays = service.version, service._forest_arrays()
             read_attributes(arrays)
             table = spread.conversations(arrays, service.G)
-            self._publish(
-                Derived(service.version, arrays, table, self._starters(), time.time())
-            )
+            self._publish(Derived(version, arrays, table, starters, time.time()))
             return self.published
         self.request()
         return published
@@ -140,6 +139,7 @@ class Derivations:
     def _build(self) -> None:
         service = self.service
         with service._lock:
+            starters = self._starters()  # first: it follows any waiting batch
             version, epoch = service.version, self._epoch
             published = self.published
             if published is not None and published.version >= version:
@@ -148,7 +148,7 @@ class Derivations:
             # customer sits in the forest, kept by the forest's state (copies).
             state = service.state
             parent, nodes = state.parent[: len(state)].copy(), list(state.nodes)
-            F, G, starters = service.F, service.G, self._starters()
+            F, G = service.F, service.G
             asked = service.series.asked()
             clicks, clicks_seen = service.series.counted_copy()
             time_zone = service.settings["time_zone"]

@@ -1,12 +1,13 @@
 """The spread over time, kept for the service: the counted clicks, each asked
-series, and each asked range's figures, until the graphs change.
+series, and each asked range's figures, of one version of the graphs.
 
-A series covers the buckets of the range asked only; the pass over ``G`` that
-every series and k-factor needs (``spread.conversations``) is made once until
-the graphs change, and a range's figures (wom_share, k_factor, cycle_time) are
-kept apart from any series. A batch of clicks alone is counted into the kept
-series in place: recomputed, a series would hold the service's lock for
-seconds at a million customers.
+The version is ``derived.Derived``: the forest arrays and the pass over ``G``
+that every series and k-factor needs (``spread.conversations``), built once a
+version and, at scale, in the background; ``use`` moves to a newer one. A series
+covers the buckets of the range asked only, and a range's figures (wom_share,
+k_factor, cycle_time) are kept apart from any series. A batch of clicks alone is
+counted into the kept series in place: recomputed, a series would hold the
+service's lock for seconds at a million customers.
 """
 
 from __future__ import annotations
