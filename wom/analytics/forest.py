@@ -32,6 +32,7 @@ __all__ = [
     "ForestArrays",
     "as_forest",
     "forest_arrays",
+    "array_of",
     "listed",
     "positions_of",
     # The passes over these arrays, from wom.analytics.passes:
@@ -130,7 +131,7 @@ class ForestArrays:
         if self.graph is None:
             return kinds
         referrers = listed(map(predecessors_dict(self.graph).__getitem__, self.nodes))
-        indegree = np.array(listed(map(len, referrers)), np.int64)
+        indegree = array_of(map(len, referrers), np.int64)
         credited = self.parent >= 0
         if np.array_equal(indegree, credited):
             # The contract holds: each edge into a node is its credit, and the
@@ -151,8 +152,7 @@ class ForestArrays:
             return np.full(len(self), default, dtype=np.float64)
         attrs = map(nodes_dict(self.graph).__getitem__, self.nodes)
         # None becomes NaN on the way into a float array.
-        found = listed(map(operator.methodcaller("get", name), attrs))
-        values = np.array(found, dtype=np.float64).reshape(-1)
+        values = array_of(map(operator.methodcaller("get", name), attrs), np.float64)
         values[np.isnan(values)] = default
         return values
 
@@ -211,10 +211,27 @@ def listed(items) -> list:
     return out
 
 
+def array_of(items, dtype) -> np.ndarray:
+    """``np.array(list(items), dtype)``, a slice at a time (as ``listed``).
+
+    >>> array_of(map(len, ["ab", "", "c"]), np.int64).tolist()
+    [2, 0, 1]
+    """
+    parts, items = [], iter(items)
+    while part := list(itertools.islice(items, SLICE)):
+        parts.append(np.array(part, dtype))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype)
+
+
 def _int_array(items):
     """``items`` as an int64 array, or None when they are not all integers."""
     try:
-        array = np.asarray(items)
+        if isinstance(items, list) and len(items) > SLICE:
+            # A slice at a time (as ``listed``); mixed slices promote together.
+            parts = range(0, len(items), SLICE)
+            array = np.concatenate([np.asarray(items[i : i + SLICE]) for i in parts])
+        else:
+            array = np.asarray(items)
     except (TypeError, ValueError, OverflowError):  # ragged or huge
         return None
     if array.dtype.kind not in "iub" or array.ndim != 1:

@@ -21,7 +21,7 @@ from wom.analytics.buckets import (
     bucket_edges,
     bucket_medians,
 )
-from wom.analytics.forest import as_forest, listed, positions_of
+from wom.analytics.forest import array_of, as_forest, positions_of
 from wom.analytics.influence import top_starters
 from wom.analytics.passes import ancestor_bits
 from wom.graph import gc_paused
@@ -340,12 +340,12 @@ def conversations(F, G: nx.DiGraph) -> dict:
     fa = as_forest(F)
     g_nodes, succ = list(G), successors_dict(G)
     # A slice at a time (``listed``): other threads run between slices.
-    degree = np.array(listed(map(len, succ.values())), np.int64).reshape(-1)
+    degree = array_of(map(len, succ.values()), np.int64)
     dst = positions_of(g_nodes, itertools.chain.from_iterable(succ.values()))
     edges = itertools.chain.from_iterable(
         map(operator.methodcaller("values"), succ.values())
     )
-    flag = np.array(listed(map(_CONVERTED, edges)), bool).reshape(-1)
+    flag = array_of(map(_CONVERTED, edges), bool)
     src = np.repeat(np.arange(len(g_nodes)), degree)
     talk = src != dst
     src, dst, flag = src[talk], dst[talk], flag[talk]

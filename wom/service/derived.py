@@ -18,13 +18,17 @@ milliseconds, and a reader builds a stale version itself at once (always fresh).
 
 from __future__ import annotations
 
+import copy
+import itertools
 import logging
 import threading
 import time
 from dataclasses import dataclass, field
 
 from ..analytics import spread
-from ..analytics.forest import ForestArrays
+from ..analytics.forest import ForestArrays, listed
+from . import rankings
+from .forest_state import ForestState
 
 __all__ = ["Derivations", "Derived", "INLINE_BELOW"]
 
@@ -32,6 +36,8 @@ log = logging.getLogger(__name__)
 
 #: Customers below which a reader rebuilds a stale version itself.
 INLINE_BELOW = 50_000
+#: The ranking whose top starters the series' reach lines follow.
+_STARTERS = ("reach", 10)
 
 
 @dataclass
@@ -46,6 +52,19 @@ class Derived:
     built_at: float
     #: Figures computed on it before it was published: (ranges, series).
     warmed: tuple = field(default=({}, {}))
+
+
+def _still(state: ForestState, n: int) -> ForestState:
+    """A copy of ``state``'s first ``n`` people that later changes leave as it
+    is, for reading only. Taken without the service's lock: each array is
+    copied in one step, and a write between two steps makes another build,
+    which reads it (people are only ever appended, so the prefix stands and the
+    map of positions is shared)."""
+    still = copy.copy(state)
+    still.nodes = listed(itertools.islice(state.nodes, n))
+    for name in ("parent", "reach", "height", "direct", "rv"):
+        setattr(still, name, getattr(state, name)[:n].copy())
+    return still
 
 
 def read_attributes(arrays: ForestArrays) -> None:
@@ -138,21 +157,20 @@ class Derivations:
 
     def _build(self) -> None:
         service = self.service
+        service.ensure_loaded()  # follows any waiting batch first
         with service._lock:
-            starters = self._starters()  # first: it follows any waiting batch
             version, epoch = service.version, self._epoch
             published = self.published
             if published is not None and published.version >= version:
                 return
-            # All that must be read with the graphs held still: where each
-            # customer sits in the forest, kept by the forest's state (copies).
-            state = service.state
-            parent, nodes = state.parent[: len(state)].copy(), list(state.nodes)
-            F, G = service.F, service.G
+            state, n = service.state, len(service.state)
+            F, G, results = service.F, service.G, service.results
             asked = service.series.asked()
             clicks, clicks_seen = service.series.counted_copy()
             time_zone = service.settings["time_zone"]
-        arrays = ForestArrays(parent, nodes=nodes, graph=F)
+        state = _still(state, n)
+        arrays = ForestArrays(state.parent, nodes=state.nodes, graph=F)
+        starters = rankings.rank(G, state, results, *_STARTERS, False)
         try:
             # Whole passes over the graphs, without holding the writes up: a
             # write meanwhile makes another build, which reads it.
@@ -171,6 +189,8 @@ class Derivations:
         with service._lock:
             newer = self.published is None or self.published.version < version
             if newer and epoch == self._epoch:
+                if service.version == version:  # ranked once, for every reader
+                    service._cache.setdefault(("starters", *_STARTERS, False), starters)
                 self._publish(
                     derived,
                     keep_series=service.version == version
@@ -180,7 +200,7 @@ class Derivations:
     # -- helpers ---------------------------------------------------------------
 
     def _starters(self) -> dict:
-        return self.service.starters("reach", 10)
+        return self.service.starters(*_STARTERS)
 
     def _publish(self, derived: Derived, keep_series: bool = True) -> None:
         ranges, series = derived.warmed
