@@ -16,6 +16,7 @@ events; the median of three runs is reported.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -83,7 +84,7 @@ def graph_page_draw(path: Path) -> dict:
     app = _app(path)
     owner = _owner(app)
     app.extensions["wom.analytics"].ensure_loaded()
-    times = []
+    times, marks = [], []
     with LiveServer(app) as server, sync_playwright() as playwright:
         browser = _browser(playwright)
         page = _logged_in(browser, server, owner)
@@ -91,10 +92,11 @@ def graph_page_draw(path: Path) -> dict:
             page.goto("/dashboard/graph")
             page.wait_for_selector("#graph[data-state=drawn]", timeout=120_000)
             times.append(int(page.get_attribute("#graph", "data-drawn-at")) / 1000)
+            marks.append(json.loads(page.get_attribute("#graph", "data-marks")))
         nodes = page.evaluate("window.womGraph.nodes().length")
         edges = page.evaluate("window.womGraph.edges().length")
         browser.close()
-    return {"times": times, "nodes": nodes, "edges": edges}
+    return {"times": times, "marks": marks, "nodes": nodes, "edges": edges}
 
 
 def playback_database(path: Path, people: int = PLAY_PEOPLE, seed: int = 0) -> str:

@@ -70,6 +70,9 @@
     maxZoom: 5,
     hideEdgesOnViewport: large,
     textureOnViewport: large,
+    // A large drawing at one pixel per CSS pixel: a quarter of the pixels to
+    // paint on a high-density screen.
+    pixelRatio: large ? 1 : 'auto',
     style: womCy.nodeStyles('data(colour)').concat([
       {selector: 'edge', style: {
         'width': 'data(width)', 'curve-style': 'straight', 'target-arrow-shape': 'triangle',
@@ -171,16 +174,34 @@
     if (found && choose(found)) event.preventDefault();
   });
 
-  // fCoSE lays the whole drawing out once; the page is drawn when it stops.
-  const layout = cy.layout({
+  // fCoSE lays the drawing out. A large one is drawn at once from fCoSE's
+  // spectral draft (a fraction of a second), then refined by its force-directed
+  // pass from those positions once the page has shown it.
+  const LAYOUT = {
     name: 'fcose',
-    quality: 'default',
     randomize: true,
     animate: false,
     nodeRepulsion: function () { return 6000; },
     idealEdgeLength: function () { return 40; },
     numIter: 1000,
+  };
+  const first = cy.layout(Object.assign({}, LAYOUT, {quality: large ? 'draft' : 'default'}));
+  first.one('layoutstop', function () {
+    drawn();
+    if (!large) return;
+    container.dataset.refined = 'no';
+    requestAnimationFrame(function () {
+      setTimeout(function () {
+        const refine = cy.layout(Object.assign({}, LAYOUT, {quality: 'default', randomize: false}));
+        refine.one('layoutstop', function () {
+          marks.refined = performance.now();
+          container.dataset.marks = JSON.stringify(marks);
+          container.dataset.refined = 'yes';
+          if (!cy.$('node.chosen').nonempty()) cy.fit(undefined, 24);
+        });
+        refine.run();
+      }, 0);
+    });
   });
-  layout.one('layoutstop', drawn);
-  layout.run();
+  first.run();
 })();

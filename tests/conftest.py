@@ -75,6 +75,16 @@ def record(store):
 
 
 @pytest.fixture
+def app_record(app):
+    """Ingest events into the app's own store (its service follows them)."""
+
+    def record(*events: dict):
+        return ingest(app.extensions["wom.store"], list(events), source="test")
+
+    return record
+
+
+@pytest.fixture
 def api(app):
     """An API client with a read-write token, on the app (see tests/api_client.py)."""
     from tests.api_client import ApiClient

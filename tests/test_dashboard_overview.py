@@ -16,7 +16,7 @@ from flask import template_rendered
 from tests.api_client import ApiClient
 from tests.payloads import XSS_CORPUS
 from wom.service.schedule import BackgroundFigures
-from wom.store import ingest, links, people
+from wom.store import links, people
 
 # February is the period before March's; both have 28 days.
 MARCH = "from=2026-03-01&to=2026-03-28"
@@ -41,13 +41,8 @@ def code_of(app, person: str) -> str:
 
 
 @pytest.fixture
-def record(app):
-    """Ingest events into the app's own store (its service follows them)."""
-
-    def record(*events: dict):
-        return ingest(app.extensions["wom.store"], list(events), source="test")
-
-    return record
+def record(app_record):
+    return app_record
 
 
 @pytest.fixture

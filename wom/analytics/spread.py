@@ -21,7 +21,7 @@ from wom.analytics.buckets import (
     bucket_edges,
     bucket_medians,
 )
-from wom.analytics.forest import as_forest, positions_of
+from wom.analytics.forest import array_of, as_forest, positions_of
 from wom.analytics.influence import top_starters
 from wom.analytics.passes import ancestor_bits
 from wom.graph import gc_paused
@@ -339,12 +339,13 @@ def conversations(F, G: nx.DiGraph) -> dict:
     """
     fa = as_forest(F)
     g_nodes, succ = list(G), successors_dict(G)
-    degree = np.fromiter(map(len, succ.values()), np.int64, len(g_nodes))
+    # A slice at a time (``listed``): other threads run between slices.
+    degree = array_of(map(len, succ.values()), np.int64)
     dst = positions_of(g_nodes, itertools.chain.from_iterable(succ.values()))
     edges = itertools.chain.from_iterable(
         map(operator.methodcaller("values"), succ.values())
     )
-    flag = np.fromiter(map(_CONVERTED, edges), bool, len(dst))
+    flag = array_of(map(_CONVERTED, edges), bool)
     src = np.repeat(np.arange(len(g_nodes)), degree)
     talk = src != dst
     src, dst, flag = src[talk], dst[talk], flag[talk]

@@ -13,7 +13,6 @@ No Flask and no SQL here: rows come from ``wom.store.graph_rows``.
 
 from __future__ import annotations
 
-import heapq
 import logging
 import threading
 import time
@@ -28,6 +27,8 @@ from ..store import Changes, Store, graph_rows, now_micros
 from ..store.findings import record_findings
 from ..store.settings import read_settings
 from . import rankings
+from .cascade_ranking import RankedCascades
+from .derived import Derivations
 from .following import follow_batch
 from .forest_state import ForestState
 from .loading import load_figures
@@ -66,7 +67,10 @@ class AnalyticsService:
         self._cache: dict = {}
         self._dirty_roots: set = set()
         self._cascades: dict = {}
+        self._ranked: dict = {}  # sort -> RankedCascades
         self._arrays: tuple = (-1, None)
+        # The spread figures' version of the graphs, rebuilt in the background.
+        self.derivations = Derivations(self)
         self.background = None
         if background:
             from .schedule import BackgroundFigures
@@ -105,7 +109,8 @@ class AnalyticsService:
             self._arrays = (self.version + 1, loaded.arrays)
             self.series = SpreadSeries(loaded.clicks)
             self.settings = loaded.settings
-            self._cascades = loaded.cascades
+            self._cascades, self._ranked = loaded.cascades, {}
+            self.derivations.reset()
             self._dirty_roots = set()
             self._cache = {}
             self.version += 1
@@ -227,6 +232,7 @@ class AnalyticsService:
                     self.F, decay=settings["value_decay"], arrays=self._forest_arrays()
                 )
             self.settings = settings
+            self.series.forget_series()
             self._changed()
 
     def _follow_clicks(self, changes: Changes) -> None:
@@ -290,19 +296,11 @@ class AnalyticsService:
         self.ensure_loaded()
         with self._lock:
             self._refresh_cascades()
-            field = cascade_figures.CASCADE_SORTS[by]
-
-            def order(row):
-                figure = row[field]
-                return (
-                    -(figure if figure is not None else -1),
-                    -row["size"],
-                    row["external_id"],
-                )
-
             key = ("cascades", by, limit)
             if key not in self._cache:
-                rows = heapq.nsmallest(limit, self._cascades.values(), key=order)
+                if by not in self._ranked:
+                    self._ranked[by] = RankedCascades(cascade_figures.CASCADE_SORTS[by])
+                rows = self._ranked[by].top(limit, self._cascades)
                 self._cache[key] = [self._dated(row) for row in rows]
             return [dict(row) for row in self._cache[key]]
 
@@ -336,18 +334,12 @@ class AnalyticsService:
         now = time.time() if now is None else now
         with self._lock:
             return self.series.spread(
-                self._forest_arrays(),
-                self.G,
+                self.derivations.current(),
                 bucket=bucket,
                 start=start,
                 end=end,
                 now=now,
                 time_zone=self.settings["time_zone"],
-                # The service's own ranking equals top_starters' (a property test
-                # holds them together), and costs milliseconds, not a pass.
-                starters=lambda: [
-                    row["node"] for row in self.starters("reach", 10)["items"]
-                ],
             )
 
     def background_result(self, name: str) -> dict | None:
@@ -406,10 +398,11 @@ class AnalyticsService:
     # -- helpers ---------------------------------------------------------------
 
     def _changed(self) -> None:
-        """The graphs or settings moved: every cached figure goes."""
+        """The graphs or settings moved: every cached figure goes, and the
+        spread figures' version is rebuilt."""
         self.version += 1
         self._cache = {}
-        self.series.forget()
+        self.derivations.changed()
 
     def _forest_arrays(self):
         """Arrays of F for the whole-forest passes, rebuilt once per version."""
@@ -427,6 +420,8 @@ class AnalyticsService:
             self._cascades.pop(root, None)
             if root in self.state and self.state.referrer(root) is None:
                 self._cascades[root] = cascade_figures.cascade(self.F, root)
+        for ranked in self._ranked.values():
+            ranked.changed(self._dirty_roots, self._cascades)
         self._dirty_roots = set()
 
     def _dated(self, row: dict) -> dict:

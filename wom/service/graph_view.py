@@ -46,7 +46,9 @@ def graph_view(
     """
     found = service.background_result("communities")
     labels = subgraph.community_labels(found)
-    with service.graphs() as (G, F, _):
+    # Held still without the forest's arrays: nothing here reads them, and after
+    # a write they would be built again in the request.
+    with service.held() as (G, F, _):
         chosen = subgraph.select(G, F, service.state, filters, limit, focus)
         attrs_of = nodes_dict(G)
         nodes = []

@@ -69,7 +69,7 @@ def spent(F, start: float | None = None, end: float | None = None) -> int:
 
 def headcount(service) -> dict:
     """How many customers and prospects there are now."""
-    with service.graphs() as (G, F, _):
+    with service.held() as (G, F, _):
         return {"customers": len(F), "prospects": len(G) - len(F)}
 
 
@@ -84,14 +84,17 @@ def period_figures(
     default), which decides whether the k-factor's cohort is partial."""
     now = time.time() if now is None else now
     purchases, touches = _tallies(service)
-    with service.graphs() as (G, _, arrays):
-        figures = service.series.figures(arrays, G, start, end, now=now)
+    with service.held():
+        # The last built version of the graphs (derived.py): after a write, the
+        # one before until the new one is built in the background.
+        derived = service.derivations.current()
+        figures = service.series.figures(derived, start, end, now=now)
         clicks = service.series.clicks_between(start, end)
         # A pass over the forest's arrays: kept until the graphs change (the
         # service's cache goes then), like the range's spread figures.
-        key = ("spent", start, end)
+        key = ("spent", derived.version, start, end)
         if key not in service._cache:
-            service._cache[key] = spent(arrays, start, end)
+            service._cache[key] = spent(derived.arrays, start, end)
         buyers = service._cache[key]
     k = figures["k_factor"]
     return {

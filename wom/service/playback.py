@@ -28,7 +28,7 @@ def cascade_view(service, root, limit: int = DEFAULT_LIMIT) -> dict | None:
     if figures is None:
         return None
     del figures["tree"], figures["root"]
-    with service.graphs() as (G, F, _):
+    with service.held() as (G, F, _):  # no forest arrays: none are read
         attrs_of, succ = nodes_dict(G), successors_dict(G)
         forest = successors_dict(F)
         order, generation, parent = [root], {root: 0}, {root: None}

@@ -1,23 +1,23 @@
 """The spread over time, kept for the service: the counted clicks, each asked
-series, and each asked range's figures, until the graphs change.
+series, and each asked range's figures, of one version of the graphs.
 
-A series covers the buckets of the range asked only; the pass over ``G`` that
-every series and k-factor needs (``spread.conversations``) is made once until
-the graphs change, and a range's figures (wom_share, k_factor, cycle_time) are
-kept apart from any series. A batch of clicks alone is counted into the kept
-series in place: recomputed, a series would hold the service's lock for
-seconds at a million customers.
+The version is ``derived.Derived``: the forest arrays and the pass over ``G``
+that every series and k-factor needs (``spread.conversations``), built once a
+version and, at scale, in the background; ``use`` moves to a newer one. A series
+covers the buckets of the range asked only, and a range's figures (wom_share,
+k_factor, cycle_time) are kept apart from any series. A batch of clicks alone is
+counted into the kept series in place: recomputed, a series would hold the
+service's lock for seconds at a million customers.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
-import networkx as nx
 import numpy as np
 
 from ..analytics import spread
-from ..analytics.forest import ForestArrays
 
 __all__ = ["SpreadSeries"]
 
@@ -43,19 +43,23 @@ class SpreadSeries:
         # series is computed anew (a pass over them all then anyway).
         self._removed: Counter = Counter()
         self._forget_sorted()
-        self.forget()
-
-    def forget(self) -> None:
-        """Drop every kept series and figure (the graphs or the settings changed)."""
+        #: How many batches of clicks were counted (kept series follow them).
+        self.clicks_seen = 0
         self._table: dict | None = None
         # (start, end, UTC day) -> the range's figures; (bucket, start, end,
-        # UTC day) -> the answer.
+        # UTC day) -> the answer; both of the version whose ``_table`` this is.
         self._ranges: dict = {}
         self._series: dict = {}
+
+    def forget_series(self) -> None:
+        """Drop every kept series (the settings changed: a new time zone moves
+        their buckets)."""
+        self._series = {}
 
     def read_clicks_again(self, clicks: list[float]) -> None:
         """Take every counted click anew."""
         self.clicks = clicks
+        self.clicks_seen += 1
         self._removed = Counter()
         self._forget_sorted()
         self._series = {}
@@ -64,6 +68,7 @@ class SpreadSeries:
         """Count new clicks and stop counting ``removed`` ones, in the kept series
         too where their buckets exist: never a pass over every click."""
         self.clicks.extend(clicks)
+        self.clicks_seen += 1
         self._removed.update(removed)
         if self._sorted is not None:
             self._added.extend(clicks)
@@ -129,20 +134,49 @@ class SpreadSeries:
         high = len(self._sorted) if end is None else np.searchsorted(self._sorted, end)
         return int(max(0, high - low))
 
-    def _conversations(self, arrays: ForestArrays, G: nx.DiGraph) -> dict:
-        """``spread.conversations``: one pass over G's edges, made once."""
-        if self._table is None:
-            self._table = spread.conversations(arrays, G)
-        return self._table
+    # -- the figures of one version of the graphs (``derived.Derived``) --------
+
+    def use(self, table: dict, ranges: dict, series: dict) -> None:
+        """Read a new version of the graphs from now on: its conversation pass,
+        and the figures already computed on it (the kept ones were the version
+        before's)."""
+        self._table, self._ranges, self._series = table, dict(ranges), dict(series)
+
+    def asked(self) -> tuple[list, list]:
+        """The ranges and series kept now, to compute again on the next version."""
+        return list(self._ranges), list(self._series)
+
+    def counted_copy(self) -> tuple[list[float], int]:
+        """The counted clicks (a copy), and how many click batches came before."""
+        return list(self.counted()), self.clicks_seen
+
+    def warm(self, derived, asked: tuple, *, clicks: list, time_zone: str) -> tuple:
+        """The ranges and series of ``asked`` computed on ``derived`` as of now
+        (today's only: the others are asked no more), outside the owner's lock.
+        """
+        now = time.time()
+        today = int(now // 86400)
+        ranges = {
+            key: _range_figures(derived, *key[:2], now=now)
+            for key in asked[0]
+            if key[2] == today
+        }
+        series = {}
+        for key in asked[1]:
+            bucket, start, end, day = key
+            if day == today:
+                figures = ranges.get((start, end, day))
+                if figures is None:
+                    figures = ranges[(start, end, day)] = _range_figures(
+                        derived, start, end, now=now
+                    )
+                series[key] = _series(
+                    derived, bucket, start, end, now, time_zone, clicks, figures
+                )
+        return ranges, series
 
     def figures(
-        self,
-        arrays: ForestArrays,
-        G: nx.DiGraph,
-        start: float | None,
-        end: float | None,
-        *,
-        now: float,
+        self, derived, start: float | None, end: float | None, *, now: float
     ) -> dict:
         """wom_share, k_factor and cycle_time over ``[start, end)`` as of
         ``now``, without a series; kept per UTC day of ``now``."""
@@ -150,31 +184,22 @@ class SpreadSeries:
         if key not in self._ranges:
             if len(self._ranges) >= _MAX_KEPT:
                 self._ranges = {}
-            table = self._conversations(arrays, G)
-            self._ranges[key] = {
-                "wom_share": spread.wom_share(arrays, start, end),
-                "k_factor": spread.k_factor(
-                    arrays, G, start, end, now=now, conversations_table=table
-                ),
-                "cycle_time": spread.cycle_time(arrays, start, end),
-            }
+            self._ranges[key] = _range_figures(derived, start, end, now=now)
         return self._ranges[key]
 
     def spread(
         self,
-        arrays: ForestArrays,
-        G: nx.DiGraph,
+        derived,
         *,
         bucket: str,
         start: float | None,
         end: float | None,
         now: float,
         time_zone: str,
-        starters,
     ) -> dict:
         """The series, and wom_share, k_factor and cycle_time over the range, as
         of ``now``; kept per UTC day of ``now``, so it never outlives that day.
-        ``starters()`` gives the top starters' nodes, asked only when computing.
+        The reach lines follow the top starters of ``derived``.
         """
         key = (bucket, start, end, int(now // 86400))
         if key not in self._series:
@@ -182,27 +207,45 @@ class SpreadSeries:
                 # Each range asked is kept; a page clicking through many
                 # ranges must not grow the service without end.
                 self._series = {}
-            series = spread.spread_series(
-                arrays,
-                G,
-                bucket=bucket,
-                tz=time_zone,
-                clicks=self.counted(),
-                now=now,
-                starters=starters(),
-                conversations_table=self._conversations(arrays, G),
-                start=start,
-                end=end,
+            figures = self.figures(derived, start, end, now=now)
+            self._series[key] = _series(
+                derived, bucket, start, end, now, time_zone, self.counted(), figures
             )
-            self._series[key] = {
-                "bucket": bucket,
-                "time_zone": time_zone,
-                **self.figures(arrays, G, start, end, now=now),
-                "series": [
-                    row
-                    for row in series
-                    if (start is None or row["end"] > start)
-                    and (end is None or row["start"] < end)
-                ],
-            }
         return self._series[key]
+
+
+def _range_figures(derived, start, end, *, now: float) -> dict:
+    arrays = derived.arrays
+    return {
+        "wom_share": spread.wom_share(arrays, start, end),
+        "k_factor": spread.k_factor(
+            arrays, None, start, end, now=now, conversations_table=derived.table
+        ),
+        "cycle_time": spread.cycle_time(arrays, start, end),
+    }
+
+
+def _series(derived, bucket, start, end, now, time_zone, clicks, figures) -> dict:
+    series = spread.spread_series(
+        derived.arrays,
+        None,
+        bucket=bucket,
+        tz=time_zone,
+        clicks=clicks,
+        now=now,
+        starters=[row["node"] for row in derived.starters["items"]],
+        conversations_table=derived.table,
+        start=start,
+        end=end,
+    )
+    return {
+        "bucket": bucket,
+        "time_zone": time_zone,
+        **figures,
+        "series": [
+            row
+            for row in series
+            if (start is None or row["end"] > start)
+            and (end is None or row["start"] < end)
+        ],
+    }

@@ -18,7 +18,7 @@ from ...service.period import headcount, period_figures
 from ...store import activity, people
 from ...store.settings import read_settings
 from .. import analytics, store
-from ..api.wire import BadParameters, arguments, choice, iso
+from ..api.wire import BadParameters, arguments, choice, iso, iso_seconds
 from . import page, show
 from .periods import PRESETS, Period, local_day, preset
 from .recompute import background_state
@@ -166,8 +166,7 @@ def _charts(
     }
 
 
-def _top_starters(db) -> list[dict]:
-    rows = analytics().starters("reach", limit=10)["items"]
+def _top_starters(db, rows: list[dict]) -> list[dict]:
     names = people.names_of(db, [row["external_id"] for row in rows])
     return [
         {
@@ -223,8 +222,11 @@ def overview_data(period: Period, today: date) -> dict:
         else period_figures(service, *before_period.bounds(tz))
     )
     exponent = currency_exponent(settings["currency"])
-    starters = _top_starters(db)
     bucket, rows = _series(service, start, end)
+    # The figures' version of the graphs: the last built, while a newer one is
+    # built in the background after a write; its starters are the charts'.
+    derived = service.derivations.published
+    starters = _top_starters(db, derived.starters["items"])
     return {
         "empty": False,
         "time_zone": tz,
@@ -249,6 +251,11 @@ def overview_data(period: Period, today: date) -> dict:
         "charts": _charts(bucket, rows, starters, now["channels"]),
         "activity": _activity(db, exponent),
         "background": background_state(),
+        "figures": {
+            "version": derived.version,
+            "computed_at": iso_seconds(derived.built_at),
+            "updating": not service.derivations.fresh(),
+        },
     }
 
 

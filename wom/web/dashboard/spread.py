@@ -42,7 +42,7 @@ def cascades_data(by: str, limit: int) -> dict:
         }
         for row in rows
     ]
-    with service.graphs() as (_, F, _):
+    with service.held() as (_, F, _):
         customers = F.number_of_nodes()
     return {
         "by": by,
