@@ -1,14 +1,9 @@
-"""The analytics service: owns ``G`` and ``F`` for the running app.
-
-It builds both graphs once from the store, then follows every committed write
-(``Store.subscribe``) and updates them incrementally: a new sign-up walks its
-ancestor path, a moved credit moves a subtree. The home page, the API and the pages
-read every figure from here. Figures that cost more than a linear pass are computed
-in a separate process (``background.py``) and carry ``computed_at``.
-
-This module holds the state, its lock and the figure caches. What one batch does
-to the graphs is ``following.py``; how starters are ranked is ``rankings.py``.
-No Flask and no SQL here: rows come from ``wom.store.graph_rows``.
+"""The analytics service: owns ``G`` and ``F`` for the running app, builds them
+once from the store, then follows every committed write (``Store.subscribe``)
+incrementally. Every page and the API read their figures here; those that cost
+more than a linear pass come from a separate process (``background.py``) with
+``computed_at``. One batch's effect is ``following.py``, the rankings
+``rankings.py``. No Flask and no SQL here: rows come from ``wom.store.graph_rows``.
 """
 
 from __future__ import annotations
@@ -17,9 +12,6 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
-from datetime import UTC, datetime
-
-import networkx as nx
 
 from ..analytics import cascades as cascade_figures
 from ..analytics.forest import forest_arrays
@@ -28,11 +20,12 @@ from ..store.findings import record_findings
 from ..store.settings import read_settings
 from . import rankings
 from .cascade_ranking import RankedCascades
+from .dates import iso
 from .derived import Derivations
 from .following import follow_batch
 from .forest_state import ForestState
 from .loading import load_figures
-from .rankings import BACKGROUND_FIGURES, EMPTY_FOREST_FIGURES, RANKINGS
+from .rankings import RANKINGS
 from .schedule import moves_background
 from .series import SpreadSeries
 
@@ -45,13 +38,6 @@ CASCADE_SORTS = tuple(cascade_figures.CASCADE_SORTS)
 
 class NotReady(Exception):
     """The figures are still loading; ask again in a few seconds."""
-
-
-def iso(seconds: float | None) -> str | None:
-    """POSIX seconds -> ISO 8601 UTC, for plain-data answers."""
-    if seconds is None or seconds != seconds:
-        return None
-    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
 
 
 class AnalyticsService:
@@ -118,7 +104,7 @@ class AnalyticsService:
                 self._loaded, self._loading = True, False
                 waiting, self._pending = self._pending, []
             if waiting:
-                merged = _merged(waiting)
+                merged = Changes.combined(waiting)
                 # The snapshot may already hold some of these batches: nodes and
                 # edges are read again harmlessly, but clicks would be added
                 # twice, so they are read again whole.
@@ -199,7 +185,7 @@ class AnalyticsService:
             with self._pending_lock:
                 waiting, self._pending = self._pending, []
             if waiting:
-                self._follow(_merged(waiting))
+                self._follow(Changes.combined(waiting))
 
     def _follow(self, changes: Changes) -> None:
         if changes.graphs:
@@ -215,10 +201,7 @@ class AnalyticsService:
         db = self.store.reader()
         with self._lock:
             self._dirty_roots |= follow_batch(self.G, self.F, self.state, db, changes)
-            if changes.clicks is None:
-                self.series.read_clicks_again(graph_rows.click_seconds(db))
-            else:
-                self.series.add_clicks(changes.clicks, changes.clicks_removed)
+            self._take_clicks(db, changes)
             self._changed()
 
     def _follow_settings(self) -> None:
@@ -239,12 +222,15 @@ class AnalyticsService:
         """Follow a batch that moved link counts alone: only the spread series'
         click counts can change; the forest and every other figure stand."""
         with self._lock:
-            if changes.clicks is None:
-                self.series.read_clicks_again(
-                    graph_rows.click_seconds(self.store.reader())
-                )
-            else:
-                self.series.add_clicks(changes.clicks, changes.clicks_removed)
+            self._take_clicks(self.store.reader(), changes)
+
+    def _take_clicks(self, db, changes: Changes) -> None:
+        """The batch's click times into the series (all of them read again
+        when the batch cannot say which moved)."""
+        if changes.clicks is None:
+            self.series.read_clicks_again(graph_rows.click_seconds(db))
+        else:
+            self.series.add_clicks(changes.clicks, changes.clicks_removed)
 
     # -- reading ---------------------------------------------------------------
 
@@ -254,21 +240,7 @@ class AnalyticsService:
         with self._lock:
             if node not in self.G:
                 return None
-            figures = self.state.figures(node) or dict(EMPTY_FOREST_FIGURES)
-            out = {"conversations_started": rankings.talks(self.G, node), **figures}
-            referrer = self.state.referrer(node) if node in self.state else None
-            out["credited_referrer"] = (
-                None if referrer is None else self.G.nodes[referrer]["external_id"]
-            )
-            out["cascade_root"] = (
-                self.G.nodes[self.state.root(node)]["external_id"]
-                if node in self.state
-                else None
-            )
-            for name in BACKGROUND_FIGURES:
-                out[name] = rankings.background_value(self.results, name, node)
-            out["computed_at"] = self.results.get("computed_at")
-            return out
+            return rankings.person_figures(self.G, self.state, self.results, node)
 
     def starters(
         self, by: str = "reach", limit: int = 10, *, include_prospects: bool = False
@@ -395,8 +367,6 @@ class AnalyticsService:
         with self._lock:
             yield self.G, self.F, self.state
 
-    # -- helpers ---------------------------------------------------------------
-
     def _changed(self) -> None:
         """The graphs or settings moved: every cached figure goes, and the
         spread figures' version is rebuilt."""
@@ -428,18 +398,3 @@ class AnalyticsService:
         row = dict(row)
         row["root_acquired_at"] = iso(self.F.nodes[row["root"]].get("acquired_at"))
         return row
-
-
-def _merged(batches: list[Changes]) -> Changes:
-    """One Changes for several batches."""
-    if len(batches) == 1:
-        return batches[0]
-    merged = Changes()
-    for changes in batches:
-        merged.merge(changes)
-    return merged
-
-
-def graphs_equal_for_tests(a: AnalyticsService, b: AnalyticsService) -> bool:
-    """Whether two services hold the same graphs (used by property tests)."""
-    return nx.utils.graphs_equal(a.G, b.G) and nx.utils.graphs_equal(a.F, b.F)

@@ -12,7 +12,8 @@ from collections import Counter
 
 from ..contract import major
 from ..graph import nodes_dict
-from . import iso, subgraph
+from . import subgraph
+from .dates import iso
 from .subgraph import Filters
 
 __all__ = ["PERSON_FIGURES", "LEGEND_COMMUNITIES", "graph_view"]

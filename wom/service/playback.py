@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..analytics.virality import reading
 from ..graph import nodes_dict, successors_dict
-from . import iso
+from .dates import iso
 from .subgraph import by_conversion
 
 __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "cascade_view"]

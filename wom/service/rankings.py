@@ -20,6 +20,7 @@ __all__ = [
     "RANKINGS",
     "background_value",
     "column",
+    "person_figures",
     "rank",
     "starters_since",
     "talks",
@@ -62,6 +63,24 @@ def background_value(results: dict, name: str, node):
     if scores is None:
         return None
     return scores.get(node, None if name in PARTIAL_FIGURES else 0)
+
+
+def person_figures(G: nx.DiGraph, state, results: dict, node) -> dict:
+    """Every figure that concerns ``node``, a person of ``G``: the forest's
+    (``state``), their credited referrer and cascade root, and the background
+    run's (``results``)."""
+    out = {"conversations_started": talks(G, node)}
+    out |= state.figures(node) or dict(EMPTY_FOREST_FIGURES)
+    followed = node in state
+    referrer = state.referrer(node) if followed else None
+    out["credited_referrer"] = (
+        None if referrer is None else G.nodes[referrer]["external_id"]
+    )
+    out["cascade_root"] = G.nodes[state.root(node)]["external_id"] if followed else None
+    for name in BACKGROUND_FIGURES:
+        out[name] = background_value(results, name, node)
+    out["computed_at"] = results.get("computed_at")
+    return out
 
 
 def rank(

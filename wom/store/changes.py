@@ -66,6 +66,16 @@ class Changes:
     # How many webhook messages the write added (the delivery worker wakes).
     messages: int = 0
 
+    @classmethod
+    def combined(cls, batches: list[Changes]) -> Changes:
+        """One Changes for several batches (the one itself when alone)."""
+        if len(batches) == 1:
+            return batches[0]
+        merged = cls()
+        for changes in batches:
+            merged.merge(changes)
+        return merged
+
     def merge(self, other: Changes) -> Changes:
         """Add ``other`` to this one (in place) and return it."""
         self.people |= other.people
