@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from wom import create_app
+from wom.service import AnalyticsService
 from wom.store import Store, ingest
 
 SECRET = "s" * 64
@@ -62,6 +63,14 @@ def store(db_path: Path):
     store.migrate()
     yield store
     store.close()
+
+
+@pytest.fixture
+def service(store):
+    """The analytics service of ``store``, loaded, with no background process."""
+    service = AnalyticsService(store, background=False)
+    service.ensure_loaded()
+    return service
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tempfile
 import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,10 +14,8 @@ from hypothesis import strategies as st
 import wom.analytics.spread as spread_module
 from tests.wom_events import events, resolve_links
 from wom.analytics import influence, seeding
-from wom.service import AnalyticsService, NotReady
-from wom.service.background import compute
+from wom.service import AnalyticsService
 from wom.store import Store, graph_rows, ingest
-from wom.store.settings import write_setting
 
 
 def snapshot(service: AnalyticsService) -> dict:
@@ -66,13 +63,6 @@ def test_incremental_updates_equal_a_fresh_load(batches):
         fresh.ensure_loaded()
         assert snapshot(live) == snapshot(fresh)
         store.close()
-
-
-@pytest.fixture
-def service(store):
-    service = AnalyticsService(store, background=False)
-    service.ensure_loaded()
-    return service
 
 
 def test_a_sign_up_updates_the_ancestor_path(service, record):
@@ -177,84 +167,6 @@ def test_empty_database_gives_defined_answers(service):
     assert service.cascade(42) is None
 
 
-@pytest.fixture
-def chatty(record):
-    """A small history with a reciprocal referral pair and a chain."""
-    record(
-        {"type": "signup", "customer": "a", "at": "2026-01-01T00:00:00Z"},
-        {"type": "referral", "from": "a", "to": "b", "at": "2026-01-02T00:00:00Z"},
-        {"type": "referral", "from": "b", "to": "c", "at": "2026-01-03T00:00:00Z"},
-        {"type": "referral", "from": "b", "to": "a", "at": "2026-01-04T00:00:00Z"},
-        {"type": "mention", "from": "c", "to": "d", "at": "2026-01-05T00:00:00Z"},
-    )
-
-
-def test_background_figures_carry_computed_at_and_feed_the_flags(
-    service, chatty, store
-):
-    assert service.person(1)["influence"] is None
-    service.refresh_background()
-    a = service.person(1)
-    assert a["computed_at"].endswith("Z")
-    assert a["conversation_reach"] == 3  # b, c and d
-    assert 0 < a["influence"] < 1
-    ranked = service.starters("influence", limit=2)
-    assert ranked["computed_at"] == a["computed_at"]
-    kinds = {row[0] for row in store.reader().execute("SELECT kind FROM flags")}
-    assert "reciprocal" in kinds
-    for name in ("communities", "bridges", "seeds"):
-        assert service.background_result(name)
-
-
-def test_background_figures_run_in_another_process(store, chatty):
-    service = AnalyticsService(store, background=True, interval=0)
-    service.ensure_loaded()
-    service.refresh_background(wait=True)
-    result = service.background_result("influence")
-    service.background.stop()
-    assert result is not None and set(result["scores"]) == {1, 2, 3, 4}
-
-
-def test_a_killed_background_worker_is_replaced_at_the_next_run(store, chatty):
-    service = AnalyticsService(store, background=True, interval=0)
-    service.ensure_loaded()
-    service.refresh_background(wait=True)
-    for process in list(service.background._executor._processes.values()):
-        process.kill()  # as the out-of-memory killer would
-        process.join(10)
-    service.refresh_background(wait=True)
-    assert service.background_result("influence") is not None
-    assert service.background._executor._processes, "a new worker"
-    service.background.stop()
-
-
-def _ends_within(process, *, seconds: float) -> bool:
-    """Whether ``process`` has ended within ``seconds``.
-
-    The executor's own thread reaps the worker too, and whichever thread loses
-    that race sees the process as alive until the winner records its exit code,
-    so this asks again rather than trusting one ``join``.
-    """
-    deadline = time.monotonic() + seconds
-    while process.is_alive():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
-
-
-def test_stopping_ends_the_worker_at_once_even_mid_run(store, chatty):
-    service = AnalyticsService(store, background=True, interval=0)
-    service.ensure_loaded()  # the first run starts now
-    workers = list(service.background._executor._processes.values())
-    assert workers
-    service.background.stop()
-    for process in workers:
-        assert _ends_within(process, seconds=5)
-    service.refresh_background()  # stopped: nothing starts again
-    assert service.background._executor is None
-
-
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.lists(events(), min_size=1, max_size=8), min_size=1, max_size=4),
@@ -306,57 +218,6 @@ def test_a_batch_of_clicks_moves_the_spread_and_keeps_the_forest(service, record
     assert sum(row["clicks"] for row in before["series"]) == 0
     assert service.version == version
     assert service.starters("reach", 5) == starters
-
-
-def _burst_flags(store) -> list[tuple]:
-    """The burst flags the background figures raise on ``store``, by referrer."""
-    flags = compute(str(store.path))["flags"]
-    return sorted(
-        (flag["credits"][0][1], flag["reason"].split(" ")[0])
-        for flag in flags
-        if flag["kind"] == "burst"
-    )
-
-
-# Eleven moments within ten minutes.
-SECONDS_APART = [f"2026-02-02T10:00:{i:02}Z" for i in range(11)]
-
-
-def test_a_burst_counts_credits_not_sign_ups_through_a_link(store, record):
-    record(
-        {"type": "signup", "customer": "q", "at": "2026-01-01T00:00:00Z"},
-        {"type": "signup", "customer": "r", "at": "2026-01-01T00:00:00Z"},
-    )
-    code = store.reader().execute("SELECT code FROM links WHERE owner_id = 2")
-    code = code.fetchone()[0]
-    # q told eleven friends first, so first touch credits q for all eleven,
-    # although they sign up through r's link within ten minutes.
-    friends = [f"f{i}" for i in range(11)]
-    record(
-        *(
-            {"type": "mention", "from": "q", "to": f, "at": "2026-02-01T00:00:00Z"}
-            for f in friends
-        ),
-        *(
-            {"type": "signup", "customer": f, "link": code, "at": at}
-            for f, at in zip(friends, SECONDS_APART, strict=True)
-        ),
-    )
-    assert [referrer for referrer, _ in _burst_flags(store)] == [1]
-
-
-@pytest.mark.parametrize(("threshold", "flagged"), [(10, []), (2, [1])])
-def test_the_burst_threshold_is_the_setting(store, record, threshold, flagged):
-    with store.write() as db:
-        write_setting(db, "burst_threshold", threshold)
-    record(
-        {"type": "signup", "customer": "a", "at": "2026-01-01T00:00:00Z"},
-        *(
-            {"type": "referral", "from": "a", "to": f"b{i}", "at": at}
-            for i, at in enumerate(SECONDS_APART[:3])
-        ),
-    )
-    assert [referrer for referrer, _ in _burst_flags(store)] == flagged
 
 
 def test_expected_spread_is_exact_on_a_tree_through_the_service(store, record):
@@ -411,36 +272,6 @@ def test_the_series_counts_clicks_as_the_link_does(service, store, record):
     assert both() == (2, 2)
     fresh = AnalyticsService(store, background=False)
     assert fresh.spread("day")["series"] == service.spread("day")["series"]
-
-
-def test_a_shared_ip_at_sign_up_is_found_whatever_the_referees_bought_from(
-    store, record
-):
-    record({"type": "signup", "customer": "r", "at": "2026-01-01T00:00:00Z"})
-    code = store.reader().execute("SELECT code FROM links").fetchone()[0]
-    # Three referees sign up through r's link on one network, hours apart (no
-    # burst in time), then each buys from a network of their own.
-    for i in range(3):
-        record(
-            {
-                "type": "signup",
-                "customer": f"f{i}",
-                "link": code,
-                "ip_hmac": "ffshared",
-                "at": f"2026-02-0{i + 1}T10:00:00Z",
-            },
-            {
-                "type": "purchase",
-                "customer": f"f{i}",
-                "value": 5,
-                "ip_hmac": f"00own{i}",
-                "at": f"2026-02-0{i + 1}T11:00:00Z",
-            },
-        )
-    flags = compute(str(store.path))["flags"]
-    assert any(flag["kind"] == "burst" and "IP" in flag["reason"] for flag in flags), (
-        flags
-    )
 
 
 def test_a_back_dated_click_is_followed_without_reading_every_click(
@@ -503,27 +334,6 @@ def test_clicks_committed_just_before_a_load_are_counted_once(store, record):
         loading.ensure_loaded()
     assert loading.series.clicks == graph_rows.click_seconds(store.reader())
     assert len(loading.series.clicks) == 1
-
-
-def test_while_it_warms_up_readers_are_told_to_come_back(store, chatty, monkeypatch):
-    loading, done = threading.Event(), threading.Event()
-    read_people = graph_rows.people_table
-
-    def slow_people(db):
-        loading.set()
-        done.wait(10)
-        return read_people(db)
-
-    monkeypatch.setattr(graph_rows, "people_table", slow_people)
-    service = AnalyticsService(store, background=False)
-    service.warm_up()
-    assert loading.wait(10)
-    with pytest.raises(NotReady):
-        service.starters("reach")  # at once, not after the load
-    assert not service.ready
-    done.set()
-    service._warmer.join(10)
-    assert service.ready and service.starters("reach")["items"]
 
 
 NOW = datetime(2026, 1, 10, 12, tzinfo=UTC).timestamp()

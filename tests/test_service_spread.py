@@ -4,21 +4,11 @@ turn whole as days pass and cached answers do not outlive their day."""
 import time as clock
 from datetime import UTC, datetime
 
-import pytest
-
 from tests.strategies import DAY, START
-from wom.service import AnalyticsService
 
 
 def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
-
-
-@pytest.fixture
-def service(store):
-    service = AnalyticsService(store, background=False)
-    service.ensure_loaded()
-    return service
 
 
 class TestServedAsOfToday:

@@ -7,7 +7,6 @@ import pytest
 
 from tests.test_webhooks_outbox import sent
 from wom import actions
-from wom.service import AnalyticsService
 from wom.store import Conflict, now_micros, rebuild
 from wom.store import webhooks as endpoints
 from wom.store.flags import flags_naming, list_flags
@@ -37,13 +36,6 @@ def credit(store, customer: str) -> tuple | None:
 
 def named(flag: dict) -> list[tuple]:
     return [(c["customer"], c["referrer"]) for c in flag["credits"]]
-
-
-@pytest.fixture
-def service(store):
-    service = AnalyticsService(store, background=False)
-    service.ensure_loaded()
-    return service
 
 
 @pytest.fixture
