@@ -2,14 +2,14 @@
 
 The short seeded soak itself runs in tests/test_soak_short_server.py (crash,
 concurrency, Schemathesis, bad input) and tests/test_soak_short_abuse.py (browser
-abuse, auth, rate limits, privacy, fraud).
+abuse, auth, rate limits, privacy, fraud) and tests/test_soak_load.py (load).
 """
 
 from __future__ import annotations
 
 import soak.__main__ as runner
 from soak import Figure
-from tests import test_soak_short_abuse, test_soak_short_server
+from tests import test_soak_load, test_soak_short_abuse, test_soak_short_server
 
 
 def test_the_table_has_a_row_per_figure_and_marks_what_failed():
@@ -38,5 +38,9 @@ def test_a_figure_that_did_not_hold_fails_the_run(monkeypatch, capsys):
 
 
 def test_every_check_of_the_runner_is_held_by_the_short_soak():
-    held = test_soak_short_server.CHECKS + test_soak_short_abuse.CHECKS
+    held = (
+        test_soak_short_server.CHECKS
+        + test_soak_short_abuse.CHECKS
+        + test_soak_load.CHECKS
+    )
     assert sorted(held) == runner.available()

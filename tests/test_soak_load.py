@@ -16,6 +16,9 @@ from soak.load import SURFACES
 
 pytestmark = pytest.mark.slow
 
+# The soak's checks this file holds at level short.
+CHECKS = ["load"]
+
 
 @pytest.fixture(scope="module")
 def figures(tmp_path_factory):
