@@ -38,7 +38,7 @@ instance/config.py:
 
 instance/wom.db: | deps instance/config.py
 	$(FLASK) init-db
-	$(FLASK) demo --customers $(DEMO_CUSTOMERS) --seed 0
+	$(FLASK) demo --customers $(DEMO_CUSTOMERS) --seed 0 --ending-today
 	$(FLASK) settings business_name "Lumière Coffee Roasters"
 	$(FLASK) settings offer_text "Your first bag is on us, and your friend gets one too."
 	$(FLASK) settings destination_url "https://lumiere-coffee.example/"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 
@@ -228,3 +229,17 @@ def test_demo_refuses_a_database_that_has_events(runner, app):
     again = runner.invoke(args=["demo", "--customers", "50"])
     assert again.exit_code == 1
     assert "already holds events" in again.output
+
+
+def test_a_demo_ending_today_fills_the_dashboards_latest_weeks(runner, app):
+    result = runner.invoke(args=["demo", "--customers", "50", "--ending-today"])
+    assert result.exit_code == 0, result.output
+    first, last = (
+        app.extensions["wom.store"]
+        .reader()
+        .execute("SELECT min(at), max(at) FROM events")
+        .fetchone()
+    )
+    now = time.time() * 1_000_000
+    day = 86_400 * 1_000_000
+    assert now - 182 * day <= first and now - 28 * day < last <= now + day

@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
-import time
-from functools import wraps
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -18,11 +17,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import actions
+from .cli_support import also_on_the_dashboard, app_store, clear_errors, day_of
+from .reward_cli import REWARD_COMMANDS
 from .store import (
-    InvalidInput,
-    Store,
-    StoreError,
-    StoreLocked,
     accounts,
     now_micros,
     rebuild,
@@ -32,57 +29,14 @@ from .store.settings import SETTINGS, parse_setting, read_settings
 __all__ = ["register", "COMMANDS"]
 
 
-def _store() -> Store:
-    return current_app.extensions["wom.store"]
-
-
-def _clear_errors(command):
-    """Turn the store's errors into one clear line and exit status 1."""
-
-    @wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except InvalidInput as exc:
-            lines = [f"  {e['field']}: {e['message']}" for e in exc.errors]
-            raise click.ClickException("invalid input\n" + "\n".join(lines)) from None
-        except StoreError as exc:
-            raise click.ClickException(str(exc)) from None
-        except sqlite3.OperationalError as exc:
-            # Another program holds the database, or a file cannot be opened.
-            raise click.ClickException(
-                f"SQLite could not do it: {exc}. If another program has the "
-                "database open for writing, wait for it or stop it, then try again."
-            ) from None
-
-    return wrapper
-
-
-def _also_on_the_dashboard(command):
-    """Settings and tokens change through the running server too: a refusal for
-    the lock says where."""
-
-    @wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except StoreLocked as exc:
-            raise StoreLocked(
-                f"{exc} Settings and API tokens also change while it runs, on the "
-                "dashboard's Settings page (/dashboard/settings)."
-            ) from None
-
-    return wrapper
-
-
 @click.command("init-db")
-@_clear_errors
+@clear_errors
 @with_appcontext
 def init_db():
     """Create the database (or apply pending migrations)."""
-    applied = _store().migrate()
+    applied = app_store().migrate()
     click.echo(
-        f"Database ready at {_store().path}"
+        f"Database ready at {app_store().path}"
         + (f" (applied {', '.join(applied)})" if applied else " (up to date)")
     )
 
@@ -93,14 +47,25 @@ def init_db():
 @click.option(
     "--webhooks", is_flag=True, help="Queue webhooks for the subscribed endpoints."
 )
-@_clear_errors
+@click.option(
+    "--ending-today",
+    is_flag=True,
+    help="Date the six months to end today (the dashboard's latest weeks then "
+    "hold activity), rather than on the fixed default dates.",
+)
+@clear_errors
 @with_appcontext
-def demo(customers: int, seed: int, webhooks: bool):
+def demo(customers: int, seed: int, webhooks: bool, ending_today: bool):
     """Fill an empty database with deterministic, believable word of mouth."""
-    from .demo import generate
+    from .demo import DEFAULT_END, DEFAULT_START, generate
+
+    start = None
+    if ending_today:
+        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        start = today - (DEFAULT_END - DEFAULT_START)
     from .store.bulk import load_history
 
-    store = _store()
+    store = app_store()
     store.migrate()
     with click.progressbar(
         length=customers, label="Generating people and events", file=sys.stderr
@@ -111,7 +76,7 @@ def demo(customers: int, seed: int, webhooks: bool):
             bar.update(n_done - done[0])
             done[0] = n_done
 
-        made = generate(customers, seed=seed, progress=advance)
+        made = generate(customers, seed=seed, start=start, progress=advance)
     with click.progressbar(
         length=len(made.events), label="Writing events", file=sys.stderr
     ) as bar:
@@ -132,21 +97,21 @@ def demo(customers: int, seed: int, webhooks: bool):
 @click.command("create-owner")
 @click.argument("email")
 @click.password_option(help="At least 12 characters; asked for when not given.")
-@_clear_errors
+@clear_errors
 @with_appcontext
 def create_owner(email: str, password: str):
     """Add a dashboard owner."""
-    actions.create_owner(_store(), email, password, now=now_micros())
+    actions.create_owner(app_store(), email, password, now=now_micros())
     click.echo(f"Owner {email.strip().lower()} created.")
 
 
 @click.command("setup-code")
-@_clear_errors
+@clear_errors
 @with_appcontext
 def setup_code():
     """Print a one-time code that opens the first-run setup page from another
     machine, for an hour (only while no owner exists)."""
-    code = actions.make_setup_code(_store(), now=now_micros())
+    code = actions.make_setup_code(app_store(), now=now_micros())
     click.echo(f"Open /setup?code={code} within the hour to make the first owner.")
 
 
@@ -161,50 +126,48 @@ def setup_code():
     "admin: also tokens, settings, webhooks and rewards.",
 )
 @click.option("--read-only", is_flag=True, help="The same as --scope read.")
-@_clear_errors
-@_also_on_the_dashboard
+@clear_errors
+@also_on_the_dashboard
 @with_appcontext
 def create_token(name: str, scope: str, read_only: bool):
     """Make an API token and print it, once, on stdout (only its hash is kept)."""
     scope = "read" if read_only else scope
-    click.echo(actions.create_token(_store(), name, scope=scope, now=now_micros()))
+    click.echo(actions.create_token(app_store(), name, scope=scope, now=now_micros()))
 
 
 @click.command("list-tokens")
-@_clear_errors
+@clear_errors
 @with_appcontext
 def list_tokens():
     """List the API tokens: name, scope, when made, last used, revoked."""
-    rows = accounts.list_tokens(_store().reader())
+    rows = accounts.list_tokens(app_store().reader())
     if not rows:
         click.echo("No tokens yet; make one with create-token NAME.")
     for row in rows:
-        state = "revoked " + _day(row["revoked_at"]) if row["revoked_at"] else "active"
-        used = _day(row["last_used_at"]) if row["last_used_at"] else "never"
+        state = (
+            "revoked " + day_of(row["revoked_at"]) if row["revoked_at"] else "active"
+        )
+        used = day_of(row["last_used_at"]) if row["last_used_at"] else "never"
         click.echo(
-            f"{row['name']}  {row['scope']}  made {_day(row['created_at'])}  "
+            f"{row['name']}  {row['scope']}  made {day_of(row['created_at'])}  "
             f"last used {used}  {state}"
         )
 
 
 @click.command("revoke-token")
 @click.argument("name")
-@_clear_errors
-@_also_on_the_dashboard
+@clear_errors
+@also_on_the_dashboard
 @with_appcontext
 def revoke_token(name: str):
     """Revoke the API token NAME: every request carrying it is refused from now."""
-    actions.revoke_token(_store(), name, now=now_micros())
+    actions.revoke_token(app_store(), name, now=now_micros())
     click.echo(f"Token {name} revoked.")
-
-
-def _day(micros: int) -> str:
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(micros // 1_000_000))
 
 
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@_clear_errors
+@clear_errors
 @with_appcontext
 def backup(path: Path):
     """Copy the live database to PATH with SQLite's backup API."""
@@ -214,24 +177,24 @@ def backup(path: Path):
         raise click.ClickException(
             f"There is no folder {path.parent}; make it first, or pick another."
         )
-    source = _store().reader()
+    source = app_store().reader()
     target = sqlite3.connect(str(path))
     try:
         source.conn.backup(target)
     finally:
         target.close()
-    click.echo(f"Backed up {_store().path} to {path}")
+    click.echo(f"Backed up {app_store().path} to {path}")
 
 
 @click.command("settings")
 @click.argument("key", required=False)
 @click.argument("value", required=False)
-@_clear_errors
-@_also_on_the_dashboard
+@clear_errors
+@also_on_the_dashboard
 @with_appcontext
 def settings(key: str | None, value: str | None):
     """Show every setting, show one (KEY), or set one (KEY VALUE)."""
-    store = _store()
+    store = app_store()
     if key is None:
         current = read_settings(store.reader())
         width = max(map(len, SETTINGS))
@@ -251,11 +214,11 @@ def settings(key: str | None, value: str | None):
 
 
 @click.command("rebuild")
-@_clear_errors
+@clear_errors
 @with_appcontext
 def rebuild_command():
     """Recompute every derived table from the event log."""
-    with _store().write() as db:
+    with app_store().write() as db:
         rebuild(db)
     click.echo("Derived tables rebuilt from the event log.")
 
@@ -272,7 +235,7 @@ def rebuild_command():
     is_flag=True,
     help="Queue webhooks for what the file adds (by default an import sends none).",
 )
-@_clear_errors
+@clear_errors
 @with_appcontext
 def import_command(file, kind: str | None, webhooks: bool):
     """Import a CSV file of customers, referrals, mentions or purchases.
@@ -287,7 +250,7 @@ def import_command(file, kind: str | None, webhooks: bool):
     rows = max(text.count("\n"), 1)
     with click.progressbar(length=rows, label="Importing", file=sys.stderr) as bar:
         done = import_csv(
-            _store(), text, kind=kind, progress=bar.update, webhooks=webhooks
+            app_store(), text, kind=kind, progress=bar.update, webhooks=webhooks
         )
     click.echo(
         f"Imported {done.rows} {done.kind} rows: {done.accepted} events stored, "
@@ -306,72 +269,15 @@ def import_command(file, kind: str | None, webhooks: bool):
     default="-",
     help="Where to write the CSV (default: stdout).",
 )
-@_clear_errors
+@clear_errors
 @with_appcontext
 def export_command(kind: str, output):
     """Export customers, referrals, mentions or purchases as CSV that import reads."""
     from .store.csvio import export_csv
 
-    rows = export_csv(_store().reader(), kind, output)
+    rows = export_csv(app_store().reader(), kind, output)
     if output.name != "<stdout>":
         click.echo(f"Exported {rows} {kind} rows to {output.name}")
-
-
-@click.group("reward-rules", invoke_without_command=True)
-@click.pass_context
-@_clear_errors
-@with_appcontext
-def reward_rules(context):
-    """Show the reward rules in force (and any set for later); set or clear one."""
-    if context.invoked_subcommand is not None:
-        return
-    from .store.reward_rules import rules_view
-    from .web.reward_words import rules_lines
-
-    for line in rules_lines(rules_view(_store().reader(), now_micros()), _day):
-        click.echo(line)
-
-
-@reward_rules.command("set")
-@click.option(
-    "--side", type=click.Choice(["referrer", "friend", "both"]), required=True
-)
-@click.option("--trigger", type=click.Choice(["signup", "purchase"]), default="signup")
-@click.option("--amount", help="In major units of the currency, such as 5.00.")
-@click.option("--perk", help='A described reward instead, such as "a free bag".')
-@click.option("--min-purchase", help="With --trigger purchase: the least first one.")
-@click.option("--cap", type=int, help="At most this many a month per referrer.")
-@click.option("--hold-days", type=int, default=14, show_default=True)
-@_clear_errors
-@with_appcontext
-def set_reward_rule(side, trigger, amount, perk, min_purchase, cap, hold_days):
-    """Give SIDE this rule from now on (the other side keeps its own)."""
-    draft = dict(trigger=trigger, amount=amount, perk=perk, hold_days=hold_days)
-    draft |= {"min_purchase": min_purchase, "cap_per_month": cap}
-    actions.set_side_rules(_store(), side, draft, now=now_micros(), by="cli")
-    click.echo(f"Reward rule for {side} set from now on.")
-
-
-@reward_rules.command("clear")
-@click.option(
-    "--side", type=click.Choice(["referrer", "friend", "both"]), default="both"
-)
-@_clear_errors
-@with_appcontext
-def clear_reward_rule(side):
-    """End SIDE's rewards for credits from now on (both sides by default)."""
-    actions.set_side_rules(_store(), side, None, now=now_micros(), by="cli")
-    click.echo(f"Reward rules for {side} cleared from now on.")
-
-
-@click.command("approve-rewards")
-@_clear_errors
-@with_appcontext
-def approve_rewards():
-    """Approve the rewards whose hold has ended (a server does it every minute;
-    run this from cron where none runs)."""
-    count = actions.approve_due_rewards(_store(), now=now_micros())
-    click.echo(f"Approved {count} reward{'s' * (count != 1)}.")
 
 
 COMMANDS = [
@@ -387,8 +293,7 @@ COMMANDS = [
     rebuild_command,
     import_command,
     export_command,
-    reward_rules,
-    approve_rewards,
+    *REWARD_COMMANDS,
 ]
 
 
