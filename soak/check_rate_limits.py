@@ -210,3 +210,4 @@ def run(level: str) -> list[Figure]:
             return measure(server.url, secrets, BUDGETS[level])
         finally:
             server.stop()
+            server.log.close()  # its output, kept in a temporary file
