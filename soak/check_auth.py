@@ -121,11 +121,6 @@ def prepare(site: Site) -> dict:
         "kind": "gexf",
         "endpoint_id": endpoint,
         "delivery": str(tries[0]["delivery"]) if tries else "1",
-        # No reward is earned here: an id of the right shape reaches the token
-        # check all the same (a token let in would get a 404, still no 401/403).
-        "reward_id": "rw_1_1_referrer",
-        "answer_id": "1",
-        "kind": "gexf",
     }
 
 
