@@ -98,6 +98,7 @@ def test_every_operation_declares_the_scope_its_view_needs(app):
     }
     assert documented == needed
 
+
 def test_every_operation_documents_its_errors():
     for path, methods in DOC["paths"].items():
         for method, operation in methods.items():
