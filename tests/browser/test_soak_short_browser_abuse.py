@@ -12,6 +12,8 @@ from soak import check_browser_abuse
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+CHECKS = ["browser_abuse"]
+
 
 def test_the_short_browser_abuse_soak_holds(chromium):
     figures = check_browser_abuse.run("short", browser=chromium)
