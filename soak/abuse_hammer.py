@@ -4,6 +4,7 @@ checks send, and what came back."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,10 +23,12 @@ def at_once(works: list[Callable[[], None]]) -> None:
 
 @dataclass
 class Hammered:
-    """The statuses that came back, and every 429's Retry-After."""
+    """The statuses that came back, every 429's Retry-After, and when each
+    request that passed was sent and answered (monotonic seconds)."""
 
     statuses: Counter = field(default_factory=Counter)
     retry_after: list[str] = field(default_factory=list)
+    passed_during: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def refused(self) -> int:
@@ -36,6 +39,28 @@ class Hammered:
     def passed(self) -> int:
         """How many the limit let through."""
         return self.statuses.total() - self.refused
+
+    def most_passed_within(self, window: float) -> int:
+        """The most requests that passed and surely reached the server within
+        one ``window`` of seconds: sent and answered inside it. (A moving
+        window lets no more than its limit through in any such span, however
+        long the whole run took.)
+
+        >>> spans = [(0, 1), (2, 3), (8, 9), (11, 12)]
+        >>> Hammered(passed_during=spans).most_passed_within(10)
+        3
+        """
+        starts = sorted(self.passed_during)
+        return max(
+            (
+                sum(
+                    first <= sent and answered < first + window
+                    for sent, answered in starts
+                )
+                for first, _ in starts
+            ),
+            default=0,
+        )
 
     def bad_retry_after(self, longest: int) -> int:
         """429s without a whole number of seconds from 1 to ``longest``.
@@ -66,9 +91,13 @@ def hammer(open_client: Callable, send: Callable, total: int, threads: int):
                 n = next(numbers, None)
             if n is None:
                 break
+            sent = time.monotonic()
             answer = send(client, n)
+            answered = time.monotonic()
             with lock:
                 found.statuses[answer.status_code] += 1
+                if answer.status_code != 429:
+                    found.passed_during.append((sent, answered))
                 if answer.status_code == 429:
                     found.retry_after.append(answer.headers.get("Retry-After", ""))
         client.close()

@@ -20,12 +20,18 @@ __all__ = ["Planted", "fits", "plant"]
 
 
 def fits(payload: str, limit: int) -> str:
-    """As much of ``payload`` as a field of ``limit`` characters takes.
+    """As much of ``payload`` as a field of ``limit`` characters keeps: wom
+    stores text stripped (the form strips before it counts, the API after), so
+    the payload is stripped first and cut to ``limit``, then stripped again, and
+    what is sent is what is stored and shown. A field must hold something: an
+    all-space payload becomes ``x``.
 
-    >>> fits("  <b>  ", 3), fits("   ", 3)
-    ('<', 'x')
+    >>> fits("  <b>  ", 3), fits("  <b c>", 3), fits("<svg onload=x>", 4)
+    ('<b>', '<b', '<svg')
+    >>> fits("   ", 3)
+    'x'
     """
-    return payload[:limit].strip() or "x"
+    return payload.strip()[:limit].rstrip() or "x"
 
 
 def _iso(at: datetime) -> str:

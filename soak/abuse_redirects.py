@@ -122,21 +122,27 @@ class Sweep:
         (clients that carry the same cookies: one visitor, several tabs)."""
         lock = threading.Lock()
         work = iter(addresses)
+        failures: list[BaseException] = []
 
         def drain(client) -> None:
-            while True:
-                with lock:
-                    address = next(work, None)
-                if address is None:
-                    return
-                method, path, kwargs = address
-                self.attempt(client, method, path, **kwargs)
+            try:
+                while not failures:
+                    with lock:
+                        address = next(work, None)
+                    if address is None:
+                        return
+                    method, path, kwargs = address
+                    self.attempt(client, method, path, **kwargs)
+            except BaseException as failure:  # re-raised below: a sweep cut short
+                failures.append(failure)
 
         threads = [threading.Thread(target=drain, args=(c,)) for c in clients]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        if failures:
+            raise failures[0]
 
 
 def _known_values(planted) -> dict:
@@ -163,6 +169,9 @@ def _addresses(app, planted, targets: list[str], *, owner: bool):
         if "GET" not in rule.methods or rule.endpoint == "static" or (owner and api):
             continue
         for target in targets:
+            unknown = rule.arguments - known.keys()
+            if unknown:
+                raise LookupError(f"no value for {sorted(unknown)} of {rule.rule}")
             values = {name: known[name] for name in rule.arguments}
             plain = rule.build(values, append_unknown=False)[1]
             for name in ("next",) if owner else ("next", "ref"):

@@ -25,6 +25,8 @@ from soak.abuse_sessions import (
     fixation,
 )
 from soak.abuse_site import Site, serve
+from wom.store.answers import unresolved_answers
+from wom.store.reward_rules import check_rules, set_rules
 
 __all__ = ["BUDGETS", "measure", "run"]
 
@@ -59,10 +61,21 @@ def _at(days: int) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+def _reward_rules(site: Site) -> None:
+    """A reward for both sides of a sign-up, in force from before the customers
+    came (set through the store: the API takes rules from now on only)."""
+    since = int((datetime.now(UTC) - timedelta(days=31)).timestamp() * 1_000_000)
+    rules = check_rules([{"side": "both", "trigger": "signup", "amount": "5"}], "EUR")
+    with site.store.write() as db:
+        set_rules(db, rules, effective_at=since, now=since, by="soak")
+
+
 def prepare(site: Site) -> dict:
-    """A customer, a flag and a webhook endpoint with a delivery: real values
-    for every path parameter, so that a request let in would succeed."""
+    """A customer, a flag, a reward, a stranger's answer to "who told you" and
+    a webhook endpoint with a delivery: real values for every path parameter,
+    so that a request let in would not stop at a made-up one."""
     site.make_owner()
+    _reward_rules(site)
     admin = site.client(token=site.token("admin"))
     for person, email, day in (
         ("auth-a", "auth.a@gmail.com", 0),
@@ -82,6 +95,13 @@ def prepare(site: Site) -> dict:
             told = {"type": "referral", "from": "auth-a", "to": "auth-b", "at": _at(1)}
             assert admin.post("/api/v1/events", json=told).status_code == 200
     flag = admin.get("/api/v1/flags").json()["items"][0]["id"]
+    reward = admin.get("/api/v1/rewards").json()["items"][0]["id"]
+    stranger = site.client()
+    joined = stranger.sign_up(
+        "/join", name="Auth C", email="auth.c@example.org", heard_from="a stall"
+    )
+    assert joined.status_code == 303, joined.text
+    answer = unresolved_answers(site.store.reader())[0]["id"]
     made = admin.post(
         "/api/v1/webhooks",
         json={"url": "http://127.0.0.1:9/hooks", "events": ["customer.created"]},
@@ -96,13 +116,11 @@ def prepare(site: Site) -> dict:
         "external_id": "auth-a",
         "root_id": "auth-a",
         "flag_id": flag,
+        "reward_id": reward,
+        "answer_id": str(answer),
+        "kind": "gexf",
         "endpoint_id": endpoint,
         "delivery": str(tries[0]["delivery"]) if tries else "1",
-        # No reward is earned here: an id of the right shape reaches the token
-        # check all the same (a token let in would get a 404, still no 401/403).
-        "reward_id": "rw_1_1_referrer",
-        "answer_id": "1",
-        "kind": "gexf",
     }
 
 

@@ -189,13 +189,22 @@ def measure(
     ]
 
 
-def run(level: str) -> list[Figure]:
-    """The check at ``level``: its figures."""
+def _at_level(level: str, browser) -> list[Figure]:
     budget = BUDGETS[level]
     payloads = XSS_SOAK_CORPUS[: budget["payloads"]]
     targets = REDIRECT_CORPUS[: budget["targets"]]
+    with serve(webhook_loopback=True) as site:
+        return measure(site, browser, payloads, targets, budget)
+
+
+def run(level: str, browser=None) -> list[Figure]:
+    """The check at ``level``: its figures. In ``browser`` if given (the test
+    session's: Playwright's sync API runs one instance per thread), else in a
+    Chromium of its own."""
+    if browser is not None:
+        return _at_level(level, browser)
     try:
-        with chromium() as browser, serve(webhook_loopback=True) as site:
-            return measure(site, browser, payloads, targets, budget)
+        with chromium() as own:
+            return _at_level(level, own)
     except BrowserMissing as missing:
         return not_run(CHECK, missing)

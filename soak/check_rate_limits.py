@@ -6,8 +6,10 @@ README's way, bench/serving.py). Each limited road is hit by many threads at
 once, all counted against one key: the API by one token, the API by a new
 made-up token each time (counted by address), the sign-up form and the login
 form from one address. In each window no more requests may pass than the limit
-lets through (and some must be refused); every 429 carries an integer
-Retry-After no longer than the window. Rounds are a window apart.
+lets through (and some must be refused), counted by when each request that
+passed was sent and answered, so that a slow machine stretching a round over
+two windows fails nothing; every 429 carries an integer Retry-After no longer
+than the window. Rounds are a window apart.
 """
 
 from __future__ import annotations
@@ -150,12 +152,14 @@ def measure(base: str, secrets: dict, budget: dict) -> list[Figure]:
     for road in roads:
         limit, seen = LIMITS[road.setting], [r[road.name] for r in rounds]
         passed = [hammered.passed for hammered in seen]
+        during = [span for hammered in seen for span in hammered.passed_during]
+        most = Hammered(passed_during=during).most_passed_within(WINDOW)
         figures.append(
             Figure(
                 CHECK,
                 f"{road.name}: most passed in a window",
-                max(passed),
-                holds=max(passed) <= limit and all(h.refused for h in seen),
+                most,
+                holds=most <= limit and all(h.refused for h in seen),
                 note=f"limit {limit} per {WINDOW} s; "
                 f"{limit * budget['times_limit']} sent by {budget['threads']} "
                 f"threads a round; passed {passed}",
@@ -166,8 +170,8 @@ def measure(base: str, secrets: dict, budget: dict) -> list[Figure]:
     everything = [hammered for found in rounds for hammered in found.values()]
     bad = sum(hammered.bad_retry_after(WINDOW + 1) for hammered in everything)
     return figures + [
-        # Counted per round, a round must fit in a window.
-        Figure(CHECK, "longest round", round(longest, 1), "s", holds=longest < WINDOW),
+        # Reported only: passes are counted in any window, however long a round.
+        Figure(CHECK, "longest round", round(longest, 1), "s"),
         Figure(CHECK, "429 answers", sum(h.refused for h in everything)),
         Figure(
             CHECK,
@@ -206,3 +210,4 @@ def run(level: str) -> list[Figure]:
             return measure(server.url, secrets, BUDGETS[level])
         finally:
             server.stop()
+            server.log.close()  # its output, kept in a temporary file

@@ -10,6 +10,7 @@ import pytest
 
 from tests.api_client import ApiClient
 from tests.conftest import REPO
+from wom.web.api.auth import PUBLIC_ENDPOINTS
 from wom.web.api.openapi import document
 from wom.web.security import CONTENT_SECURITY_POLICY
 
@@ -77,6 +78,25 @@ def examples():
 @pytest.mark.parametrize(("schema", "example"), list(examples()))
 def test_every_example_fits_its_schema(schema, example):
     validator(schema).validate(example)
+
+
+def test_every_operation_declares_the_scope_its_view_needs(app):
+    needed = {}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+        declared = getattr(app.view_functions[rule.endpoint], "wom_scope", None)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            default = "read" if method == "GET" else "write"
+            needed[(path, method.lower())] = declared or default
+    documented = {
+        (path, method): operation["security"][0]["bearer"][0]
+        for path, methods in DOC["paths"].items()
+        for method, operation in methods.items()
+        if operation["security"]
+    }
+    assert documented == needed
 
 
 def test_every_operation_documents_its_errors():

@@ -1,8 +1,9 @@
 """The soak's own machinery: its table, and a failed figure failing the run.
 
 The short seeded soak itself runs in tests/test_soak_short_server.py (crash,
-concurrency, Schemathesis, bad input) and tests/test_soak_short_abuse.py (browser
-abuse, auth, rate limits, privacy, fraud) and tests/test_soak_load.py (load).
+concurrency, Schemathesis, bad input), tests/test_soak_short_abuse.py (auth, rate
+limits, privacy, fraud), tests/browser/test_soak_short_browser_abuse.py (browser
+abuse) and tests/test_soak_load.py (load).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import soak.__main__ as runner
 from soak import Figure
 from tests import test_soak_load, test_soak_short_abuse, test_soak_short_server
+from tests.browser import test_soak_short_browser_abuse
 
 
 def test_the_table_has_a_row_per_figure_and_marks_what_failed():
@@ -41,6 +43,7 @@ def test_every_check_of_the_runner_is_held_by_the_short_soak():
     held = (
         test_soak_short_server.CHECKS
         + test_soak_short_abuse.CHECKS
+        + test_soak_short_browser_abuse.CHECKS
         + test_soak_load.CHECKS
     )
     assert sorted(held) == runner.available()

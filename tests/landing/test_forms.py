@@ -75,6 +75,12 @@ def test_a_csrf_failure_is_400_and_writes_nothing(client, store, alice, token, h
     assert before == {t: count(store, t) for t in before}
 
 
+def test_with_csrf_checks_switched_off_the_form_still_signs_up(app, client, alice):
+    """WTF_CSRF_ENABLED=False (as the soak's CSRF control sets it) drops the form's
+    token field; the sign-up must not trip over its absence."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    assert sign_up(client, f"/r/{alice}").status_code == 303
+
 def test_a_failure_at_sign_up_is_a_500_in_the_business_branding(
     client, store, alice, monkeypatch
 ):
