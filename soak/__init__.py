@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["LEVELS", "Figure"]
+__all__ = ["LEVELS", "Figure", "failures"]
 
 LEVELS = ("short", "default", "long")
 
@@ -39,3 +39,17 @@ class Figure:
     def failed(self) -> bool:
         """Whether this figure had to hold and did not."""
         return self.holds is False
+
+
+def failures(figures) -> list[str]:
+    """Each figure that had to hold and did not, as one line.
+
+    >>> failures([Figure("crash", "missing", 2, holds=False, note="seed 0"),
+    ...           Figure("crash", "took", 3.5, "s")])
+    ['missing = 2 (seed 0)']
+    """
+    return [
+        f"{f.name} = {f.value} {f.unit}".rstrip() + (f" ({f.note})" if f.note else "")
+        for f in figures
+        if f.failed
+    ]

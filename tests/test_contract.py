@@ -12,29 +12,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.contract_helpers import count, fields_named, set_setting
 from wom import contract
 from wom.contract import EventRules, InvalidInput, decode_events
 from wom.contract.decoding import event_problems
 from wom.contract.document import REGISTRY, components
 from wom.contract.events import EVENT_CLASSES
-from wom.store.settings import write_setting
 from wom.web.api.openapi import build_document, document
 
 AT = "2026-01-05T10:00:00Z"
 NUL_NAME = "Bob\u0000Evil"
-
-
-def count(db, table: str = "events") -> int:
-    return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-
-def fields_named(reply) -> set[tuple]:
-    return {(e["index"], e["field"]) for e in reply.json["errors"]}
-
-
-def set_setting(app, key: str, value) -> None:
-    with app.extensions["wom.store"].write() as db:
-        write_setting(db, key, value)
 
 
 # Control characters (Unicode category Cc) in any string.

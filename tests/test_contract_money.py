@@ -9,26 +9,13 @@ import sqlite3
 import pytest
 from sqlite_utils import Database
 
+from tests.contract_helpers import count, fields_named, set_setting
 from wom import actions
 from wom.contract import MAX_PURCHASE
 from wom.store import Conflict, Store
 from wom.store.schema import migrations
-from wom.store.settings import write_setting
 
 AT = "2026-01-05T10:00:00Z"
-
-
-def count(db, table: str = "events") -> int:
-    return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-
-def fields_named(reply) -> set[tuple]:
-    return {(e["index"], e["field"]) for e in reply.json["errors"]}
-
-
-def set_setting(app, key: str, value) -> None:
-    with app.extensions["wom.store"].write() as db:
-        write_setting(db, key, value)
 
 
 def test_a_price_is_kept_in_cents_exactly(api, db):

@@ -10,6 +10,8 @@ import importlib
 
 import pytest
 
+from soak import failures
+
 CHECKS = ["auth", "rate_limits", "privacy", "fraud"]
 
 
@@ -17,6 +19,6 @@ CHECKS = ["auth", "rate_limits", "privacy", "fraud"]
 @pytest.mark.parametrize("name", CHECKS)
 def test_the_short_soak_holds(name):
     figures = importlib.import_module(f"soak.check_{name}").run("short")
-    failed = [f"{f.name} = {f.value} {f.unit} ({f.note})" for f in figures if f.failed]
+    failed = failures(figures)
     assert not failed, "\n".join(failed)
     assert any(f.holds for f in figures), "a check with nothing that must hold"

@@ -13,6 +13,7 @@ import importlib
 
 import pytest
 
+from soak import failures
 from soak.crash import crash_run
 
 CHECKS = ["crash", "concurrency", "schemathesis", "bad_input"]
@@ -22,7 +23,7 @@ CHECKS = ["crash", "concurrency", "schemathesis", "bad_input"]
 @pytest.mark.parametrize("name", CHECKS)
 def test_the_short_soak_holds(name):
     figures = importlib.import_module(f"soak.check_{name}").run("short")
-    failed = [f"{f.name} = {f.value} {f.unit} ({f.note})" for f in figures if f.failed]
+    failed = failures(figures)
     assert not failed, "\n".join(failed)
     assert any(f.holds for f in figures), "a check with nothing that must hold"
 

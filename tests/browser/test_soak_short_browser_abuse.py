@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from soak import check_browser_abuse
+from soak import check_browser_abuse, failures
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -17,7 +17,7 @@ CHECKS = ["browser_abuse"]
 
 def test_the_short_browser_abuse_soak_holds(chromium):
     figures = check_browser_abuse.run("short", browser=chromium)
-    failed = [f"{f.name} = {f.value} {f.unit} ({f.note})" for f in figures if f.failed]
+    failed = failures(figures)
     assert not failed, "\n".join(failed)
     assert [f.name for f in figures if f.holds] == [
         "dialogs",
