@@ -160,3 +160,31 @@ def test_a_small_store_is_always_fresh(owner_client, history, app, app_record):
     assert data["figures"]["updating"] is False
     assert new_customers(data) == 3
     assert service.derivations.published.version == service.version
+
+
+@pytest.mark.parametrize(
+    "moved",
+    [ValueError("operands could not be broadcast together"), RuntimeError, KeyError],
+)
+def test_a_pass_broken_by_a_write_mid_pass_is_made_again_not_logged(
+    owner_client, history, service, app_record, monkeypatch, caplog, moved
+):
+    """A person appended while the build's pass runs without the lock leaves
+    arrays one short of the graphs: the build makes its pass again under the
+    lock (or leaves it to the next build), and logs no failure."""
+    overview(owner_client)
+    real, raised = spread_module.conversations, []
+
+    def conversations(*args, **kwargs):
+        if threading.current_thread().name == "wom-derive" and not raised:
+            raised.append(moved)
+            raise moved
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(spread_module, "conversations", conversations)
+    referral(app_record)
+    assert service.derivations.wait(30)
+    assert raised, "the build made its pass"
+    assert "failed" not in caplog.text
+    assert service.derivations.published.version == service.version
+    assert new_customers(overview(owner_client)) == 3

@@ -34,6 +34,11 @@ __all__ = ["Derivations", "Derived", "INLINE_BELOW"]
 
 log = logging.getLogger(__name__)
 
+#: What a whole pass raises when a write moves the graphs under it: a dict that
+#: changed size, a person gone from a mapping, or arrays of the version before
+#: beside the graphs' new length (a person appended mid-pass).
+_MOVED_MID_PASS = (RuntimeError, KeyError, ValueError, IndexError)
+
 #: Customers below which a reader rebuilds a stale version itself.
 INLINE_BELOW = 50_000
 #: The ranking whose top starters the series' reach lines follow.
@@ -170,16 +175,17 @@ class Derivations:
             time_zone = service.settings["time_zone"]
         state = _still(state, n)
         arrays = ForestArrays(state.parent, nodes=state.nodes, graph=F)
-        starters = rankings.rank(G, state, results, *_STARTERS, False)
         try:
             # Whole passes over the graphs, without holding the writes up: a
             # write meanwhile makes another build, which reads it.
+            starters = rankings.rank(G, state, results, *_STARTERS, False)
             read_attributes(arrays)
             table = spread.conversations(arrays, G)
-        except (RuntimeError, KeyError):  # a dict changed size mid-pass
+        except _MOVED_MID_PASS:
             with service._lock:
                 if service.version != version:
                     return  # the build after this one reads the new version
+                starters = rankings.rank(G, state, results, *_STARTERS, False)
                 read_attributes(arrays)
                 table = spread.conversations(arrays, G)
         derived = Derived(version, arrays, table, starters, time.time())
