@@ -207,6 +207,21 @@ class Client:
         self.cookies: dict[str, str] = {}
         self._connection: http.client.HTTPConnection | None = None
 
+    def _exchange(self, method: str, path: str, body, headers: dict):
+        """Send one request on the open connection (opened if need be) and read
+        the whole answer; the connection is closed when that fails."""
+        if self._connection is None:
+            self._connection = http.client.HTTPConnection(
+                "127.0.0.1", self.port, timeout=self.timeout
+            )
+        try:
+            self._connection.request(method, path, body=body, headers=headers)
+            response = self._connection.getresponse()
+            return response, response.read()
+        except (OSError, http.client.HTTPException):
+            self.close()
+            raise
+
     def call(
         self,
         method: str,
@@ -219,17 +234,17 @@ class Client:
         sent = dict(headers or {})
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if self._connection is None:
-            self._connection = http.client.HTTPConnection(
-                "127.0.0.1", self.port, timeout=self.timeout
-            )
+        reused = self._connection is not None
         try:
-            self._connection.request(method, path, body=body, headers=sent)
-            response = self._connection.getresponse()
-            answer = response.read()
-        except (OSError, http.client.HTTPException):
+            response, answer = self._exchange(method, path, body, sent)
+        except (ConnectionResetError, http.client.RemoteDisconnected):
             self.close()
-            raise
+            if not reused:
+                raise
+            # The server closed the idle keep-alive connection as the request
+            # left (gunicorn's keepalive is 2 s): nothing was answered, so a
+            # browser sends it again on a new connection, and so does this.
+            response, answer = self._exchange(method, path, body, sent)
         for cookie in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = cookie.partition("=")
             value = rest.split(";", 1)[0]
