@@ -10,9 +10,10 @@ count that has to be zero, a property that has to be true) or is reported only
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
-__all__ = ["LEVELS", "Figure", "failures"]
+__all__ = ["LEVELS", "Figure", "failures", "run_check"]
 
 LEVELS = ("short", "default", "long")
 
@@ -53,3 +54,8 @@ def failures(figures) -> list[str]:
         for f in figures
         if f.failed
     ]
+
+
+def run_check(name: str, level: str) -> list[Figure]:
+    """The figures of the check ``soak/check_NAME.py`` at ``level``."""
+    return importlib.import_module(f"soak.check_{name}").run(level)

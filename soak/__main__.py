@@ -7,12 +7,11 @@ figures, and exits 1 when a figure that must hold did not.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import time
 from pathlib import Path
 
-from soak import LEVELS, Figure
+from soak import LEVELS, Figure, run_check
 
 HERE = Path(__file__).resolve().parent
 
@@ -28,8 +27,7 @@ def run(names: list[str], level: str) -> list[Figure]:
     for name in names:
         print(f"... {name}", file=sys.stderr, flush=True)
         started = time.perf_counter()
-        module = importlib.import_module(f"soak.check_{name}")
-        figures += module.run(level)
+        figures += run_check(name, level)
         took = time.perf_counter() - started
         figures.append(Figure(name, "check took", round(took, 1), "s"))
     return figures

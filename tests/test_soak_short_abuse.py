@@ -6,11 +6,9 @@ tests (tests/browser/test_soak_short_browser_abuse.py), in their Chromium.
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
-from soak import failures
+from soak import failures, run_check
 
 CHECKS = ["auth", "rate_limits", "privacy", "fraud"]
 
@@ -18,7 +16,7 @@ CHECKS = ["auth", "rate_limits", "privacy", "fraud"]
 @pytest.mark.slow
 @pytest.mark.parametrize("name", CHECKS)
 def test_the_short_soak_holds(name):
-    figures = importlib.import_module(f"soak.check_{name}").run("short")
+    figures = run_check(name, "short")
     failed = failures(figures)
     assert not failed, "\n".join(failed)
     assert any(f.holds for f in figures), "a check with nothing that must hold"

@@ -9,11 +9,9 @@ runs here too: at level ``short`` the check itself leaves it out.
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
-from soak import failures
+from soak import failures, run_check
 from soak.crash import crash_run
 
 CHECKS = ["crash", "concurrency", "schemathesis", "bad_input"]
@@ -22,7 +20,7 @@ CHECKS = ["crash", "concurrency", "schemathesis", "bad_input"]
 @pytest.mark.slow
 @pytest.mark.parametrize("name", CHECKS)
 def test_the_short_soak_holds(name):
-    figures = importlib.import_module(f"soak.check_{name}").run("short")
+    figures = run_check(name, "short")
     failed = failures(figures)
     assert not failed, "\n".join(failed)
     assert any(f.holds for f in figures), "a check with nothing that must hold"
