@@ -89,6 +89,13 @@ class Store:
         self._write_lock = threading.RLock()
         self._lock_fd: int | None = None
         self._local = threading.local()
+        # Every reader opened, with its thread: closed when the thread is gone
+        # (at the next reader opened) or at close(). Python 3.11's connection
+        # sits in a reference cycle with its statement cache, so a reader left
+        # to the garbage collector keeps its file open until a collection, and
+        # for ever once gc.freeze() (the graphs' load) has moved it out of sight.
+        self._readers: list[tuple[threading.Thread, Database]] = []
+        self._readers_lock = threading.Lock()
         self._subscribers: list[Callable[[Changes], None]] = []
         # Run inside every write transaction, just before its COMMIT: what they
         # write commits with it or not at all (the webhook outbox).
@@ -155,6 +162,12 @@ class Store:
         if db is None:
             db = open_database(self.path)
             self._local.db = db
+            with self._readers_lock:
+                ended = [db for thread, db in self._readers if not thread.is_alive()]
+                self._readers = [r for r in self._readers if r[0].is_alive()]
+                self._readers.append((threading.current_thread(), db))
+            for old in ended:
+                old.conn.close()
         return db
 
     @contextmanager
@@ -275,17 +288,20 @@ class Store:
         return self.migrate()
 
     def close(self) -> None:
-        """Close the writer, this thread's reader and release the lock file."""
+        """Close the writer and every reader, and release the lock file: for when
+        the store's users have stopped (a thread that reads after it opens a
+        reader anew)."""
         # Under the writer lock: a background thread (a scrub, a batch) may be in
         # the middle of a transaction, and closing a connection under it can crash.
         with self._write_lock:
             if self._writer is not None:
                 self._writer.conn.close()
                 self._writer = None
-            db = getattr(self._local, "db", None)
-            if db is not None:
+            with self._readers_lock:
+                readers, self._readers = self._readers, []
+            for _, db in readers:
                 db.conn.close()
-                self._local.db = None
+            self._local = threading.local()
             if self._lock_fd is not None:
                 os.close(self._lock_fd)
                 self._lock_fd = None
