@@ -12,6 +12,7 @@ request).
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable, Collection
 from functools import lru_cache, wraps
@@ -34,6 +35,7 @@ from ..errors import http_error
 from . import link_cache
 
 __all__ = [
+    "LockedMemoryStorage",
     "RateLimited",
     "client_address",
     "limit_blueprint",
@@ -52,6 +54,27 @@ class RateLimited(TooManyRequests):
             f"Try again in {retry_after} seconds."
         )
         self.retry_after = retry_after
+
+
+class LockedMemoryStorage(MemoryStorage):
+    """``limits``' in-memory storage, its expiry timer started under a lock.
+
+    limits (5.8) checks and replaces its timer unguarded: two request threads
+    can both find it stopped and start the same new Timer twice, which fails in
+    one of them (a KeyError in threading's start-up, or a RuntimeError raised in
+    a request: alisaifee/limits#26; met by ``make soak LONG=1``).
+    """
+
+    def __init__(self, *args, **kwargs):
+        self._timer_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    # The name limits' own methods call (``self.__schedule_expiry()``).
+    def _MemoryStorage__schedule_expiry(self) -> None:
+        with self._timer_lock:
+            if not self.timer.is_alive():
+                self.timer = threading.Timer(0.01, self._MemoryStorage__expire_events)
+                self.timer.start()
 
 
 def client_address() -> str:
@@ -139,5 +162,5 @@ def _refused(exc: RateLimited):
 
 def register(app: Flask) -> None:
     """Give ``app`` its limits' storage; a 429 says when to try again."""
-    app.extensions["wom.rate_limits"] = MovingWindowRateLimiter(MemoryStorage())
+    app.extensions["wom.rate_limits"] = MovingWindowRateLimiter(LockedMemoryStorage())
     app.register_error_handler(RateLimited, _refused)
