@@ -16,7 +16,7 @@ from pathlib import Path
 
 from soak import Figure
 from soak.bad_input import CORPUS, cases, fingerprint, judge, send
-from soak.servers import LIMITS_NOTE, SEED_LINK, Wom
+from soak.servers import LIMITS_NOTE, SEED_LINK, TRACEBACKS_KEPT, Wom
 from tests.webhook_receiver import Receiver
 from wom.web.api.openapi import document
 
@@ -138,6 +138,7 @@ def measure(
             "server tracebacks logged",
             len(tracebacks),
             holds=not tracebacks,
-            note="; ".join(sorted(set(tracebacks)))[:300],
+            note="; ".join(sorted(set(tracebacks)))[:300]
+            + (f" (whole in {TRACEBACKS_KEPT})" if tracebacks else ""),
         ),
     ]

@@ -17,7 +17,7 @@ from pathlib import Path
 from soak import Figure
 from soak.load import BATCH, Loaded, Surface, load_run
 from soak.load_webhooks import FEED
-from soak.servers import percentile
+from soak.servers import TRACEBACKS_KEPT, percentile
 
 __all__ = ["BUDGETS", "figures_of", "measure", "run"]
 
@@ -93,7 +93,8 @@ def figures_of(loaded: Loaded, seconds: float) -> list[Figure]:
                 "tracebacks in the server's output",
                 len(loaded.tracebacks),
                 holds=not loaded.tracebacks,
-                note="; ".join(loaded.tracebacks[:2]),
+                note="; ".join(loaded.tracebacks[:2])
+                + (f" (whole in {TRACEBACKS_KEPT})" if loaded.tracebacks else ""),
             ),
         ]
     )

@@ -30,6 +30,7 @@ __all__ = [
     "OWNER_EMAIL",
     "OWNER_PASSWORD",
     "SEED_LINK",
+    "TRACEBACKS_KEPT",
     "Client",
     "Wom",
     "csrf_token",
@@ -44,6 +45,8 @@ OWNER_PASSWORD = "soak owner passphrase"
 RAISED = "1000000 per minute"
 LIMITS_NOTE = "rate limits raised for loopback"
 SEED_LINK = "k7m2xq9a"
+#: Where every server traceback a check met is kept whole (ignored by git).
+TRACEBACKS_KEPT = Path("soak-tracebacks.log")
 _CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -121,19 +124,34 @@ class Wom(Server):
         return self.log_path.read_text("utf-8", "replace")
 
     def tracebacks(self) -> list[str]:
-        """Each traceback the server printed, by its last line (the exception)."""
-        found = []
+        """Each traceback the server printed, by its last line (the exception).
+
+        Each is also appended whole, with the line before it, to
+        ``TRACEBACKS_KEPT`` (the server's folder is temporary): the last line
+        names a failure, the whole says where it came from.
+        """
+        found, whole = [], []
         lines = self.log_text().splitlines()
         for number, line in enumerate(lines):
             if line.startswith("Traceback (most recent call last)"):
                 rest = lines[number + 1 :]
-                last = next(
-                    (x for x in rest if x and not x.startswith((" ", "\t"))), "?"
+                end = next(
+                    (
+                        i
+                        for i, x in enumerate(rest)
+                        if x and not x.startswith((" ", "\t"))
+                    ),
+                    len(rest) - 1,
                 )
+                last = rest[end] if rest else "?"
                 before = lines[number - 1] if number else ""
                 if _socket_gone(before, last):
                     continue
                 found.append(last.strip()[:200])
+                whole.append("\n".join([before, line, *rest[: end + 1]]))
+        if whole:
+            with open(TRACEBACKS_KEPT, "a", encoding="utf-8") as kept:
+                kept.write("\n\n".join(whole) + "\n\n")
         return found
 
     def worker_pid(self) -> int:
