@@ -255,13 +255,13 @@ class Client:
         reused = self._connection is not None
         try:
             response, answer = self._exchange(method, path, body, sent)
-        except (ConnectionResetError, http.client.RemoteDisconnected):
+        except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected):
             self.close()
             if not reused:
                 raise
-            # The server closed the idle keep-alive connection as the request
-            # left (gunicorn's keepalive is 2 s): nothing was answered, so a
-            # browser sends it again on a new connection, and so does this.
+            # The server closed the idle keep-alive connection before or as the
+            # request left (gunicorn's keepalive is 2 s): nothing was answered,
+            # so a browser sends it again on a new connection, and so does this.
             response, answer = self._exchange(method, path, body, sent)
         for cookie in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = cookie.partition("=")

@@ -117,10 +117,15 @@ class Receiver:
                 )
             )
         answer = b"thanks" if status < 300 else b"not now"
-        handler.send_response(status)
-        handler.send_header("Content-Length", str(len(answer)))
-        handler.end_headers()
-        handler.wfile.write(answer)
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Length", str(len(answer)))
+            handler.end_headers()
+            handler.wfile.write(answer)
+        except (BrokenPipeError, ConnectionResetError):
+            # The sender is gone (the crash check kills wom mid-delivery): the
+            # receipt stands, and wom, restarted, sends the message again.
+            pass
 
     @property
     def delivered(self) -> list[Receipt]:
