@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
+from typing import TypeVar
 
 from ..analytics import cascades as cascade_figures
 from ..analytics.forest import forest_arrays
@@ -19,12 +21,13 @@ from ..store import Changes, Store, graph_rows, now_micros
 from ..store.findings import record_findings
 from ..store.settings import read_settings
 from . import rankings
-from .cascade_ranking import RankedCascades
+from .cascade_ranking import CascadeBook
 from .dates import iso
 from .derived import Derivations
 from .following import follow_batch
 from .forest_state import ForestState
 from .loading import load_figures
+from .memo import Memo
 from .rankings import RANKINGS
 from .schedule import moves_background
 from .series import SpreadSeries
@@ -32,6 +35,7 @@ from .series import SpreadSeries
 __all__ = ["AnalyticsService", "NotReady", "RANKINGS", "CASCADE_SORTS"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CASCADE_SORTS = tuple(cascade_figures.CASCADE_SORTS)
 
@@ -50,10 +54,8 @@ class AnalyticsService:
         self._lock = threading.RLock()
         self._loaded = False
         self.version = 0
-        self._cache: dict = {}
-        self._dirty_roots: set = set()
-        self._cascades: dict = {}
-        self._ranked: dict = {}  # sort -> RankedCascades
+        self._cache = Memo()
+        self._book = CascadeBook()
         self._arrays: tuple = (-1, None)
         # The spread figures' version of the graphs, rebuilt in the background.
         self.derivations = Derivations(self)
@@ -95,10 +97,9 @@ class AnalyticsService:
             self._arrays = (self.version + 1, loaded.arrays)
             self.series = SpreadSeries(loaded.clicks)
             self.settings = loaded.settings
-            self._cascades, self._ranked = loaded.cascades, {}
+            self._book = CascadeBook(loaded.cascades)
             self.derivations.reset()
-            self._dirty_roots = set()
-            self._cache = {}
+            self._cache.clear()
             self.version += 1
             with self._pending_lock:
                 self._loaded, self._loading = True, False
@@ -200,7 +201,7 @@ class AnalyticsService:
     def _follow_graphs(self, changes: Changes) -> None:
         db = self.store.reader()
         with self._lock:
-            self._dirty_roots |= follow_batch(self.G, self.F, self.state, db, changes)
+            self._book.touched(follow_batch(self.G, self.F, self.state, db, changes))
             self._take_clicks(db, changes)
             self._changed()
 
@@ -251,13 +252,20 @@ class AnalyticsService:
                 f"Unknown ranking {by!r}; use one of {', '.join(RANKINGS)}."
             )
         self.ensure_loaded()
-        key = ("starters", by, limit, include_prospects)
+        return self.remembered(
+            ("starters", by, limit, include_prospects),
+            lambda: rankings.rank(
+                self.G, self.state, self.results, by, limit, include_prospects
+            ),
+        )
+
+    def remembered(self, key: tuple, compute: Callable[[], T]) -> T:
+        """``compute()`` under the service's lock, kept for ``key`` (whose first
+        item names its kind) until the graphs, the settings or the background
+        figures move. It reads the figures as they stand: a reader that must see
+        every write calls ``ensure_loaded`` (or ``held``) first."""
         with self._lock:
-            if key not in self._cache:
-                self._cache[key] = rankings.rank(
-                    self.G, self.state, self.results, by, limit, include_prospects
-                )
-            return self._cache[key]
+            return self._cache.get(key, compute)
 
     def cascades(self, by: str = "size", limit: int = 10) -> list[dict]:
         """The largest cascades by size, depth or virality."""
@@ -267,14 +275,12 @@ class AnalyticsService:
             )
         self.ensure_loaded()
         with self._lock:
-            self._refresh_cascades()
-            key = ("cascades", by, limit)
-            if key not in self._cache:
-                if by not in self._ranked:
-                    self._ranked[by] = RankedCascades(cascade_figures.CASCADE_SORTS[by])
-                rows = self._ranked[by].top(limit, self._cascades)
-                self._cache[key] = [self._dated(row) for row in rows]
-            return [dict(row) for row in self._cache[key]]
+            self._book.refresh(self.F, self.state)
+            rows = self._cache.get(
+                ("cascades", by, limit),
+                lambda: [self._dated(row) for row in self._book.top(by, limit)],
+            )
+            return [dict(row) for row in rows]
 
     def cascade(self, root, max_depth: int | None = None) -> dict | None:
         """One cascade's figures and its tree (nested), from its root."""
@@ -282,8 +288,8 @@ class AnalyticsService:
         with self._lock:
             if root not in self.state or self.state.referrer(root) is not None:
                 return None
-            self._refresh_cascades()
-            figures = self._dated(self._cascades[root])
+            self._book.refresh(self.F, self.state)
+            figures = self._dated(self._book.cascades[root])
             figures["tree"] = cascade_figures.cascade_tree(self.F, root, max_depth)
             return figures
 
@@ -336,7 +342,7 @@ class AnalyticsService:
             record_findings(db, results.get("flags", []), now_micros())
         with self._lock:
             self.results = results
-            self._cache = {}
+            self._cache.clear()
 
     def starters_since(
         self, figure: str, limit: int, since: float, *, include_prospects: bool = False
@@ -371,7 +377,7 @@ class AnalyticsService:
         """The graphs or settings moved: every cached figure goes, and the
         spread figures' version is rebuilt."""
         self.version += 1
-        self._cache = {}
+        self._cache.clear()
         self.derivations.changed()
 
     def _forest_arrays(self):
@@ -381,18 +387,6 @@ class AnalyticsService:
             arrays = forest_arrays(self.F)
             self._arrays = (self.version, arrays)
         return arrays
-
-    def _refresh_cascades(self) -> None:
-        """Recompute the cascades that changed, and only those."""
-        if not self._dirty_roots:
-            return
-        for root in self._dirty_roots:
-            self._cascades.pop(root, None)
-            if root in self.state and self.state.referrer(root) is None:
-                self._cascades[root] = cascade_figures.cascade(self.F, root)
-        for ranked in self._ranked.values():
-            ranked.changed(self._dirty_roots, self._cascades)
-        self._dirty_roots = set()
 
     def _dated(self, row: dict) -> dict:
         row = dict(row)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import heapq
 
-__all__ = ["RankedCascades"]
+from ..analytics import cascades as cascade_figures
+
+__all__ = ["CascadeBook", "RankedCascades"]
 
 #: How many cascades a full pass ranks (the longest list a page asks is 500).
 KEEP = 1024
@@ -70,3 +72,36 @@ class RankedCascades:
             last = self.order(kept[-1])
             merged = [row for row in merged if self.order(row) <= last]
         self.rows = merged
+
+
+class CascadeBook:
+    """Every cascade's figures by root, and their rankings, kept current: a
+    batch names the roots it touched (``touched``), and only those cascades'
+    figures are made again, at the next read (``refresh``)."""
+
+    def __init__(self, cascades: dict | None = None):
+        self.cascades = {} if cascades is None else cascades
+        self._ranked: dict[str, RankedCascades] = {}
+        self._dirty: set = set()
+
+    def touched(self, roots: set) -> None:
+        """These roots' cascades may have changed (a root may be one no more)."""
+        self._dirty |= roots
+
+    def refresh(self, F, state) -> None:
+        """Make the touched cascades' figures again from ``F``, and only those."""
+        if not self._dirty:
+            return
+        for root in self._dirty:
+            self.cascades.pop(root, None)
+            if root in state and state.referrer(root) is None:
+                self.cascades[root] = cascade_figures.cascade(F, root)
+        for ranked in self._ranked.values():
+            ranked.changed(self._dirty, self.cascades)
+        self._dirty = set()
+
+    def top(self, by: str, limit: int) -> list[dict]:
+        """The ``limit`` largest cascades by the sort ``by`` (refreshed first)."""
+        if by not in self._ranked:
+            self._ranked[by] = RankedCascades(cascade_figures.CASCADE_SORTS[by])
+        return self._ranked[by].top(limit, self.cascades)

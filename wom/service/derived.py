@@ -196,7 +196,9 @@ class Derivations:
             newer = self.published is None or self.published.version < version
             if newer and epoch == self._epoch:
                 if service.version == version:  # ranked once, for every reader
-                    service._cache.setdefault(("starters", *_STARTERS, False), starters)
+                    service.remembered(
+                        ("starters", *_STARTERS, False), lambda: starters
+                    )
                 self._publish(
                     derived,
                     keep_series=service.version == version

@@ -43,8 +43,20 @@ def graph_view(
 ) -> dict:
     """The people and conversations to draw, with the totals they are part of.
 
-    Money goes out in major units (``exponent`` decimals), as in the API.
+    Money goes out in major units (``exponent`` decimals), as in the API. The
+    view is kept until the figures move (``service.remembered``): the page asked
+    again, or by a second owner, costs a copy of its rows, not the selection and
+    every person's figures again. The rows are the caller's to add to.
     """
+    service.ensure_loaded()
+    view = service.remembered(
+        ("graph_view", filters, limit, focus, exponent),
+        lambda: _view(service, filters, limit, focus, exponent),
+    )
+    return {**view, "nodes": [dict(row) for row in view["nodes"]]}
+
+
+def _view(service, filters: Filters, limit: int, focus, exponent: int) -> dict:
     found = service.background_result("communities")
     labels = subgraph.community_labels(found)
     # Held still without the forest's arrays: nothing here reads them, and after

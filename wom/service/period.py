@@ -92,10 +92,10 @@ def period_figures(
         clicks = service.series.clicks_between(start, end)
         # A pass over the forest's arrays: kept until the graphs change (the
         # service's cache goes then), like the range's spread figures.
-        key = ("spent", derived.version, start, end)
-        if key not in service._cache:
-            service._cache[key] = spent(derived.arrays, start, end)
-        buyers = service._cache[key]
+        buyers = service.remembered(
+            ("spent", derived.version, start, end),
+            lambda: spent(derived.arrays, start, end),
+        )
     k = figures["k_factor"]
     return {
         "new_customers": k["cohort_size"],
