@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from soak import check_browser_abuse, failures
+from soak import check_browser_abuse
+from tests.soak_assertions import assert_holds
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -17,8 +18,7 @@ CHECKS = ["browser_abuse"]
 
 def test_the_short_browser_abuse_soak_holds(chromium):
     figures = check_browser_abuse.run("short", browser=chromium)
-    failed = failures(figures)
-    assert not failed, "\n".join(failed)
+    assert_holds(figures)
     assert [f.name for f in figures if f.holds] == [
         "dialogs",
         "CSP violations",

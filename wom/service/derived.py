@@ -77,6 +77,13 @@ def read_attributes(arrays: ForestArrays) -> None:
     arrays.acquired_at, arrays.values, arrays.credited_kind  # noqa: B018
 
 
+def _whole_passes(G, state: ForestState, results: dict, arrays: ForestArrays):
+    """The top starters by reach, and the pass over G's conversations."""
+    starters = rankings.rank(G, state, results, *_STARTERS, False)
+    read_attributes(arrays)
+    return starters, spread.conversations(arrays, G)
+
+
 class Derivations:
     """The service's last built ``Derived`` and the thread that builds the next.
 
@@ -178,16 +185,12 @@ class Derivations:
         try:
             # Whole passes over the graphs, without holding the writes up: a
             # write meanwhile makes another build, which reads it.
-            starters = rankings.rank(G, state, results, *_STARTERS, False)
-            read_attributes(arrays)
-            table = spread.conversations(arrays, G)
+            starters, table = _whole_passes(G, state, results, arrays)
         except _MOVED_MID_PASS:
             with service._lock:
                 if service.version != version:
                     return  # the build after this one reads the new version
-                starters = rankings.rank(G, state, results, *_STARTERS, False)
-                read_attributes(arrays)
-                table = spread.conversations(arrays, G)
+                starters, table = _whole_passes(G, state, results, arrays)
         derived = Derived(version, arrays, table, starters, time.time())
         derived.warmed = service.series.warm(
             derived, asked, clicks=clicks, time_zone=time_zone
