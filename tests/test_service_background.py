@@ -91,6 +91,22 @@ def test_stopping_ends_the_worker_at_once_even_mid_run(store, chatty):
     assert service.background._executor is None
 
 
+def test_a_stop_leaves_nothing_for_the_exit_hook_to_write_to(store, chatty):
+    """At exit, concurrent.futures wakes each executor's thread through a pipe,
+    without the lock that thread takes to close it: a stop that returned with
+    the thread still closing left a write racing a close (EBADF as a server
+    stopped, once in CI)."""
+    service = AnalyticsService(store, background=True, interval=0)
+    service.ensure_loaded()  # the first run starts now
+    executor = service.background._executor
+    manager = executor._executor_manager_thread
+    wakeup = executor._executor_manager_thread_wakeup
+    service.background.stop()
+    assert not manager.is_alive()
+    assert wakeup._closed
+    wakeup.wakeup()  # what the exit hook does: nothing, once closed
+
+
 def test_while_it_warms_up_readers_are_told_to_come_back(store, chatty, monkeypatch):
     loading, done = threading.Event(), threading.Event()
     read_people = graph_rows.people_table

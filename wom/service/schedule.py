@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds between the starts of two runs that writes asked for.
 MIN_GAP = 60.0
+#: Seconds ``stop`` waits at most for the executor's thread to end.
+STOP_WAIT = 5.0
 # Settings that a run reads itself (attribution settings move credits, which
 # the graphs' changes already say).
 _SETTINGS_READ = frozenset({"burst_threshold"})
@@ -256,7 +258,15 @@ class BackgroundFigures:
             executor, self._executor = self._executor, None
             self._disarm()
         if executor is not None:
+            manager = executor._executor_manager_thread
             # A run under way is abandoned: terminate rather than wait for it.
             for process in list((executor._processes or {}).values()):
                 process.terminate()
             executor.shutdown(wait=False, cancel_futures=True)
+            # Let the executor's own thread finish closing its wake-up pipe.
+            # At exit concurrent.futures writes to that pipe without the lock
+            # the close takes (CPython 3.11), so a close under that write
+            # printed "OSError: [Errno 9] Bad file descriptor" as a server
+            # stopped. The worker is terminated: this takes milliseconds.
+            if manager is not None and manager is not threading.current_thread():
+                manager.join(timeout=STOP_WAIT)
